@@ -1,0 +1,222 @@
+/*
+ * sigtrace: verification of code signatures (Windows Authenticode, Apple code
+ * signing) for hunting ATT&CK T1036.001 "Invalid Code Signature".
+ *
+ * Public API. Conventions (see docs/conventions.md):
+ *  - Handles are opaque; functions that can fail return an int error code
+ *    (ST_OK or a negative ST_E* value) and hand results out through
+ *    out-parameters.
+ *  - A verdict is data, not an error: a tampered or malformed file yields
+ *    ST_OK and a result whose verdict says what is wrong.
+ *  - The library never prints and never touches the network.
+ *  - Strings returned by accessors are owned by the object they came from
+ *    and live as long as it does. Absent values are NULL (strings) or
+ *    ST_TIME_NONE (times).
+ */
+#ifndef SIGTRACE_H
+#define SIGTRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes returned by API functions. */
+enum {
+	ST_OK = 0,
+	ST_ENOMEM = -1,   /* allocation failed */
+	ST_EIO = -2,      /* the input could not be read; errno is set */
+	ST_EINVAL = -3,   /* invalid argument */
+	ST_ETRUST = -4,   /* a trust anchor file could not be loaded */
+	ST_ETOOBIG = -5   /* the input exceeds the configured size limit */
+};
+
+/* Returns a static English description of an error code. */
+const char *st_strerror(int err);
+
+/* The verdict for a file or for one signature. Ordered by severity for
+ * ST_VERDICT_VALID..ST_VERDICT_MALFORMED. */
+typedef enum {
+	ST_VERDICT_VALID = 0,      /* intact, correctly signed, chain trusted */
+	ST_VERDICT_UNTRUSTED,      /* intact and correctly signed, untrusted chain */
+	ST_VERDICT_INVALID,        /* integrity, signature, validity or usage failure */
+	ST_VERDICT_MALFORMED,      /* signature structures unparsable or inconsistent */
+	ST_VERDICT_UNSIGNED,       /* a supported format carrying no signature */
+	ST_VERDICT_NOT_EXECUTABLE  /* not a format sigtrace verifies */
+} st_verdict;
+
+const char *st_verdict_name(st_verdict v);
+
+/* Reason codes. Stable snake_case names via st_reason_name(); each is
+ * documented in docs/reasons.md. */
+typedef enum {
+	ST_R_DIGEST_MISMATCH = 0,
+	ST_R_PAGE_HASH_MISMATCH,
+	ST_R_SIGNATURE_INVALID,
+	ST_R_UNTRUSTED_ROOT,
+	ST_R_SELF_SIGNED,
+	ST_R_CHAIN_INVALID,
+	ST_R_CERT_EXPIRED,
+	ST_R_CERT_NOT_YET_VALID,
+	ST_R_EKU_NOT_CODE_SIGNING,
+	ST_R_KEY_USAGE,
+	ST_R_TIMESTAMP_INVALID,
+	ST_R_WEAK_DIGEST,
+	ST_R_WEAK_KEY,
+	ST_R_CERT_PADDING,
+	ST_R_TRAILING_DATA,
+	ST_R_CERT_TABLE_NOT_AT_END,
+	ST_R_NESTED_SIGNATURE_INVALID,
+	ST_R_MALFORMED_SIGNATURE,
+	ST_R_MALFORMED_PE,
+	ST_R_UNSUPPORTED_ALGORITHM,
+	ST_R_LIMIT_EXCEEDED,
+	ST_R__COUNT
+} st_reason;
+
+const char *st_reason_name(st_reason r);
+
+/* Time values are seconds since the Unix epoch, UTC. */
+#define ST_TIME_NONE INT64_MIN
+
+/* ---- Context: trust anchors and verification options ------------------ */
+
+typedef struct st_context st_context;
+
+int st_context_new(st_context **out);
+void st_context_free(st_context *ctx);
+
+/* Adds the system CA bundle (OpenSSL's default locations) to the trust
+ * anchors. */
+int st_context_add_system_trust(st_context *ctx);
+
+/* Adds trust anchors from a file (PEM, possibly several certificates, or
+ * DER) or from every such file in a directory (not recursive). Returns
+ * ST_ETRUST when nothing could be loaded from the path. */
+int st_context_add_trust(st_context *ctx, const char *path);
+
+/* Number of trust anchors loaded so far. */
+size_t st_context_trust_count(const st_context *ctx);
+
+/* Verification time used when no valid timestamp proves the signing time.
+ * Defaults to the current time at st_context_new(). */
+void st_context_set_time(st_context *ctx, int64_t when);
+int64_t st_context_time(const st_context *ctx);
+
+/* Largest file verified (default 4 GiB); larger files give ST_ETOOBIG. */
+void st_context_set_max_file_size(st_context *ctx, uint64_t bytes);
+
+/* ---- Verification ----------------------------------------------------- */
+
+typedef struct st_result st_result;
+typedef struct st_signature st_signature;
+typedef struct st_cert st_cert;
+
+/* Verifies the file at path. On ST_OK, *out holds a result to free with
+ * st_result_free(). ST_EIO (errno set) if the file cannot be read. */
+int st_verify_file(st_context *ctx, const char *path, st_result **out);
+
+/* Verifies an in-memory image; the buffer must outlive the call only. */
+int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
+		     st_result **out);
+
+void st_result_free(st_result *res);
+
+st_verdict st_result_verdict(const st_result *res);
+/* Short name of the format ("pe"), or NULL for ST_VERDICT_NOT_EXECUTABLE. */
+const char *st_result_format(const st_result *res);
+uint64_t st_result_file_size(const st_result *res);
+/* Lower-case hex SHA-256 of the whole file. */
+const char *st_result_sha256(const st_result *res);
+
+/* Format details: for PE "x64", "x86", "arm64", ...; PE32 vs PE32+. */
+const char *st_result_arch(const st_result *res);
+const char *st_result_subformat(const st_result *res);
+
+/* Strings from the version resource (PE): "CompanyName", "ProductName",
+ * "OriginalFilename", "FileDescription", "FileVersion". NULL if absent. */
+const char *st_result_version_string(const st_result *res, const char *key);
+
+/* Reasons that apply to the whole file and to every signature, in the order
+ * found, deduplicated by code. Each carries a human-readable detail. */
+size_t st_result_reason_count(const st_result *res);
+st_reason st_result_reason(const st_result *res, size_t i);
+const char *st_result_reason_detail(const st_result *res, size_t i);
+
+/* Signatures: primary signatures of each certificate-table entry and the
+ * nested signatures within them, in pre-order. */
+size_t st_result_signature_count(const st_result *res);
+const st_signature *st_result_signature(const st_result *res, size_t i);
+
+/* ---- One signature ---------------------------------------------------- */
+
+st_verdict st_signature_verdict(const st_signature *sig);
+/* Certificate-table entry the signature came from (0-based). */
+int st_signature_table_entry(const st_signature *sig);
+/* Nesting depth: 0 for a primary signature. */
+int st_signature_depth(const st_signature *sig);
+/* Index (in st_result_signature order) of the parent, -1 for primaries. */
+int st_signature_parent(const st_signature *sig);
+/* "sha256", "sha1", "md5", ... NULL if unknown. */
+const char *st_signature_digest_algorithm(const st_signature *sig);
+/* Digest carried in the signature and the digest computed over the file,
+ * lower-case hex; NULL if unavailable. */
+const char *st_signature_signed_digest(const st_signature *sig);
+const char *st_signature_computed_digest(const st_signature *sig);
+/* Signing time from the signed attributes (unauthenticated claim). */
+int64_t st_signature_signing_time(const st_signature *sig);
+/* Program name and URL from SpcSpOpusInfo, NULL if absent. */
+const char *st_signature_program_name(const st_signature *sig);
+/* Page hashes: "sha1"/"sha256" when present, else NULL. */
+const char *st_signature_page_hash_algorithm(const st_signature *sig);
+/* Whether the chain ends at a trust anchor. */
+int st_signature_trusted(const st_signature *sig);
+/* The time the chain was validated at. */
+int64_t st_signature_verification_time(const st_signature *sig);
+
+size_t st_signature_reason_count(const st_signature *sig);
+st_reason st_signature_reason(const st_signature *sig, size_t i);
+const char *st_signature_reason_detail(const st_signature *sig, size_t i);
+
+/* Signer certificate, NULL if it could not be identified. */
+const st_cert *st_signature_signer(const st_signature *sig);
+/* Certificate chain from the signer (index 0) towards the root, as built. */
+size_t st_signature_chain_length(const st_signature *sig);
+const st_cert *st_signature_chain_cert(const st_signature *sig, size_t i);
+
+/* Timestamp: kind is "rfc3161", "pkcs9" or NULL when there is none. */
+const char *st_signature_timestamp_kind(const st_signature *sig);
+int64_t st_signature_timestamp_time(const st_signature *sig);
+int st_signature_timestamp_valid(const st_signature *sig);
+const st_cert *st_signature_timestamp_signer(const st_signature *sig);
+const char *st_signature_timestamp_digest_algorithm(const st_signature *sig);
+
+/* ---- One certificate -------------------------------------------------- */
+
+/* RFC 2253-style distinguished names, e.g. "CN=Example,O=Example Ltd". */
+const char *st_cert_subject(const st_cert *c);
+const char *st_cert_issuer(const st_cert *c);
+/* Common name (or organization when no CN) of the subject / issuer. */
+const char *st_cert_subject_cn(const st_cert *c);
+const char *st_cert_issuer_cn(const st_cert *c);
+/* Serial number, upper-case hex. */
+const char *st_cert_serial(const st_cert *c);
+int64_t st_cert_not_before(const st_cert *c);
+int64_t st_cert_not_after(const st_cert *c);
+/* Lower-case hex thumbprints of the DER encoding. */
+const char *st_cert_sha1(const st_cert *c);
+const char *st_cert_sha256(const st_cert *c);
+/* "RSA", "EC", "Ed25519", ... and key size in bits. */
+const char *st_cert_key_algorithm(const st_cert *c);
+int st_cert_key_bits(const st_cert *c);
+/* Signature algorithm, e.g. "sha256WithRSAEncryption". */
+const char *st_cert_signature_algorithm(const st_cert *c);
+/* 1 when the certificate is a trust anchor of the context. */
+int st_cert_is_trust_anchor(const st_cert *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SIGTRACE_H */

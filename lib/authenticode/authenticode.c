@@ -1,0 +1,344 @@
+/*
+ * One Authenticode signature: PKCS#7 SignedData over SpcIndirectDataContent.
+ *
+ * Order of checks: structure (malformed_signature), the file digest against
+ * the one in SpcIndirectDataContent (digest_mismatch), the signer
+ * (signature_invalid), page hashes, timestamps, then the chain at the
+ * proven signing time. Nested signatures (unsigned attribute
+ * 1.3.6.1.4.1.311.2.4.1) are verified the same way, recursively up to
+ * ST_LIMIT_NEST_DEPTH.
+ */
+#include "authenticode/authenticode.h"
+
+#include <limits.h>
+#include <openssl/err.h>
+#include <openssl/pkcs7.h>
+#include <stdlib.h>
+#include <openssl/rsa.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "authenticode/p7_signer.h"
+#include "authenticode/spc.h"
+#include "authenticode/timestamp.h"
+#include "core/limits.h"
+#include "x509/chain.h"
+#include "x509/x509_util.h"
+
+/* res->sigs may move while nested signatures are appended: always go
+ * through the index. */
+#define SIG (&res->sigs[idx])
+
+#define ADD(code, eff, ...)                                                \
+	do {                                                               \
+		if (st_reasons_add(&SIG->reasons, code, eff, __VA_ARGS__)) \
+			goto enomem;                                       \
+	} while (0)
+
+static int check_keys(STACK_OF(X509) *chain, const st_context *ctx,
+		      st_reasons *rs, const char *what)
+{
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+		EVP_PKEY *pk = X509_get0_pubkey(x);
+		int bits, type, min;
+		char *cn;
+
+		if (!pk || st_context_is_anchor(ctx, x))
+			continue;
+		bits = EVP_PKEY_get_bits(pk);
+		type = EVP_PKEY_get_base_id(pk);
+		if (type == EVP_PKEY_RSA || type == EVP_PKEY_RSA_PSS || type == EVP_PKEY_DSA)
+			min = 2048;
+		else if (type == EVP_PKEY_EC)
+			min = 256;
+		else
+			continue;
+		if (bits >= min)
+			continue;
+		cn = st_name_cn(X509_get_subject_name(x));
+		/* 1024-bit RSA was standard for code signing until 2013 and
+		 * still verifies on Windows: a warning. Below that, keys are
+		 * factorable in practice: the signature proves nothing. */
+		if (st_reasons_add(rs, ST_R_WEAK_KEY,
+				   (type != EVP_PKEY_EC && bits < 1024) || (type == EVP_PKEY_EC && bits < 224)
+					   ? ST_VERDICT_INVALID : ST_VERDICT_VALID,
+				   "%s: certificate '%s' has a %d-bit %s key", what,
+				   cn ? cn : "?", bits, type == EVP_PKEY_EC ? "EC" : "RSA/DSA")) {
+			free(cn);
+			return ST_ENOMEM;
+		}
+		free(cn);
+	}
+	return ST_OK;
+}
+
+static int verify_one(const st_context *ctx, const struct ac_subject *subj,
+		      st_span der, st_result *res, int entry, int depth, int parent);
+
+static int verify_nested(const st_context *ctx, const struct ac_subject *subj,
+			 PKCS7_SIGNER_INFO *si, st_result *res, int entry,
+			 int depth, int idx)
+{
+	STACK_OF(X509_ATTRIBUTE) *ua = si->unauth_attr;
+
+	for (int i = 0; i < sk_X509_ATTRIBUTE_num(ua); i++) {
+		X509_ATTRIBUTE *a = sk_X509_ATTRIBUTE_value(ua, i);
+
+		if (!st_oid_is(X509_ATTRIBUTE_get0_object(a), OID_SPC_NESTED_SIGNATURE))
+			continue;
+		for (int v = 0; v < X509_ATTRIBUTE_count(a); v++) {
+			ASN1_TYPE *val = X509_ATTRIBUTE_get0_type(a, v);
+			int child, rc;
+			st_verdict cv;
+
+			if (depth + 1 > ST_LIMIT_NEST_DEPTH) {
+				ADD(ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+				    "nested signatures deeper than %d are not verified",
+				    ST_LIMIT_NEST_DEPTH);
+				return ST_OK;
+			}
+			if (!val || val->type != V_ASN1_SEQUENCE) {
+				ADD(ST_R_NESTED_SIGNATURE_INVALID, ST_VERDICT_MALFORMED,
+				    "nested signature attribute value is not a ContentInfo");
+				continue;
+			}
+			child = (int)res->nsigs;
+			rc = verify_one(ctx, subj,
+					st_span_make(ASN1_STRING_get0_data(val->value.sequence),
+						     (size_t)ASN1_STRING_length(val->value.sequence)),
+					res, entry, depth + 1, idx);
+			if (rc)
+				return rc;
+			if (child >= (int)res->nsigs)
+				continue; /* signature limit reached */
+			cv = st_reasons_worst(&res->sigs[child].reasons);
+			if (cv >= ST_VERDICT_INVALID)
+				ADD(ST_R_NESTED_SIGNATURE_INVALID, cv,
+				    "nested signature %d (%s) is %s", child,
+				    res->sigs[child].digest_alg ? res->sigs[child].digest_alg : "?",
+				    st_verdict_name(cv));
+		}
+	}
+	return ST_OK;
+enomem:
+	return ST_ENOMEM;
+}
+
+static int verify_one(const st_context *ctx, const struct ac_subject *subj,
+		      st_span der, st_result *res, int entry, int depth, int parent)
+{
+	const unsigned char *p = der.data;
+	PKCS7 *p7 = NULL;
+	PKCS7_SIGNER_INFO *si;
+	STACK_OF(X509) *certs;
+	struct spc_info spc = { 0 };
+	struct p7_signer_check chk;
+	struct ts_outcome ts;
+	struct st_chain_result cr = { 0 };
+	char why[200], what[48];
+	const uint8_t *content;
+	size_t content_len;
+	int idx, rc = ST_OK;
+	int64_t at;
+	bool lifetime;
+
+	if (res->nsigs >= ST_LIMIT_SIGNATURES) {
+		return st_reasons_add(&res->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+				      "more than %d signatures; the rest are not verified",
+				      ST_LIMIT_SIGNATURES);
+	}
+	idx = st_result_add_signature(res);
+	if (idx < 0)
+		return ST_ENOMEM;
+	SIG->table_entry = entry;
+	SIG->depth = depth;
+	SIG->parent = parent;
+	SIG->verification_time = ctx->at;
+	snprintf(what, sizeof(what), depth ? "nested signature %d" : "signature %d", idx);
+
+	if (der.len > (size_t)LONG_MAX ||
+	    !(p7 = d2i_PKCS7(NULL, &p, (long)der.len))) {
+		unsigned long e = ERR_peek_last_error();
+		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		    "%s: PKCS#7 cannot be parsed (%s)", what,
+		    e ? ERR_reason_error_string(e) : "unknown error");
+		goto done;
+	}
+	if ((size_t)(p - der.data) != der.len)
+		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		    "%s: %zu bytes follow the PKCS#7 structure", what,
+		    der.len - (size_t)(p - der.data));
+	if (!PKCS7_type_is_signed(p7) || !p7->d.sign || !p7->d.sign->contents ||
+	    !st_oid_is(p7->d.sign->contents->type, OID_SPC_INDIRECT_DATA) ||
+	    !p7->d.sign->contents->d.other ||
+	    p7->d.sign->contents->d.other->type != V_ASN1_SEQUENCE) {
+		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		    "%s: not a SignedData over SpcIndirectDataContent", what);
+		goto done;
+	}
+	if (sk_PKCS7_SIGNER_INFO_num(p7->d.sign->signer_info) != 1) {
+		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		    "%s: %d SignerInfos, Authenticode requires exactly one", what,
+		    sk_PKCS7_SIGNER_INFO_num(p7->d.sign->signer_info));
+		goto done;
+	}
+	certs = p7->d.sign->cert;
+	if (sk_X509_num(certs) > ST_LIMIT_CERTS_PER_SIGNATURE) {
+		ADD(ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+		    "%s: %d certificates, more than the limit of %d", what,
+		    sk_X509_num(certs), ST_LIMIT_CERTS_PER_SIGNATURE);
+		goto done;
+	}
+	si = sk_PKCS7_SIGNER_INFO_value(p7->d.sign->signer_info, 0);
+
+	/* SpcIndirectDataContent: the signed file digest. The messageDigest
+	 * attribute covers the value bytes of its SEQUENCE, without the outer
+	 * tag and length. */
+	{
+		ASN1_STRING *seq = p7->d.sign->contents->d.other->value.sequence;
+		const unsigned char *q = ASN1_STRING_get0_data(seq), *q0 = q;
+		long clen;
+		int tag, xclass, r;
+
+		r = ASN1_get_object(&q, &clen, &tag, &xclass, ASN1_STRING_length(seq));
+		if ((r & 0x80) || r == 0x21) {
+			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+			    "%s: SpcIndirectDataContent has a broken header", what);
+			goto done;
+		}
+		content = q;
+		content_len = (size_t)clen;
+		r = spc_parse(q0, (size_t)ASN1_STRING_length(seq), &spc, why, sizeof(why));
+		if (r == ST_ENOMEM)
+			goto enomem;
+		if (r < 0) {
+			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT, "%s: %s", what, why);
+			goto done;
+		}
+	}
+	if (strcmp(spc.type_oid, subj->indirect_type) != 0) {
+		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		    "%s: signed content describes %s, not a %s", what, spc.type_oid,
+		    subj->type_name);
+		goto done;
+	}
+	SIG->digest_alg = st_md_name(spc.md_nid);
+	if (!SIG->digest_alg) {
+		ADD(ST_R_UNSUPPORTED_ALGORITHM, ST_EFFECT_DEFAULT,
+		    "%s: file digest algorithm (NID %d) is not supported", what, spc.md_nid);
+		goto done;
+	}
+	if (!(SIG->signed_digest = st_hex(spc.digest, spc.digest_len)))
+		goto enomem;
+	if (spc.md_nid == NID_md5)
+		ADD(ST_R_WEAK_DIGEST, ST_VERDICT_INVALID,
+		    "%s: file digest uses MD5, for which collisions are practical", what);
+	else if (spc.md_nid == NID_sha1)
+		ADD(ST_R_WEAK_DIGEST, ST_VERDICT_VALID,
+		    "%s: file digest uses SHA-1, which is deprecated for code signing", what);
+
+	/* The file digest itself. */
+	{
+		uint8_t md[EVP_MAX_MD_SIZE];
+		unsigned mdlen = 0;
+		int r = subj->digest(subj->arg, spc.md_nid, md, &mdlen, &SIG->reasons);
+
+		if (r == ST_ENOMEM)
+			goto enomem;
+		if (r == ST_OK) {
+			if (!(SIG->computed_digest = st_hex(md, mdlen)))
+				goto enomem;
+			if (mdlen != spc.digest_len || memcmp(md, spc.digest, mdlen) != 0)
+				ADD(ST_R_DIGEST_MISMATCH, ST_EFFECT_DEFAULT,
+				    "%s: the file's %s digest %s differs from the signed digest %s",
+				    what, SIG->digest_alg, SIG->computed_digest, SIG->signed_digest);
+		}
+	}
+
+	/* The signer. */
+	rc = p7_check_signer(si, certs, OID_SPC_INDIRECT_DATA, content, content_len,
+			     &chk, &SIG->reasons, ST_R_SIGNATURE_INVALID, what);
+	if (rc)
+		goto done;
+	if (chk.md_nid != spc.md_nid && st_md_name(chk.md_nid))
+		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		    "%s: SignerInfo digest %s differs from the file digest algorithm %s",
+		    what, st_md_name(chk.md_nid), SIG->digest_alg);
+	if (chk.md_nid == NID_md5 && spc.md_nid != NID_md5)
+		ADD(ST_R_WEAK_DIGEST, ST_VERDICT_INVALID,
+		    "%s: signed attributes are hashed with MD5", what);
+	{
+		bool listed = false;
+		for (int i = 0; i < sk_X509_ALGOR_num(p7->d.sign->md_algs); i++) {
+			const ASN1_OBJECT *o;
+			X509_ALGOR_get0(&o, NULL, NULL, sk_X509_ALGOR_value(p7->d.sign->md_algs, i));
+			if (OBJ_obj2nid(o) == chk.md_nid)
+				listed = true;
+		}
+		if (!listed)
+			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+			    "%s: SignedData digestAlgorithms does not list the signer's algorithm",
+			    what);
+	}
+	SIG->signing_time = chk.signing_time;
+	{
+		X509_ATTRIBUTE *oa = p7_find_attr(si->auth_attr, OID_SPC_SP_OPUS_INFO, NULL);
+		if (oa && X509_ATTRIBUTE_count(oa) == 1)
+			SIG->program_name = spc_opus_program_name(X509_ATTRIBUTE_get0_type(oa, 0));
+	}
+	if (chk.cert) {
+		SIG->has_signer = true;
+		if (st_cert_fill(&SIG->signer, chk.cert, st_context_is_anchor(ctx, chk.cert)))
+			goto enomem;
+	}
+
+	/* Page hashes. */
+	if (spc.page_hash_nid != NID_undef) {
+		SIG->page_hash_alg = st_md_name(spc.page_hash_nid);
+		if (subj->page_hashes) {
+			rc = subj->page_hashes(subj->arg, spc.page_hash_nid, spc.page_hashes,
+					       spc.page_hashes_len, &SIG->reasons);
+			if (rc)
+				goto done;
+		}
+	}
+
+	/* Timestamps, then the chain at the time they prove. */
+	rc = st_timestamp_verify(ctx, si, certs, SIG, &ts);
+	if (rc)
+		goto done;
+	if (!chk.cert)
+		goto nested;
+	lifetime = st_cert_has_eku(chk.cert, OID_MS_LIFETIME_SIGNING);
+	at = ts.valid && !lifetime ? ts.time : ctx->at;
+	SIG->verification_time = at;
+	rc = st_chain_verify(ctx, chk.cert, certs, at, ST_USAGE_CODE_SIGNING,
+			     &SIG->reasons, what, &cr);
+	if (rc)
+		goto done;
+	SIG->trusted = cr.trusted;
+	rc = st_chain_export(ctx, cr.chain, &SIG->chain, &SIG->chain_len);
+	if (rc)
+		goto done;
+	rc = check_keys(cr.chain, ctx, &SIG->reasons, what);
+	if (rc)
+		goto done;
+nested:
+	rc = verify_nested(ctx, subj, si, res, entry, depth, idx);
+	goto done;
+enomem:
+	rc = ST_ENOMEM;
+done:
+	st_chain_result_clear(&cr);
+	spc_info_clear(&spc);
+	PKCS7_free(p7);
+	ERR_clear_error();
+	return rc;
+}
+
+int ac_verify(const st_context *ctx, const struct ac_subject *subj,
+	      st_span der, st_result *res, int entry)
+{
+	return verify_one(ctx, subj, der, res, entry, 0, -1);
+}

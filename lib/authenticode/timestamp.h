@@ -1,0 +1,24 @@
+/* Authenticode timestamps: RFC 3161 tokens and legacy PKCS#9
+ * countersignatures, both over the signer's encryptedDigest. */
+#ifndef ST_TIMESTAMP_H
+#define ST_TIMESTAMP_H
+
+#include <openssl/pkcs7.h>
+#include <stdbool.h>
+
+#include "core/context.h"
+#include "core/result.h"
+
+struct ts_outcome {
+	bool present;   /* some timestamp attribute exists */
+	bool valid;     /* one timestamp verified completely */
+	int64_t time;   /* its time, when valid */
+};
+
+/* Verifies the timestamps in si's unsigned attributes. Fills the timestamp
+ * fields of sig and adds timestamp_invalid reasons to sig->reasons. */
+int st_timestamp_verify(const st_context *ctx, PKCS7_SIGNER_INFO *si,
+			STACK_OF(X509) *outer_certs, st_signature *sig,
+			struct ts_outcome *out);
+
+#endif

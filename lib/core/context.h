@@ -1,0 +1,20 @@
+/* Internal layout of the verification context. */
+#ifndef ST_CONTEXT_H
+#define ST_CONTEXT_H
+
+#include "sigtrace.h"
+
+#include <openssl/x509.h>
+#include <stdbool.h>
+
+struct st_context {
+	X509_STORE *store;         /* trust anchors only */
+	STACK_OF(X509) *anchors;   /* the same certificates, for lookups */
+	int64_t at;                /* verification time without timestamp */
+	uint64_t max_file_size;
+};
+
+/* Whether x is one of the context's trust anchors (by DER equality). */
+bool st_context_is_anchor(const st_context *ctx, const X509 *x);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * Limits on attacker-controlled quantities. Each is documented in
+ * docs/limits.md; hitting one adds the reason limit_exceeded and the
+ * verification goes on with what is within the limit (or stops for that
+ * structure), never aborts.
+ */
+#ifndef ST_LIMITS_H
+#define ST_LIMITS_H
+
+/* Default largest file verified (st_context_set_max_file_size). */
+#define ST_LIMIT_FILE_SIZE_DEFAULT (4ULL << 30)
+
+/* WIN_CERTIFICATE entries read from one certificate table. Real files carry
+ * one; signed UEFI shims carry two. */
+#define ST_LIMIT_CERT_ENTRIES 8
+
+/* Depth of nested Authenticode signatures (1.3.6.1.4.1.311.2.4.1) below a
+ * primary signature, and signatures of any depth in one file. */
+#define ST_LIMIT_NEST_DEPTH 4
+#define ST_LIMIT_SIGNATURES 32
+
+/* Certificates carried in one PKCS#7 SignedData. */
+#define ST_LIMIT_CERTS_PER_SIGNATURE 64
+
+/* Signer infos in one PKCS#7 (Authenticode allows exactly one). */
+#define ST_LIMIT_SIGNER_INFOS 1
+
+/* Entries in a page-hash table: one per 4 KiB page of a file no larger than
+ * the file-size limit, plus the header page and the terminator. */
+#define ST_LIMIT_PAGE_HASHES ((ST_LIMIT_FILE_SIZE_DEFAULT / 4096) + 2)
+
+/* Version resource: entries read per resource directory, depth of the
+ * VS_VERSIONINFO tree, and characters kept per string value. */
+#define ST_LIMIT_RSRC_ENTRIES 4096
+#define ST_LIMIT_VERSION_DEPTH 4
+#define ST_LIMIT_VERSION_STRING 512
+
+/* Detail text of one reason, in bytes. */
+#define ST_LIMIT_DETAIL 512
+
+#endif

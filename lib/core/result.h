@@ -1,0 +1,98 @@
+/* Internal layout of results, signatures and certificates. */
+#ifndef ST_RESULT_H
+#define ST_RESULT_H
+
+#include "sigtrace.h"
+
+#include <stdbool.h>
+#include <openssl/x509.h>
+
+typedef struct {
+	st_reason code;
+	st_verdict effect;  /* least verdict this occurrence implies */
+	char *detail;
+} st_reason_item;
+
+typedef struct {
+	st_reason_item *v;
+	size_t n, cap;
+} st_reasons;
+
+/* The verdict a reason implies unless the adder says otherwise. */
+st_verdict st_reason_default_effect(st_reason r);
+
+/* Appends a reason (deduplicated by code: a second occurrence keeps the
+ * first detail and raises the effect if needed). Returns ST_OK/ST_ENOMEM. */
+int st_reasons_add(st_reasons *rs, st_reason code, st_verdict effect,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#define ST_EFFECT_DEFAULT ((st_verdict)-1)
+void st_reasons_clear(st_reasons *rs);
+bool st_reasons_has(const st_reasons *rs, st_reason code);
+/* Worst effect among the reasons (ST_VERDICT_VALID if none). */
+st_verdict st_reasons_worst(const st_reasons *rs);
+/* Severity-ordered maximum of two verdicts in VALID..MALFORMED. */
+st_verdict st_verdict_max(st_verdict a, st_verdict b);
+
+struct st_cert {
+	char *subject, *issuer, *subject_cn, *issuer_cn, *serial;
+	int64_t not_before, not_after;
+	char sha1[41], sha256[65];
+	char *key_alg, *sig_alg;
+	int key_bits;
+	int trust_anchor;
+};
+
+/* Fills c from x (copies everything). */
+int st_cert_fill(st_cert *c, X509 *x, int is_anchor);
+void st_cert_clear(st_cert *c);
+
+struct st_signature {
+	st_verdict verdict;
+	int table_entry, depth, parent;
+	const char *digest_alg;      /* static string */
+	char *signed_digest, *computed_digest;
+	int64_t signing_time;
+	char *program_name;
+	const char *page_hash_alg;   /* static string */
+	int trusted;
+	int64_t verification_time;
+	st_reasons reasons;
+	bool has_signer;
+	st_cert signer;
+	st_cert *chain;
+	size_t chain_len;
+	const char *ts_kind;         /* static string */
+	int64_t ts_time;
+	int ts_valid;
+	bool has_ts_signer;
+	st_cert ts_signer;
+	const char *ts_digest_alg;   /* static string */
+};
+
+#define ST_VERSION_KEYS 5
+extern const char *const st_version_keys[ST_VERSION_KEYS];
+
+struct st_result {
+	st_verdict verdict;
+	const char *format, *subformat, *arch;   /* static strings */
+	uint64_t size;
+	char sha256[65];
+	char *version[ST_VERSION_KEYS];
+	st_reasons reasons;      /* file-level */
+	st_reasons all_reasons;  /* file-level plus every signature's, merged */
+	st_signature *sigs;
+	size_t nsigs, sigcap;
+};
+
+/* Adds a zeroed signature; returns its index or -1 on ENOMEM. */
+int st_result_add_signature(st_result *res);
+/* Computes signature verdicts, the merged reason list and the file
+ * verdict; `signed_file` says whether any signature structure exists. */
+void st_result_finish(st_result *res, bool signed_file);
+
+/* Lower-case hex of bytes; NULL on ENOMEM. */
+char *st_hex(const uint8_t *p, size_t n);
+void st_hex_into(char *dst, const uint8_t *p, size_t n);
+char *st_strdup(const char *s);
+
+#endif

@@ -1,0 +1,70 @@
+/* PE/COFF layout: what the Authenticode rules need from the headers. */
+#ifndef ST_PE_IMAGE_H
+#define ST_PE_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/reader.h"
+#include "core/result.h"
+
+struct pe_section {
+	char name[9];
+	uint32_t vaddr, vsize, raw_ptr, raw_size;
+};
+
+struct pe_image {
+	st_span file;
+	uint32_t pe_off;
+	uint16_t machine;
+	bool pe32plus;
+	uint16_t subsystem;
+	uint64_t opt_off;          /* optional header */
+	uint64_t checksum_off;     /* CheckSum field */
+	bool has_secdir_entry;     /* NumberOfRvaAndSizes reaches entry 4 */
+	uint64_t secdir_entry_off; /* security data-directory entry */
+	uint32_t size_of_headers;
+	uint32_t ndirs;
+	uint32_t cert_off, cert_size;  /* security directory: file offset, size */
+	uint32_t rsrc_rva, rsrc_size;  /* resource directory */
+	uint16_t nsections;
+	struct pe_section *sections;   /* in section-table order */
+};
+
+enum pe_parse_status {
+	PE_OK = 0,
+	PE_NOT_PE,      /* no MZ/PE signature: not this format */
+	PE_MALFORMED,   /* a PE, but its headers cannot be used (reason added) */
+	PE_ENOMEM
+};
+
+/* True when the first bytes look like a PE image (MZ and a PE signature
+ * reachable from e_lfanew). */
+bool pe_probe(st_span file);
+
+enum pe_parse_status pe_parse(st_span file, struct pe_image *img,
+			      st_reasons *rs);
+void pe_image_clear(struct pe_image *img);
+
+const char *pe_machine_name(uint16_t machine);
+
+/* Maps an RVA range to a file span through the section table. */
+bool pe_rva_span(const struct pe_image *img, uint32_t rva, uint32_t len,
+		 st_span *out);
+
+/* Byte ranges covered by the Authenticode digest (see pe_digest.c). */
+struct pe_range {
+	uint64_t off, len;
+};
+
+/* Computes the ranges; on a layout that cannot be hashed returns false with
+ * a description in err. *out is malloc'd. */
+bool pe_digest_ranges(const struct pe_image *img, struct pe_range **out,
+		      size_t *n, char *err, size_t errlen);
+
+/* Sections with raw data, sorted by file offset (then table order). Returns
+ * a malloc'd array of indices into img->sections; *n is its length. */
+bool pe_sections_by_offset(const struct pe_image *img, uint16_t **out,
+			   size_t *n);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * The version resource (RT_VERSION): CompanyName, ProductName,
+ * OriginalFilename and friends. MetaTwin-style impostors copy these from
+ * genuine files, so reports show them next to the signer.
+ *
+ * Resource tree: type (16 = RT_VERSION) -> first name -> first language ->
+ * data entry (RVA, size). The data is a VS_VERSIONINFO tree of blocks
+ * {wLength, wValueLength, wType, szKey UTF-16, pad to 4, value, pad to 4,
+ * children}. Every length is checked against its parent block.
+ */
+#include "pe/pe_version.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/limits.h"
+
+#define RT_VERSION 16
+
+char *st_utf16le_to_utf8(const uint8_t *p, size_t len, size_t max_chars)
+{
+	size_t units = len / 2, chars = 0, o = 0;
+	char *out = malloc(units * 3 + 1);
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < units && chars < max_chars; i++, chars++) {
+		uint32_t c = (uint32_t)p[2 * i] | (uint32_t)p[2 * i + 1] << 8;
+
+		if (c == 0)
+			break;
+		if (c >= 0xd800 && c <= 0xdbff && i + 1 < units) {
+			uint32_t d = (uint32_t)p[2 * i + 2] | (uint32_t)p[2 * i + 3] << 8;
+			if (d >= 0xdc00 && d <= 0xdfff) {
+				c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+				i++;
+			} else {
+				c = 0xfffd;
+			}
+		} else if (c >= 0xd800 && c <= 0xdfff) {
+			c = 0xfffd;
+		}
+		if (c < 0x80) {
+			out[o++] = (char)c;
+		} else if (c < 0x800) {
+			out[o++] = (char)(0xc0 | c >> 6);
+			out[o++] = (char)(0x80 | (c & 0x3f));
+		} else if (c < 0x10000) {
+			out[o++] = (char)(0xe0 | c >> 12);
+			out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			out[o++] = (char)(0x80 | (c & 0x3f));
+		} else {
+			/* A surrogate pair is two units (4 bytes in) and four
+			 * bytes out: the 3-per-unit allocation holds it. */
+			out[o++] = (char)(0xf0 | c >> 18);
+			out[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
+			out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			out[o++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Entry `want` (an ID, or any when want < 0) of a resource directory at
+ * dir_off; returns its OffsetToData or false. */
+static bool rsrc_lookup(st_span rsrc, uint32_t dir_off, int want, uint32_t *to)
+{
+	uint16_t named, ids;
+	uint32_t total;
+
+	if (!st_read_u16le(rsrc, (uint64_t)dir_off + 12, &named) ||
+	    !st_read_u16le(rsrc, (uint64_t)dir_off + 14, &ids))
+		return false;
+	total = (uint32_t)named + ids;
+	if (total > ST_LIMIT_RSRC_ENTRIES)
+		total = ST_LIMIT_RSRC_ENTRIES;
+	for (uint32_t i = 0; i < total; i++) {
+		uint64_t e = (uint64_t)dir_off + 16 + (uint64_t)i * 8;
+		uint32_t name, data;
+
+		if (!st_read_u32le(rsrc, e, &name) || !st_read_u32le(rsrc, e + 4, &data))
+			return false;
+		if (want < 0 || (!(name & 0x80000000u) && name == (uint32_t)want)) {
+			*to = data;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct block {
+	uint16_t len, vlen, type;
+	st_span key;       /* UTF-16 key without the terminator */
+	st_span value;
+	st_span children;
+};
+
+/* Parses the block at off inside s (offsets relative to the data start,
+ * which is where 4-byte alignment is counted from). */
+static bool parse_block(st_span s, uint64_t off, struct block *b)
+{
+	uint64_t k, end, v, c, vbytes;
+	st_span blk;
+
+	if (!st_read_u16le(s, off, &b->len) || !st_read_u16le(s, off + 2, &b->vlen) ||
+	    !st_read_u16le(s, off + 4, &b->type) || b->len < 6)
+		return false;
+	if (!st_span_sub(s, off, b->len, &blk))
+		return false;
+	end = off + b->len;
+	for (k = off + 6; k + 1 < end; k += 2)
+		if (s.data[k] == 0 && s.data[k + 1] == 0)
+			break;
+	if (k + 1 >= end)
+		return false;
+	b->key = st_span_make(s.data + off + 6, (size_t)(k - (off + 6)));
+	if (!st_align_up_u64(k + 2, 4, &v))
+		return false;
+	if (v > end)
+		v = end;
+	/* wValueLength counts WORDs for text values (wType 1). */
+	vbytes = b->type == 1 ? (uint64_t)b->vlen * 2 : b->vlen;
+	if (v + vbytes > end)
+		vbytes = end - v;
+	b->value = st_span_make(s.data + v, (size_t)vbytes);
+	if (!st_align_up_u64(v + vbytes, 4, &c))
+		return false;
+	if (c > end)
+		c = end;
+	b->children = st_span_make(s.data + c, (size_t)(end - c));
+	return true;
+}
+
+static bool key_is(const struct block *b, const char *ascii)
+{
+	size_t n = strlen(ascii);
+
+	if (b->key.len != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (b->key.data[2 * i] != (uint8_t)ascii[i] || b->key.data[2 * i + 1] != 0)
+			return false;
+	return true;
+}
+
+/* Iterates the children blocks of a span: calls fn for each. */
+static int each_child(st_span kids, int (*fn)(st_span, uint64_t, void *), void *arg)
+{
+	uint64_t off = 0;
+	size_t count = 0;
+
+	while (off + 6 <= kids.len && count++ < ST_LIMIT_RSRC_ENTRIES) {
+		uint16_t len;
+		uint64_t next;
+		int rc;
+
+		if (!st_read_u16le(kids, off, &len) || len < 6)
+			break;
+		rc = fn(kids, off, arg);
+		if (rc)
+			return rc;
+		if (!st_align_up_u64(off + len, 4, &next))
+			break;
+		off = next;
+	}
+	return ST_OK;
+}
+
+static int on_string(st_span s, uint64_t off, void *arg)
+{
+	st_result *res = arg;
+	struct block b;
+
+	if (!parse_block(s, off, &b))
+		return ST_OK;
+	for (size_t i = 0; i < ST_VERSION_KEYS; i++) {
+		if (res->version[i] || !key_is(&b, st_version_keys[i]))
+			continue;
+		res->version[i] = st_utf16le_to_utf8(b.value.data, b.value.len,
+						     ST_LIMIT_VERSION_STRING);
+		if (!res->version[i])
+			return ST_ENOMEM;
+	}
+	return ST_OK;
+}
+
+static int on_table(st_span s, uint64_t off, void *arg)
+{
+	struct block b;
+
+	if (!parse_block(s, off, &b))
+		return ST_OK;
+	return each_child(b.children, on_string, arg);
+}
+
+static int on_top_child(st_span s, uint64_t off, void *arg)
+{
+	struct block b;
+
+	if (!parse_block(s, off, &b) || !key_is(&b, "StringFileInfo"))
+		return ST_OK;
+	return each_child(b.children, on_table, arg);
+}
+
+int pe_version_read(const struct pe_image *img, st_result *res)
+{
+	st_span rsrc, data;
+	uint32_t to, data_rva, data_size;
+	struct block root;
+
+	if (!img->rsrc_rva || !img->rsrc_size ||
+	    !pe_rva_span(img, img->rsrc_rva, img->rsrc_size, &rsrc))
+		return ST_OK;
+	if (!rsrc_lookup(rsrc, 0, RT_VERSION, &to) || !(to & 0x80000000u))
+		return ST_OK;
+	if (!rsrc_lookup(rsrc, to & 0x7fffffffu, -1, &to) || !(to & 0x80000000u))
+		return ST_OK;
+	if (!rsrc_lookup(rsrc, to & 0x7fffffffu, -1, &to) || (to & 0x80000000u))
+		return ST_OK;
+	if (!st_read_u32le(rsrc, to, &data_rva) || !st_read_u32le(rsrc, (uint64_t)to + 4, &data_size))
+		return ST_OK;
+	if (!pe_rva_span(img, data_rva, data_size, &data))
+		return ST_OK;
+	if (!parse_block(data, 0, &root) || !key_is(&root, "VS_VERSION_INFO"))
+		return ST_OK;
+	return each_child(root.children, on_top_child, res);
+}

@@ -1,0 +1,18 @@
+/* Small helpers over OpenSSL X.509 and ASN.1 types. */
+#ifndef ST_X509_UTIL_H
+#define ST_X509_UTIL_H
+
+#include <openssl/asn1.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdint.h>
+
+/* RFC 2253 string of a name (malloc'd, NULL on ENOMEM). */
+char *st_name_string(const X509_NAME *name);
+/* CN, else O, else OU of a name as UTF-8 (malloc'd, "" if none). */
+char *st_name_cn(const X509_NAME *name);
+/* Seconds since the epoch, ST_TIME_NONE if t is absent or invalid. */
+int64_t st_asn1_time(const ASN1_TIME *t);
+const char *st_pkey_type_name(const EVP_PKEY *pk);
+
+#endif
