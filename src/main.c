@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 	struct run r = { .o = &o };
 	const char *cmd;
 	bool scan;
-	int c, rc;
+	int c, rc = EXIT_USAGE;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -245,7 +245,7 @@ int main(int argc, char **argv)
 		case 'a':
 			if (!parse_time(optarg, &o.at)) {
 				fprintf(stderr, "sigtrace: --at: cannot parse '%s'\n", optarg);
-				return EXIT_USAGE;
+				goto out;
 			}
 			o.at_set = true;
 			break;
@@ -256,7 +256,7 @@ int main(int argc, char **argv)
 				o.format = OUT_NDJSON;
 			else {
 				fprintf(stderr, "sigtrace: --format: expected text or ndjson\n");
-				return EXIT_USAGE;
+				goto out;
 			}
 			break;
 		case 'm': {
@@ -265,28 +265,31 @@ int main(int argc, char **argv)
 			o.max_size = strtoull(optarg, &end, 10);
 			if (errno || *end || o.max_size == 0) {
 				fprintf(stderr, "sigtrace: --max-file-size: expected a byte count\n");
-				return EXIT_USAGE;
+				goto out;
 			}
 			break;
 		}
 		case 'h':
 			usage(stdout);
-			return EXIT_CLEAN;
+			rc = EXIT_CLEAN;
+			goto out;
 		case 'V':
 			puts("sigtrace 0.1.0");
-			return EXIT_CLEAN;
+			rc = EXIT_CLEAN;
+			goto out;
 		default:
 			usage(stderr);
-			return EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "sigtrace: %s needs at least one path\n", cmd);
-		return EXIT_USAGE;
+		goto out;
 	}
 	if (st_context_new(&r.ctx) != ST_OK) {
 		fprintf(stderr, "sigtrace: out of memory\n");
-		return EXIT_UNREADABLE;
+		rc = EXIT_UNREADABLE;
+		goto out;
 	}
 	if (!o.no_system_trust && st_context_add_system_trust(r.ctx) != ST_OK)
 		fprintf(stderr, "sigtrace: warning: the system CA bundle could not be loaded\n");
@@ -294,8 +297,7 @@ int main(int argc, char **argv)
 		if (st_context_add_trust(r.ctx, o.trust[i]) != ST_OK) {
 			fprintf(stderr, "sigtrace: --trust %s: no certificate could be loaded\n",
 				o.trust[i]);
-			st_context_free(r.ctx);
-			return EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (o.at_set)
@@ -312,8 +314,9 @@ int main(int argc, char **argv)
 			verify_path(&r, argv[i], scan);
 	}
 	fflush(stdout);
+	rc = r.unreadable ? EXIT_UNREADABLE : r.finding ? EXIT_FINDING : EXIT_CLEAN;
+out:
 	st_context_free(r.ctx);
 	free(o.trust);
-	rc = r.unreadable ? EXIT_UNREADABLE : r.finding ? EXIT_FINDING : EXIT_CLEAN;
 	return rc;
 }

@@ -35,10 +35,10 @@ const char *ecs_status(const st_result *res)
 	} order[] = {
 		{ ST_R_DIGEST_MISMATCH, "errorBadDigest" },
 		{ ST_R_PAGE_HASH_MISMATCH, "errorBadDigest" },
-		{ ST_R_SIGNATURE_INVALID, "errorBadSignature" },
 		{ ST_R_CERT_PADDING, "errorBadDigest" },
 		{ ST_R_TRAILING_DATA, "errorBadDigest" },
 		{ ST_R_CERT_TABLE_NOT_AT_END, "errorBadDigest" },
+		{ ST_R_SIGNATURE_INVALID, "errorBadSignature" },
 		{ ST_R_CERT_EXPIRED, "errorExpired" },
 		{ ST_R_CERT_NOT_YET_VALID, "errorExpired" },
 		{ ST_R_CHAIN_INVALID, "errorChaining" },

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package sigtrace needs to build, test and fuzz.
+# Run as root (or through sudo) on a fresh machine.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential meson ninja-build pkg-config \
+	libssl-dev libjansson-dev openssl ca-certificates \
+	python3 clang-14 lld-14 libclang-rt-14-dev \
+	gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 libwine \
+	npm dpkg-dev binutils xz-utils >/dev/null
+# The fixtures need osslsigncode >= 2.6 (built-in timestamp authority,
+# -TSA-*); Debian 12 ships it in bookworm-backports.
+if ! apt-get install -y -qq -t bookworm-backports osslsigncode >/dev/null 2>&1; then
+	apt-get install -y -qq osslsigncode >/dev/null
+fi

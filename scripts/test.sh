@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Builds sigtrace twice (release and ASan+UBSan) and runs the whole suite
+# with each: unit tests, fuzz-corpus replays, end-to-end cases on generated
+# fixtures, and cases on real signed samples. Ends with "N passed, N failed".
+#
+# Environment: SIGTRACE_TRUST (default ../shared/trust) holds the public
+# trust anchors the real-sample cases use; SIGTRACE_SAMPLES (default
+# .cache/samples) caches downloaded samples.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+trust=${SIGTRACE_TRUST:-$top/../shared/trust}
+samples=${SIGTRACE_SAMPLES:-$top/.cache/samples}
+work=$top/build-tests
+log=$work/results.txt
+mkdir -p "$work"
+: >"$log"
+
+note() { printf '== %s\n' "$*"; }
+fail_setup() { echo "FAIL setup: $*" | tee -a "$log"; }
+
+note "building release (build/) and ASan+UBSan (build-asan/)"
+[ -d build ] || meson setup build >/dev/null || fail_setup "meson setup build"
+ninja -C build >/dev/null || fail_setup "build"
+[ -d build-asan ] || CC=clang-14 meson setup build-asan -Db_sanitize=address,undefined \
+	-Db_lundef=false -Dc_args=-fno-sanitize-recover=undefined >/dev/null ||
+	fail_setup "meson setup build-asan"
+ninja -C build-asan >/dev/null || fail_setup "asan build"
+
+note "generating the test PKI and signed fixtures"
+rm -rf "$work/pki" "$work/fixtures"
+if ! { bash tests/e2e/make-pki.sh "$work/pki" >/dev/null &&
+	bash tests/e2e/make-fixtures.sh "$work/pki" "$work/fixtures" >/dev/null; }; then
+	fail_setup "fixture generation"
+fi
+
+note "fetching real signed samples"
+samples_ok=1
+bash tests/samples/fetch.sh "$samples" >/dev/null || { fail_setup "sample fetch"; samples_ok=0; }
+[ -d "$trust" ] || { fail_setup "trust directory $trust missing"; samples_ok=0; }
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+for b in build build-asan; do
+	note "suite with $b"
+	for t in "$b"/tests/test_*; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		"$t" | sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+		[ "${PIPESTATUS[0]}" -le 1 ] || echo "FAIL [$b] $t crashed" >>"$log"
+	done
+	for t in fuzz_pe fuzz_authenticode fuzz_version; do
+		out=$("$b/fuzz/$t-replay" "fuzz/corpus/$t" 2>&1)
+		rc=$?
+		grep -E '^(PASS|FAIL)' <<<"$out" | sed "s|^\(PASS\|FAIL\) |\1 [$b] |" >>"$log"
+		[ $rc -le 1 ] || echo "FAIL [$b] $t replay crashed: $(tail -5 <<<"$out")" >>"$log"
+	done
+	python3 tests/run_cases.py --sigtrace "$b/src/sigtrace" --cases tests/e2e/cases.txt \
+		--dir "$work/fixtures" --label "[$b] e2e" \
+		--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z" |
+		grep -E '^(PASS|FAIL)' >>"$log"
+	if [ $samples_ok = 1 ]; then
+		python3 tests/run_cases.py --sigtrace "$b/src/sigtrace" --cases tests/samples/cases.txt \
+			--dir "$samples" --label "[$b] samples" --var "TRUST=$trust" --var "OUTDIR=$samples" |
+			grep -E '^(PASS|FAIL)' >>"$log"
+	fi
+	bash tests/cli/test_cli.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+done
+
+grep '^FAIL' "$log" || true
+passed=$(grep -c '^PASS' "$log")
+failed=$(grep -c '^FAIL' "$log")
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Command-line behaviour: exit statuses, scan walking, output formats.
+# usage: test_cli.sh SIGTRACE FIXTURE_DIR PKI_DIR
+set -uo pipefail
+st=$1 fix=$2 pki=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+common=(--no-system-trust --trust "$pki/root.pem" --at 2025-06-01T00:00:00Z)
+passed=0 failed=0
+check() { # name, condition exit status
+	if [ "$2" -eq 0 ]; then echo "PASS cli: $1"; passed=$((passed + 1));
+	else echo "FAIL cli: $1"; failed=$((failed + 1)); fi
+}
+
+"$st" verify "${common[@]}" "$fix/sha256.dll" >"$tmp/out"; rc=$?
+check "verify of a valid file exits 0" $((rc != 0))
+head -1 "$tmp/out" | grep -q ": valid$"; check "text report starts with the verdict" $?
+grep -q "computed:" "$tmp/out" && grep -q "signed:" "$tmp/out"; check "text report shows signed and computed digests" $?
+grep -q "\[trust anchor\]" "$tmp/out"; check "text report marks the trust anchor in the chain" $?
+
+"$st" verify "${common[@]}" "$fix/attack-code-byte.dll" >"$tmp/out"; rc=$?
+check "verify of an invalid file exits 1" $((rc != 1))
+grep -q "digest_mismatch:" "$tmp/out"; check "text report explains digest_mismatch" $?
+
+"$st" verify "${common[@]}" "$fix/sha256.dll" "$tmp/does-not-exist" >/dev/null 2>"$tmp/err"; rc=$?
+check "an unreadable input exits 2" $((rc != 2))
+grep -q "does-not-exist" "$tmp/err"; check "the unreadable input is named on stderr" $?
+
+"$st" verify --format xml "$fix/sha256.dll" >/dev/null 2>&1; rc=$?
+check "a bad --format is a usage error (64)" $((rc != 64))
+"$st" frobnicate >/dev/null 2>&1; rc=$?
+check "an unknown command is a usage error (64)" $((rc != 64))
+"$st" verify --at yesterday "$fix/sha256.dll" >/dev/null 2>&1; rc=$?
+check "an unparsable --at is a usage error (64)" $((rc != 64))
+"$st" verify --trust "$tmp" "$fix/sha256.dll" >/dev/null 2>&1; rc=$?
+check "--trust with no certificate is a usage error (64)" $((rc != 64))
+
+# Trust anchors from a directory and in DER form.
+mkdir "$tmp/anchors"
+openssl x509 -in "$pki/root.pem" -outform DER -out "$tmp/anchors/root.der"
+"$st" verify --format ndjson --no-system-trust --trust "$tmp/anchors" --at 2025-06-01 \
+	"$fix/sha256.dll" | grep -q '"verdict":"valid"'
+check "DER anchor loaded from a --trust directory" $?
+"$st" verify --format ndjson --no-system-trust --at 2025-06-01 "$fix/sha256.dll" |
+	grep -q '"verdict":"untrusted"'
+check "without the anchor the same file is untrusted" $?
+"$st" verify --format ndjson --no-system-trust --trust "$pki/root.pem" --at @1748736000 \
+	"$fix/sha256.dll" | grep -q '"verdict":"valid"'
+check "--at accepts @EPOCH" $?
+
+# scan: directories recursively, only executables, one record each.
+mkdir -p "$tmp/tree/a/b"
+cp "$fix/sha256.dll" "$tmp/tree/a/one.dll"
+cp "$fix/attack-sigthief.dll" "$tmp/tree/a/b/two.bin"
+cp "$fix/unsigned.dll" "$tmp/tree/three"
+echo "just text" >"$tmp/tree/readme.txt"
+ln -s /nonexistent "$tmp/tree/dangling"
+"$st" scan "${common[@]}" "$tmp/tree" >"$tmp/scan.txt"; rc=$?
+check "scan with an invalid file exits 1" $((rc != 1))
+[ "$(wc -l <"$tmp/scan.txt")" -eq 3 ]; check "scan lists the three PE files and nothing else" $?
+grep -q "^invalid .*digest_mismatch.*two.bin$" "$tmp/scan.txt"; check "scan finds a PE by content, not extension" $?
+grep -q "^unsigned .*three$" "$tmp/scan.txt"; check "scan reports the unsigned PE" $?
+
+"$st" scan --format ndjson "${common[@]}" "$tmp/tree" >"$tmp/scan.ndjson"
+python3 - "$tmp/scan.ndjson" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+ok = len(recs) == 3
+by = {r["file"]["name"]: r for r in recs}
+v = by["one.dll"]; i = by["two.bin"]; u = by["three"]
+cs = v["file"]["code_signature"]
+ok &= cs["exists"] is True and cs["valid"] is True and cs["trusted"] is True
+ok &= cs["status"] == "trusted" and cs["subject_name"] == "sigtrace Test Code Signer"
+ok &= cs["digest_algorithm"] == "sha256" and len(cs["thumbprint_sha256"]) == 64
+ok &= len(v["file"]["hash"]["sha256"]) == 64 and v["file"]["size"] > 0
+ok &= "threat" not in v and v["sigtrace"]["verdict"] == "valid"
+ok &= v["file"]["x509"]["subject"]["common_name"] == ["sigtrace Test Code Signer"]
+ok &= i["threat"]["technique"]["id"] == ["T1036.001"] and i["event"]["kind"] == "alert"
+ok &= i["file"]["code_signature"]["status"] == "errorBadDigest"
+ok &= i["file"]["code_signature"]["valid"] is False
+ok &= any(r["code"] == "digest_mismatch" for r in i["sigtrace"]["reasons"])
+ok &= u["file"]["code_signature"]["exists"] is False and "threat" not in u
+ok &= u["file"]["pe"]["company"] == "Microsoft Corporation"
+sig = v["sigtrace"]["signatures"][0]
+ok &= sig["signed_digest"] == sig["computed_digest"] and len(sig["chain"]) >= 2
+sys.exit(0 if ok else 1)
+PY
+check "NDJSON records carry the ECS fields and the threat mapping" $?
+
+"$st" scan "${common[@]}" "$tmp/tree/readme.txt" >"$tmp/out"; rc=$?
+[ $rc -eq 0 ] && [ ! -s "$tmp/out" ]; check "scan of a non-executable prints nothing and exits 0" $?
+"$st" verify "${common[@]}" "$tmp/tree/readme.txt" | head -1 | grep -q ": not_executable$"
+check "verify of a non-executable says not_executable" $?
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# make-fixtures.sh PKIDIR OUTDIR
+#
+# Builds and signs the sigtrace end-to-end PE fixtures into OUTDIR.
+# PKIDIR is the output of make-pki.sh. The expected verdict of every file is
+# in cases.txt; README.md explains the layout.
+#
+# Inputs:
+#   - Wine's PE32+ DLLs version.dll and psapi.dll (Debian package libwine),
+#     directory overridable with SIGTRACE_WINE_DIR;
+#   - src/hello.c  -> x86_64-w64-mingw32-gcc            (PE32+ x86-64 console exe)
+#   - src/tiny.c   -> clang --target=i686/aarch64-pc-windows-msvc + lld-link
+#                                                        (PE32 x86, PE32+ ARM64)
+#   - src/efi.c    -> clang --target=x86_64-pc-windows-msvc + lld-link
+#                     /subsystem:efi_application          (EFI application)
+#
+# Fixed times (UTC): signingTime attributes and RFC 3161/legacy timestamps are
+# pinned, so only the keys from make-pki.sh change between runs.
+#   2024-06-01  normal signing/timestamp time (leaf.pem valid 2024..2026)
+#   2020-06-01  signing/timestamp time for expired.pem (valid 2020..2021)
+#   2021-06-01  a timestamp after expired.pem's notAfter
+#   2024-03-01  a timestamp inside lifetime.pem's validity (2023-06..2024-06)
+#   2024-08-01  a timestamp after lifetime.pem's notAfter
+# The tests verify at 2025-06-01T00:00:00Z.
+#
+# Re-running overwrites the fixtures (idempotent).
+set -euo pipefail
+
+die() { printf 'make-fixtures.sh: %s\n' "$*" >&2; exit 1; }
+
+[ $# -eq 2 ] || die "usage: make-fixtures.sh PKIDIR OUTDIR"
+HERE=$(cd "$(dirname "$0")" && pwd)
+PKI=$(cd "$1" 2>/dev/null && pwd) || die "PKI directory $1 not found (run make-pki.sh first)"
+mkdir -p "$2"
+OUT=$(cd "$2" && pwd)
+WINE_DIR=${SIGTRACE_WINE_DIR:-/usr/lib/x86_64-linux-gnu/wine/x86_64-windows}
+
+need() { # need COMMAND DEBIAN-PACKAGE
+    command -v "$1" >/dev/null 2>&1 || die "$1 not found (apt-get install $2)"
+}
+first_of() { # first_of CMD... -> first one on PATH
+    local c
+    for c in "$@"; do
+        if command -v "$c" >/dev/null 2>&1; then printf '%s\n' "$c"; return 0; fi
+    done
+    return 1
+}
+need osslsigncode osslsigncode
+need openssl openssl
+need python3 python3
+need x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64
+need date coreutils
+OSC_HELP=$(osslsigncode -h 2>&1 || true)
+case $OSC_HELP in
+    *-TSA-time*) ;;
+    *) die "this osslsigncode has no built-in TSA (-TSA-certs/-TSA-key/-TSA-time); Debian 12 needs osslsigncode 2.9 from bookworm-backports" ;;
+esac
+CLANG=$(first_of clang-14 clang) || die "clang not found (apt-get install clang-14)"
+LLD_LINK=$(first_of lld-link-14 lld-link) || die "lld-link not found (apt-get install lld-14)"
+for f in version.dll psapi.dll; do
+    [ -f "$WINE_DIR/$f" ] || die "$WINE_DIR/$f not found (apt-get install libwine, or set SIGTRACE_WINE_DIR)"
+done
+for f in root.pem leaf-chain.pem leaf.key expired-chain.pem notyet-chain.pem noeku-chain.pem \
+         badku-chain.pem weak-chain.pem weak512-chain.pem lifetime-chain.pem ec-chain.pem selfsigned-chain.pem \
+         msleaf-chain.pem tsa-chain.pem tsa.key roguetsa-chain.pem roguetsa.key inter.pem; do
+    [ -f "$PKI/$f" ] || die "$PKI/$f missing (re-run make-pki.sh)"
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sigtrace-fixtures.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+LOG=$WORK/log
+IN=$WORK/in
+F=$WORK/out
+mkdir -p "$IN" "$F"
+
+run() {
+    if ! "$@" >>"$LOG" 2>&1; then
+        tail -n 40 "$LOG" >&2
+        die "command failed: $*"
+    fi
+}
+ts() { date -u -d "$1" +%s; }
+MUTATE=(python3 "$HERE/tools/pe-mutate.py")
+
+T_SIGN=$(ts 2024-06-01T00:00:00Z)
+T_EXPIRED_SIGN=$(ts 2020-06-01T00:00:00Z)
+T_EXPIRED_LATE=$(ts 2021-06-01T00:00:00Z)
+T_LIFETIME_IN=$(ts 2024-03-01T00:00:00Z)
+T_LIFETIME_AFTER=$(ts 2024-08-01T00:00:00Z)
+
+# --- inputs -------------------------------------------------------------------
+cp "$WINE_DIR/version.dll" "$IN/version.dll"
+cp "$WINE_DIR/psapi.dll" "$IN/psapi.dll"
+run x86_64-w64-mingw32-gcc -O2 -s -Wl,--no-insert-timestamp -o "$IN/hello.exe" "$HERE/src/hello.c"
+for arch in i686 aarch64; do
+    run "$CLANG" --target="$arch-pc-windows-msvc" -O2 -ffreestanding -fno-stack-protector \
+        -c -o "$WORK/tiny-$arch.obj" "$HERE/src/tiny.c"
+    run "$LLD_LINK" /nologo /nodefaultlib /entry:tiny_main /subsystem:console /Brepro \
+        "/out:$IN/tiny-$arch.exe" "$WORK/tiny-$arch.obj"
+done
+run "$CLANG" --target=x86_64-pc-windows-msvc -O2 -ffreestanding -fno-stack-protector \
+    -c -o "$WORK/efi.obj" "$HERE/src/efi.c"
+run "$LLD_LINK" /nologo /nodefaultlib /entry:efi_main /subsystem:efi_application /Brepro \
+    "/out:$IN/hello.efi" "$WORK/efi.obj"
+
+# --- signing helpers -----------------------------------------------------------
+# sign OUTNAME INPUT CERT [osslsigncode options...]
+#   CERT is a PKI name: uses CERT-chain.pem and CERT.key.
+sign() {
+    local out=$1 in=$2 cert=$3
+    shift 3
+    rm -f "$F/$out"
+    run osslsigncode sign -certs "$PKI/$cert-chain.pem" -key "$PKI/$cert.key" "$@" \
+        -in "$in" -out "$F/$out"
+}
+TSA=(-TSA-certs "$PKI/tsa-chain.pem" -TSA-key "$PKI/tsa.key")
+V=$IN/version.dll
+
+# --- unsigned -------------------------------------------------------------------
+cp "$V" "$F/unsigned.dll"
+cp "$IN/tiny-i686.exe" "$F/unsigned-x86.exe"
+printf 'sigtrace e2e fixture: plain text, not an executable\n' >"$F/not-a-pe.txt"
+
+# --- good signatures -----------------------------------------------------------
+sign sha256.dll "$V" leaf -h sha256 -time "$T_SIGN"
+sign sha384.dll "$V" leaf -h sha384 -time "$T_SIGN"
+sign sha512.dll "$V" leaf -h sha512 -time "$T_SIGN"
+sign sha1.dll   "$V" leaf -h sha1   -time "$T_SIGN"
+sign md5.dll    "$V" leaf -h md5    -time "$T_SIGN"
+sign ec-p256.dll "$V" ec -h sha256 -time "$T_SIGN"
+sign pagehash.dll "$V" leaf -h sha256 -ph -time "$T_SIGN"
+sign ts-rfc3161.dll "$V" leaf -h sha256 -time "$T_SIGN" "${TSA[@]}" -TSA-time "$T_SIGN"
+run "${MUTATE[@]}" legacy-timestamp "$F/sha256.dll" "$F/ts-legacy.dll" \
+    --tsa-key "$PKI/tsa.key" --tsa-chain "$PKI/tsa-chain.pem" --time 2024-06-01T00:00:00Z
+
+sign "nested-sha1-sha256.dll.tmp" "$V" leaf -h sha1 -time "$T_SIGN"
+sign nested-sha1-sha256.dll "$F/nested-sha1-sha256.dll.tmp" leaf -nest -h sha256 -time "$T_SIGN"
+sign "nested-sha256-sha384.dll.tmp" "$V" leaf -h sha256 -time "$T_SIGN"
+sign nested-sha256-sha384.dll "$F/nested-sha256-sha384.dll.tmp" leaf -nest -h sha384 -time "$T_SIGN"
+rm -f "$F"/*.tmp
+
+# Two WIN_CERTIFICATE entries (like signed UEFI shims): two separate signatures
+# of the same image, the second entry appended after the first.
+sign "two-a.tmp" "$V" leaf -h sha256 -time "$T_SIGN"
+sign "two-b.tmp" "$V" ec -h sha384 -time "$T_SIGN"
+run "${MUTATE[@]}" second-entry "$F/two-a.tmp" "$F/two-b.tmp" "$F/two-entries.dll"
+rm -f "$F"/*.tmp
+
+# Other architectures / image kinds.
+sign pe32-x86.exe  "$IN/tiny-i686.exe"    leaf -h sha256 -time "$T_SIGN"
+sign arm64.exe     "$IN/tiny-aarch64.exe" leaf -h sha256 -time "$T_SIGN"
+sign mingw-x64.exe "$IN/hello.exe"        leaf -h sha256 -time "$T_SIGN" "${TSA[@]}" -TSA-time "$T_SIGN"
+sign efi-app.efi   "$IN/hello.efi"        leaf -h sha256 -time "$T_SIGN"
+
+# --- certificate validity and timestamps ---------------------------------------
+sign expired.dll "$V" expired -h sha256 -time "$T_EXPIRED_SIGN"
+sign expired-ts-rfc3161.dll "$V" expired -h sha256 -time "$T_EXPIRED_SIGN" \
+    "${TSA[@]}" -TSA-time "$T_EXPIRED_SIGN"
+run "${MUTATE[@]}" legacy-timestamp "$F/expired.dll" "$F/expired-ts-legacy.dll" \
+    --tsa-key "$PKI/tsa.key" --tsa-chain "$PKI/tsa-chain.pem" --time 2020-06-01T00:00:00Z
+sign expired-ts-late.dll "$V" expired -h sha256 -time "$T_EXPIRED_LATE" \
+    "${TSA[@]}" -TSA-time "$T_EXPIRED_LATE"
+sign notyet.dll "$V" notyet -h sha256 -time "$T_SIGN"
+sign lifetime-ts-inside.dll "$V" lifetime -h sha256 -time "$T_LIFETIME_IN" \
+    "${TSA[@]}" -TSA-time "$T_LIFETIME_IN"
+sign lifetime-ts-after.dll "$V" lifetime -h sha256 -time "$T_LIFETIME_AFTER" \
+    "${TSA[@]}" -TSA-time "$T_LIFETIME_AFTER"
+sign ts-rogue-tsa.dll "$V" leaf -h sha256 -time "$T_SIGN" \
+    -TSA-certs "$PKI/roguetsa-chain.pem" -TSA-key "$PKI/roguetsa.key" -TSA-time "$T_SIGN"
+
+# --- certificate policy and trust ----------------------------------------------------
+sign noeku.dll "$V" noeku -h sha256 -time "$T_SIGN"
+sign badku.dll "$V" badku -h sha256 -time "$T_SIGN"
+sign weak-rsa1024.dll "$V" weak -h sha256 -time "$T_SIGN"
+sign weak-rsa512.dll "$V" weak512 -h sha256 -time "$T_SIGN"
+sign selfsigned.dll "$V" selfsigned -h sha256 -time "$T_SIGN"
+sign ms-impostor.dll "$V" msleaf -h sha256 -time "$T_SIGN"
+# Leaf only, the intermediate CA left out of the signature.
+rm -f "$F/no-intermediate.dll"
+run osslsigncode sign -certs "$PKI/leaf.pem" -key "$PKI/leaf.key" -h sha256 -time "$T_SIGN" \
+    -in "$V" -out "$F/no-intermediate.dll"
+
+# --- attacks derived from good files ---------------------------------------------
+run "${MUTATE[@]}" sigthief "$F/sha256.dll" "$IN/psapi.dll" "$F/attack-sigthief.dll"
+run "${MUTATE[@]}" flip-code "$F/sha256.dll" "$F/attack-code-byte.dll"
+run "${MUTATE[@]}" flip-signature "$F/sha256.dll" "$F/attack-signature-byte.dll" --which primary
+run "${MUTATE[@]}" flip-signature "$F/ts-rfc3161.dll" "$F/attack-timestamp-byte.dll" --which timestamp
+run "${MUTATE[@]}" flip-signature "$F/ts-legacy.dll" "$F/attack-countersig-byte.dll" --which countersignature
+run "${MUTATE[@]}" flip-signature "$F/nested-sha256-sha384.dll" "$F/attack-nested-byte.dll" --which nested
+run "${MUTATE[@]}" cert-padding "$F/sha256.dll" "$F/attack-cert-padding.dll"
+run "${MUTATE[@]}" append "$F/sha256.dll" "$F/attack-trailing-data.dll"
+run "${MUTATE[@]}" table-in-section "$F/mingw-x64.exe" "$F/attack-table-in-section.exe"
+run "${MUTATE[@]}" truncate-pkcs7 "$F/sha256.dll" "$F/attack-truncated-pkcs7.dll"
+run "${MUTATE[@]}" secdir-outside "$F/sha256.dll" "$F/attack-secdir-outside.dll"
+run "${MUTATE[@]}" wincert-header "$F/sha256.dll" "$F/attack-bad-revision.dll" --revision 0x0100
+run "${MUTATE[@]}" wincert-header "$F/sha256.dll" "$F/attack-bad-type.dll" --type 0x0001
+run "${MUTATE[@]}" flip-code "$F/pagehash.dll" "$F/attack-pagehash-byte.dll" --page 2
+run "${MUTATE[@]}" pagehash-resign "$F/pagehash.dll" "$F/attack-pagehash-resigned.dll" \
+    --key "$PKI/leaf.key" --page 2
+
+# --- self-checks: the image digest of intact files must match --------------------------
+for f in sha256.dll ts-legacy.dll expired-ts-legacy.dll two-entries.dll \
+         attack-cert-padding.dll attack-pagehash-resigned.dll; do
+    run "${MUTATE[@]}" check-digest "$F/$f"
+done
+for f in attack-sigthief.dll attack-code-byte.dll attack-pagehash-byte.dll; do
+    if "${MUTATE[@]}" check-digest "$F/$f" >/dev/null 2>&1; then
+        die "$f: image digest unexpectedly matches"
+    fi
+done
+
+# --- publish -------------------------------------------------------------------------
+for f in "$F"/*; do
+    install -m 0644 "$f" "$OUT/$(basename "$f")"
+done

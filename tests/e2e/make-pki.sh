@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# make-pki.sh OUTDIR
+#
+# Generates the sigtrace end-to-end test PKI with the openssl CLI.
+# Validity periods are fixed calendar dates (UTC), never relative to today;
+# the e2e tests verify at the pinned time 2025-06-01T00:00:00Z.
+#
+# Every key is freshly generated on each run, so the bytes differ between
+# runs but the file names, subjects, extensions and dates are always the same.
+# Re-running replaces the previous output (idempotent).
+#
+# Output files (PEM; every *.pem has a matching *.key unless noted):
+#
+#   root.pem          Test Root CA            2020-01-01 .. 2040-01-01  (trust anchor; cert only for root.key)
+#   inter.pem         Code-signing Intermediate CA   2020-01-01 .. 2035-01-01
+#   tsa-inter.pem     Timestamping Intermediate CA   2020-01-01 .. 2035-01-01 (under root)
+#   tsa.pem           TSA leaf, EKU timeStamping (critical)  2020-01-01 .. 2035-01-01
+#   leaf.pem          code-signing leaf (EKU codeSigning, KU digitalSignature)
+#                                                    2024-01-01 .. 2026-01-01
+#   expired.pem       code-signing leaf              2020-01-01 .. 2021-01-01
+#   notyet.pem        code-signing leaf              2026-01-01 .. 2028-01-01
+#   noeku.pem         TLS-style leaf, EKU serverAuth only (no codeSigning)
+#                                                    2024-01-01 .. 2026-01-01
+#   badku.pem         EKU codeSigning but KU keyEncipherment only (no digitalSignature)
+#                                                    2024-01-01 .. 2026-01-01
+#   weak.pem          code-signing leaf with an RSA-1024 key
+#                                                    2024-01-01 .. 2026-01-01
+#   weak512.pem       code-signing leaf with an RSA-512 key (factorable)
+#                                                    2024-01-01 .. 2026-01-01
+#   lifetime.pem      EKU codeSigning + lifetime signing (1.3.6.1.4.1.311.10.3.13)
+#                                                    2023-06-01 .. 2024-06-01
+#   ec.pem            code-signing leaf, EC P-256 key 2024-01-01 .. 2026-01-01
+#   selfsigned.pem    self-signed code-signing cert (CA:FALSE)
+#                                                    2024-01-01 .. 2026-01-01
+#   roguetsa.pem      self-signed TSA cert (EKU timeStamping, critical), NOT
+#                     chained to root.pem        2020-01-01 .. 2035-01-01
+#   msroot.pem        impostor "CN=Microsoft Root Certificate Authority 2011,
+#                     O=Microsoft Corporation,L=Redmond,ST=Washington,C=US",
+#                     self-made, NOT chained to root.pem
+#                                                    2011-03-22 .. 2036-03-22
+#   msleaf.pem        "CN=Microsoft Corporation,O=Microsoft Corporation,L=Redmond,
+#                     ST=Washington,C=US" code-signing leaf issued by msroot
+#                                                    2024-01-01 .. 2026-01-01
+#
+# Chain files for `osslsigncode sign -certs` (leaf first, then issuers, root
+# excluded except for the impostor which ships its fake root like an attacker
+# would):
+#
+#   leaf-chain.pem expired-chain.pem notyet-chain.pem noeku-chain.pem
+#   badku-chain.pem weak-chain.pem weak512-chain.pem lifetime-chain.pem ec-chain.pem
+#                       = <leaf> + inter.pem
+#   selfsigned-chain.pem = selfsigned.pem
+#   msleaf-chain.pem     = msleaf.pem + msroot.pem
+#   tsa-chain.pem        = tsa.pem + tsa-inter.pem   (for -TSA-certs)
+#   roguetsa-chain.pem   = roguetsa.pem
+#
+# Also: trust.pem = root.pem (the only trust anchor the tests pass with --trust).
+set -euo pipefail
+
+die() { printf 'make-pki.sh: %s\n' "$*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: make-pki.sh OUTDIR"
+command -v openssl >/dev/null 2>&1 || die "openssl not found (apt-get install openssl)"
+
+OUT=$1
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sigtrace-pki.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+LOG=$WORK/log
+
+run() {
+    if ! "$@" >>"$LOG" 2>&1; then
+        cat "$LOG" >&2
+        die "command failed: $*"
+    fi
+}
+
+CNF=$WORK/ca.cnf
+cat >"$CNF" <<'EOF'
+# Minimal `openssl ca` configuration; the CA database lives in $ENV::CADIR.
+[ ca ]
+default_ca = test_ca
+
+[ test_ca ]
+dir             = $ENV::CADIR
+database        = $dir/index.txt
+serial          = $dir/serial
+new_certs_dir   = $dir/newcerts
+default_md      = sha256
+policy          = policy_any
+unique_subject  = no
+email_in_dn     = no
+copy_extensions = none
+
+[ policy_any ]
+countryName             = optional
+stateOrProvinceName     = optional
+localityName            = optional
+organizationName        = optional
+organizationalUnitName  = optional
+commonName              = supplied
+
+[ req ]
+distinguished_name = req_dn
+prompt             = no
+[ req_dn ]
+CN = placeholder
+
+[ v3_root ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+
+[ v3_inter ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_codesign ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = codeSigning
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_selfsigned ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = codeSigning
+subjectKeyIdentifier   = hash
+
+[ v3_lifetime ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = codeSigning, 1.3.6.1.4.1.311.10.3.13
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_tls ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:www.example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_badku ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, keyEncipherment
+extendedKeyUsage       = codeSigning
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_selftsa ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = critical, timeStamping
+subjectKeyIdentifier   = hash
+
+[ v3_tsa ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = critical, timeStamping
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+EOF
+
+export CADIR
+newca() { # newca NAME SERIAL
+    CADIR=$WORK/db-$1
+    mkdir -p "$CADIR/newcerts"
+    : >"$CADIR/index.txt"
+    printf 'unique_subject = no\n' >"$CADIR/index.txt.attr"
+    printf '%s\n' "$2" >"$CADIR/serial"
+}
+
+genkey() { # genkey FILE rsa2048|rsa1024|p256
+    case $2 in
+        rsa*) run openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${2#rsa}" -out "$1" ;;
+        p256) run openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+                  -pkeyopt ec_param_enc:named_curve -out "$1" ;;
+        *) die "bad key type $2" ;;
+    esac
+}
+
+# issue NAME ISSUER|self KEYTYPE EXT START END SUBJECT
+#   START/END are UTCTime strings (YYMMDDHHMMSSZ).
+issue() {
+    local name=$1 issuer=$2 ktype=$3 ext=$4 start=$5 end=$6 subj=$7
+    genkey "$WORK/$name.key" "$ktype"
+    run openssl req -new -config "$CNF" -key "$WORK/$name.key" -subj "$subj" \
+        -out "$WORK/$name.csr"
+    if [ "$issuer" = self ]; then
+        run openssl ca -batch -config "$CNF" -selfsign -keyfile "$WORK/$name.key" \
+            -in "$WORK/$name.csr" -out "$WORK/$name.pem" -extensions "$ext" \
+            -startdate "$start" -enddate "$end" -notext -preserveDN -md sha256
+    else
+        run openssl ca -batch -config "$CNF" -cert "$WORK/$issuer.pem" \
+            -keyfile "$WORK/$issuer.key" -in "$WORK/$name.csr" -out "$WORK/$name.pem" \
+            -extensions "$ext" -startdate "$start" -enddate "$end" -notext -preserveDN \
+            -md sha256
+    fi
+}
+
+# --- test root and its intermediates --------------------------------------
+newca root 1000
+issue root self rsa2048 v3_root 200101000000Z 400101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Test Root CA"
+issue inter root rsa2048 v3_inter 200101000000Z 350101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Test Code Signing CA"
+issue tsa-inter root rsa2048 v3_inter 200101000000Z 350101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Test Timestamping CA"
+
+# --- timestamping authority -------------------------------------------------
+newca tsa-inter 3000
+issue tsa tsa-inter rsa2048 v3_tsa 200101000000Z 350101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Test TSA"
+
+# --- code-signing leaves (and wrong ones) -----------------------------------
+newca inter 2000
+issue leaf     inter rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Test Code Signer"
+issue expired  inter rsa2048 v3_codesign 200101000000Z 210101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Expired Code Signer"
+issue notyet   inter rsa2048 v3_codesign 260101000000Z 280101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Not Yet Valid Code Signer"
+issue noeku    inter rsa2048 v3_tls      240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=www.example.test"
+issue badku    inter rsa2048 v3_badku    240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Bad Key Usage Code Signer"
+issue weak     inter rsa1024 v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace RSA-1024 Code Signer"
+issue weak512  inter rsa512  v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace RSA-512 Code Signer"
+issue lifetime inter rsa2048 v3_lifetime 230601000000Z 240601000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Lifetime Signing Code Signer"
+issue ec       inter p256    v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace EC P-256 Code Signer"
+
+# --- self-signed leaf ---------------------------------------------------------
+newca selfsigned 4000
+issue selfsigned self rsa2048 v3_selfsigned 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Self-Signed Code Signer"
+
+# --- timestamping authority that no trusted root vouches for ---------------
+newca roguetsa 6000
+issue roguetsa self rsa2048 v3_selftsa 200101000000Z 350101000000Z "/C=XX/O=sigtrace rogue/CN=sigtrace Rogue TSA"
+
+# --- Microsoft impostor: same names as the real root, made here ------------
+newca msroot 5000
+issue msroot self rsa2048 v3_root 110322000000Z 360322000000Z "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/CN=Microsoft Root Certificate Authority 2011"
+issue msleaf msroot rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/CN=Microsoft Corporation"
+
+# --- chain files ----------------------------------------------------------------
+for l in leaf expired notyet noeku badku weak weak512 lifetime ec; do
+    cat "$WORK/$l.pem" "$WORK/inter.pem" >"$WORK/$l-chain.pem"
+done
+cp "$WORK/selfsigned.pem" "$WORK/selfsigned-chain.pem"
+cat "$WORK/msleaf.pem" "$WORK/msroot.pem" >"$WORK/msleaf-chain.pem"
+cat "$WORK/tsa.pem" "$WORK/tsa-inter.pem" >"$WORK/tsa-chain.pem"
+cp "$WORK/roguetsa.pem" "$WORK/roguetsa-chain.pem"
+cp "$WORK/root.pem" "$WORK/trust.pem"
+
+# --- sanity checks ----------------------------------------------------------
+check_chain() { # check_chain LEAF UNTRUSTED... (verified at 2025-06-01 unless -attime given)
+    local leaf=$1; shift
+    run openssl verify -CAfile "$WORK/root.pem" "$@" "$WORK/$leaf.pem"
+}
+at() { date -u -d "$1" +%s; }
+check_chain inter     -attime "$(at 2025-06-01)"
+check_chain tsa-inter -attime "$(at 2025-06-01)"
+check_chain tsa  -untrusted "$WORK/tsa-inter.pem" -purpose timestampsign -attime "$(at 2025-06-01)"
+check_chain leaf -untrusted "$WORK/inter.pem" -attime "$(at 2025-06-01)"
+check_chain expired  -untrusted "$WORK/inter.pem" -attime "$(at 2020-06-01)"
+check_chain lifetime -untrusted "$WORK/inter.pem" -attime "$(at 2024-03-01)"
+check_chain ec       -untrusted "$WORK/inter.pem" -attime "$(at 2025-06-01)"
+check_chain weak     -untrusted "$WORK/inter.pem" -attime "$(at 2025-06-01)"
+if openssl verify -CAfile "$WORK/root.pem" -untrusted "$WORK/inter.pem" \
+        -attime "$(at 2025-06-01)" "$WORK/expired.pem" >/dev/null 2>&1; then
+    die "expired.pem unexpectedly valid at 2025-06-01"
+fi
+
+# --- publish ----------------------------------------------------------------------
+names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec selfsigned roguetsa msroot msleaf"
+for n in $names; do
+    install -m 0644 "$WORK/$n.pem" "$OUT/$n.pem"
+    install -m 0600 "$WORK/$n.key" "$OUT/$n.key"
+done
+for n in leaf expired notyet noeku badku weak weak512 lifetime ec selfsigned msleaf tsa roguetsa; do
+    install -m 0644 "$WORK/$n-chain.pem" "$OUT/$n-chain.pem"
+done
+install -m 0644 "$WORK/trust.pem" "$OUT/trust.pem"
