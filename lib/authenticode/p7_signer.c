@@ -85,14 +85,42 @@ static ASN1_TYPE *single_value(X509_ATTRIBUTE *a)
 	return X509_ATTRIBUTE_get0_type(a, 0);
 }
 
+int p7_check_signed_attrs(const struct p7_attrs *a, const char *content_type,
+			  const uint8_t *content, size_t content_len,
+			  struct p7_signer_check *out, bool *digest_ok,
+			  st_reasons *rs, st_reason fail, const char *what)
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+
+	out->has_signed_attrs = true;
+	*digest_ok = false;
+	if (a->n_md != 1 || !a->md || a->md->type != V_ASN1_OCTET_STRING)
+		ADD("%s: signed attributes need exactly one messageDigest", what);
+	else if (!st_digest(out->md_nid, content, content_len, md, &mdlen) ||
+		 (unsigned)ASN1_STRING_length(a->md->value.octet_string) != mdlen ||
+		 memcmp(ASN1_STRING_get0_data(a->md->value.octet_string), md, mdlen) != 0)
+		ADD("%s: messageDigest does not match the signed content", what);
+	else
+		*digest_ok = true;
+	if (content_type && (a->n_ct != 1 || !a->ct || a->ct->type != V_ASN1_OBJECT ||
+			     !st_oid_is(a->ct->value.object, content_type))) {
+		ADD("%s: contentType attribute differs from the content (%s)",
+		    what, content_type);
+		*digest_ok = false;
+	}
+	if (a->n_st == 1 && a->st && (a->st->type == V_ASN1_UTCTIME ||
+				      a->st->type == V_ASN1_GENERALIZEDTIME))
+		out->signing_time = st_asn1_time((ASN1_TIME *)a->st->value.asn1_string);
+	return ST_OK;
+}
+
 int p7_check_signer(PKCS7_SIGNER_INFO *si, STACK_OF(X509) *certs,
 		    const char *content_type, const uint8_t *content,
 		    size_t content_len, struct p7_signer_check *out,
 		    st_reasons *rs, st_reason fail, const char *what)
 {
 	const ASN1_OBJECT *mdobj;
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
 	bool digest_ok = false, sig_ok = false;
 
 	memset(out, 0, sizeof(*out));
@@ -117,40 +145,17 @@ int p7_check_signer(PKCS7_SIGNER_INFO *si, STACK_OF(X509) *certs,
 	}
 
 	if (sk_X509_ATTRIBUTE_num(si->auth_attr) > 0) {
-		int n_md, n_ct, n_st;
-		X509_ATTRIBUTE *a_md = p7_find_attr(si->auth_attr, "1.2.840.113549.1.9.4", &n_md);
-		X509_ATTRIBUTE *a_ct = p7_find_attr(si->auth_attr, "1.2.840.113549.1.9.3", &n_ct);
-		X509_ATTRIBUTE *a_st = p7_find_attr(si->auth_attr, "1.2.840.113549.1.9.5", &n_st);
-		ASN1_TYPE *v_md = single_value(a_md), *v_ct = single_value(a_ct);
-		ASN1_TYPE *v_st = single_value(a_st);
+		struct p7_attrs a;
 		unsigned char *der = NULL;
-		int derlen;
+		int derlen, rc;
 
-		out->has_signed_attrs = true;
-		if (n_md != 1 || !v_md || v_md->type != V_ASN1_OCTET_STRING) {
-			ADD("%s: signed attributes need exactly one messageDigest", what);
-		} else if (!st_digest(out->md_nid, content, content_len, md, &mdlen) ||
-			   (unsigned)ASN1_STRING_length(v_md->value.octet_string) != mdlen ||
-			   memcmp(ASN1_STRING_get0_data(v_md->value.octet_string), md, mdlen) != 0) {
-			ADD("%s: messageDigest does not match the signed content", what);
-		} else {
-			digest_ok = true;
-		}
-		if (content_type) {
-			char oid[80];
-			if (n_ct != 1 || !v_ct || v_ct->type != V_ASN1_OBJECT) {
-				ADD("%s: signed attributes need exactly one contentType", what);
-				digest_ok = false;
-			} else if (st_oid_text(v_ct->value.object, oid, sizeof(oid)),
-				   strcmp(oid, content_type) != 0) {
-				ADD("%s: contentType attribute %s differs from the content (%s)",
-				    what, oid, content_type);
-				digest_ok = false;
-			}
-		}
-		if (n_st == 1 && v_st && (v_st->type == V_ASN1_UTCTIME ||
-					  v_st->type == V_ASN1_GENERALIZEDTIME))
-			out->signing_time = st_asn1_time((ASN1_TIME *)v_st->value.asn1_string);
+		a.md = single_value(p7_find_attr(si->auth_attr, "1.2.840.113549.1.9.4", &a.n_md));
+		a.ct = single_value(p7_find_attr(si->auth_attr, "1.2.840.113549.1.9.3", &a.n_ct));
+		a.st = single_value(p7_find_attr(si->auth_attr, "1.2.840.113549.1.9.5", &a.n_st));
+		rc = p7_check_signed_attrs(&a, content_type, content, content_len, out,
+					   &digest_ok, rs, fail, what);
+		if (rc)
+			return rc;
 		/* The signature covers the DER of the attributes as a SET,
 		 * in the order they were encoded. */
 		derlen = ASN1_item_i2d((ASN1_VALUE *)si->auth_attr, &der,

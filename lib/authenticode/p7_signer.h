@@ -30,6 +30,21 @@ int p7_check_signer(PKCS7_SIGNER_INFO *si, STACK_OF(X509) *certs,
 		    size_t content_len, struct p7_signer_check *out,
 		    st_reasons *rs, st_reason fail, const char *what);
 
+/* The three signed attributes every signer check reads: each value when
+ * the attribute has exactly one, and how many such attributes there are. */
+struct p7_attrs {
+	ASN1_TYPE *md, *ct, *st;
+	int n_md, n_ct, n_st;
+};
+
+/* Checks messageDigest against the digest of content, and contentType
+ * against content_type (dotted OID; NULL skips it); reads signingTime into
+ * out. Sets *digest_ok. Failures go to rs with `fail`. */
+int p7_check_signed_attrs(const struct p7_attrs *a, const char *content_type,
+			  const uint8_t *content, size_t content_len,
+			  struct p7_signer_check *out, bool *digest_ok,
+			  st_reasons *rs, st_reason fail, const char *what);
+
 /* Finds an attribute by dotted OID; *count receives how many there are. */
 X509_ATTRIBUTE *p7_find_attr(const STACK_OF(X509_ATTRIBUTE) *sk,
 			     const char *oid, int *count);

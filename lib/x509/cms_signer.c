@@ -32,8 +32,6 @@ int cms_check_signer(CMS_SignerInfo *si, STACK_OF(X509) *pool,
 {
 	X509_ALGOR *dig = NULL, *sigalg = NULL;
 	const ASN1_OBJECT *mdobj;
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
 	bool digest_ok = false, sig_ok = false;
 
 	memset(out, 0, sizeof(*out));
@@ -60,31 +58,16 @@ int cms_check_signer(CMS_SignerInfo *si, STACK_OF(X509) *pool,
 		return ST_OK;
 	}
 	if (CMS_signed_get_attr_count(si) > 0) {
-		int n_md, n_ct, n_st;
-		ASN1_TYPE *v_md = single_signed(si, NID_pkcs9_messageDigest, &n_md);
-		ASN1_TYPE *v_ct = single_signed(si, NID_pkcs9_contentType, &n_ct);
-		ASN1_TYPE *v_st = single_signed(si, NID_pkcs9_signingTime, &n_st);
+		struct p7_attrs a;
+		int rc;
 
-		out->has_signed_attrs = true;
-		if (n_md != 1 || !v_md || v_md->type != V_ASN1_OCTET_STRING)
-			ADD("%s: signed attributes need exactly one messageDigest", what);
-		else if (!st_digest(out->md_nid, content, content_len, md, &mdlen) ||
-			 (unsigned)ASN1_STRING_length(v_md->value.octet_string) != mdlen ||
-			 memcmp(ASN1_STRING_get0_data(v_md->value.octet_string), md, mdlen) != 0)
-			ADD("%s: messageDigest does not match the signed content", what);
-		else
-			digest_ok = true;
-		if (content_type) {
-			if (n_ct != 1 || !v_ct || v_ct->type != V_ASN1_OBJECT ||
-			    !st_oid_is(v_ct->value.object, content_type)) {
-				ADD("%s: contentType attribute differs from the content (%s)",
-				    what, content_type);
-				digest_ok = false;
-			}
-		}
-		if (n_st == 1 && v_st && (v_st->type == V_ASN1_UTCTIME ||
-					  v_st->type == V_ASN1_GENERALIZEDTIME))
-			out->signing_time = st_asn1_time((ASN1_TIME *)v_st->value.asn1_string);
+		a.md = single_signed(si, NID_pkcs9_messageDigest, &a.n_md);
+		a.ct = single_signed(si, NID_pkcs9_contentType, &a.n_ct);
+		a.st = single_signed(si, NID_pkcs9_signingTime, &a.n_st);
+		rc = p7_check_signed_attrs(&a, content_type, content, content_len, out,
+					   &digest_ok, rs, fail, what);
+		if (rc)
+			return rc;
 		/* Signature over the signed attributes in their encoded
 		 * order. */
 		CMS_SignerInfo_set1_signer_cert(si, out->cert);
