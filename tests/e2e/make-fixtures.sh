@@ -128,6 +128,7 @@ sign sha512.dll "$V" leaf -h sha512 -time "$T_SIGN"
 sign sha1.dll   "$V" leaf -h sha1   -time "$T_SIGN"
 sign md5.dll    "$V" leaf -h md5    -time "$T_SIGN"
 sign ec-p256.dll "$V" ec -h sha256 -time "$T_SIGN"
+sign ec-explicit-curve.dll "$V" ecexplicit -h sha256 -time "$T_SIGN"
 sign pagehash.dll "$V" leaf -h sha256 -ph -time "$T_SIGN"
 sign ts-rfc3161.dll "$V" leaf -h sha256 -time "$T_SIGN" "${TSA[@]}" -TSA-time "$T_SIGN"
 run "${MUTATE[@]}" legacy-timestamp "$F/sha256.dll" "$F/ts-legacy.dll" \

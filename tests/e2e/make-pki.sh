@@ -30,6 +30,7 @@
 #   lifetime.pem      EKU codeSigning + lifetime signing (1.3.6.1.4.1.311.10.3.13)
 #                                                    2023-06-01 .. 2024-06-01
 #   ec.pem            code-signing leaf, EC P-256 key 2024-01-01 .. 2026-01-01
+#   ecexplicit.pem    code-signing leaf, EC P-256 key with explicit curve parameters
 #   selfsigned.pem    self-signed code-signing cert (CA:FALSE)
 #                                                    2024-01-01 .. 2026-01-01
 #   roguetsa.pem      self-signed TSA cert (EKU timeStamping, critical), NOT
@@ -182,6 +183,10 @@ genkey() { # genkey FILE rsa2048|rsa1024|p256
         rsa*) run openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${2#rsa}" -out "$1" ;;
         p256) run openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
                   -pkeyopt ec_param_enc:named_curve -out "$1" ;;
+        # Explicit curve parameters in the certificate's key: the
+        # CVE-2020-0601 curve-spoofing shape; verifiers must reject it.
+        p256x) run openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+                  -pkeyopt ec_param_enc:explicit -out "$1" ;;
         *) die "bad key type $2" ;;
     esac
 }
@@ -226,6 +231,7 @@ issue weak     inter rsa1024 v3_codesign 240101000000Z 260101000000Z "/C=XX/O=si
 issue weak512  inter rsa512  v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace RSA-512 Code Signer"
 issue lifetime inter rsa2048 v3_lifetime 230601000000Z 240601000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Lifetime Signing Code Signer"
 issue ec       inter p256    v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace EC P-256 Code Signer"
+issue ecexplicit inter p256x v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace EC Explicit-Curve Code Signer"
 
 # --- self-signed leaf ---------------------------------------------------------
 newca selfsigned 4000
@@ -241,7 +247,7 @@ issue msroot self rsa2048 v3_root 110322000000Z 360322000000Z "/C=US/ST=Washingt
 issue msleaf msroot rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/CN=Microsoft Corporation"
 
 # --- chain files ----------------------------------------------------------------
-for l in leaf expired notyet noeku badku weak weak512 lifetime ec; do
+for l in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit; do
     cat "$WORK/$l.pem" "$WORK/inter.pem" >"$WORK/$l-chain.pem"
 done
 cp "$WORK/selfsigned.pem" "$WORK/selfsigned-chain.pem"
@@ -270,12 +276,12 @@ if openssl verify -CAfile "$WORK/root.pem" -untrusted "$WORK/inter.pem" \
 fi
 
 # --- publish ----------------------------------------------------------------------
-names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec selfsigned roguetsa msroot msleaf"
+names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit selfsigned roguetsa msroot msleaf"
 for n in $names; do
     install -m 0644 "$WORK/$n.pem" "$OUT/$n.pem"
     install -m 0600 "$WORK/$n.key" "$OUT/$n.key"
 done
-for n in leaf expired notyet noeku badku weak weak512 lifetime ec selfsigned msleaf tsa roguetsa; do
+for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit selfsigned msleaf tsa roguetsa; do
     install -m 0644 "$WORK/$n-chain.pem" "$OUT/$n-chain.pem"
 done
 install -m 0644 "$WORK/trust.pem" "$OUT/trust.pem"
