@@ -128,7 +128,8 @@ st_verdict st_result_verdict(const st_result *res);
 /* Short name of the format ("pe"), or NULL for ST_VERDICT_NOT_EXECUTABLE. */
 const char *st_result_format(const st_result *res);
 uint64_t st_result_file_size(const st_result *res);
-/* Lower-case hex SHA-256 of the whole file. */
+/* Lower-case hex SHA-256 of the whole file; NULL for files rejected as
+ * not executable by st_verify_file() (they are not read past their head). */
 const char *st_result_sha256(const st_result *res);
 
 /* Format details: for PE "x64", "x86", "arm64", ...; PE32 vs PE32+. */

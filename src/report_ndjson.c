@@ -240,8 +240,12 @@ void report_ndjson(FILE *out, const char *path, const st_result *res)
 		       v == ST_VERDICT_UNTRUSTED;
 
 	set(file, "size", json_integer((json_int_t)st_result_file_size(res)));
-	set(hash, "sha256", json_string(st_result_sha256(res)));
-	set(file, "hash", hash);
+	if (st_result_sha256(res)) {
+		set(hash, "sha256", json_string(st_result_sha256(res)));
+		set(file, "hash", hash);
+	} else {
+		json_decref(hash);
+	}
 	if (st_result_format(res)) {
 		json_t *cs = json_object();
 		bool exists = v != ST_VERDICT_UNSIGNED;

@@ -95,7 +95,8 @@ void report_text_verbose(FILE *out, const char *path, const st_result *res)
 			st_result_arch(res) ? st_result_arch(res) : "",
 			st_result_format(res));
 	fprintf(out, "  size:      %llu bytes\n", (unsigned long long)st_result_file_size(res));
-	fprintf(out, "  sha256:    %s\n", st_result_sha256(res));
+	if (st_result_sha256(res))
+		fprintf(out, "  sha256:    %s\n", st_result_sha256(res));
 	if (status)
 		fprintf(out, "  status:    %s\n", status);
 	{

@@ -280,7 +280,7 @@ void st_result_free(st_result *res)
 st_verdict st_result_verdict(const st_result *r) { return r->verdict; }
 const char *st_result_format(const st_result *r) { return r->format; }
 uint64_t st_result_file_size(const st_result *r) { return r->size; }
-const char *st_result_sha256(const st_result *r) { return r->sha256; }
+const char *st_result_sha256(const st_result *r) { return r->hashed ? r->sha256 : NULL; }
 const char *st_result_arch(const st_result *r) { return r->arch; }
 const char *st_result_subformat(const st_result *r) { return r->subformat; }
 

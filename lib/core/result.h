@@ -77,6 +77,7 @@ struct st_result {
 	const char *format, *subformat, *arch;   /* static strings */
 	uint64_t size;
 	char sha256[65];
+	bool hashed;             /* sha256 computed (not for rejected non-executables) */
 	char *version[ST_VERSION_KEYS];
 	st_reasons reasons;      /* file-level */
 	st_reasons all_reasons;  /* file-level plus every signature's, merged */

@@ -1,8 +1,14 @@
-/* Verification driver: reads a file, identifies its format by content and
- * hands it to the format module. */
+/*
+ * Verification driver: identifies a file's format from its first bytes
+ * (never its name), reads it once, and hands it to the format module.
+ *
+ * Non-executables cost one small read and are not hashed. Files up to
+ * ST_SMALL_FILE are read with one pread into memory; larger ones are
+ * mapped, and the hash pass releases mapped pages behind it, so resident
+ * memory does not grow with file size.
+ */
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,51 +19,104 @@
 #include "core/format.h"
 #include "core/result.h"
 
+#define ST_SMALL_FILE (1u << 20)
+
 static const struct st_format *const formats[] = {
 	&st_format_pe,
 };
 
+static enum st_probe probe(st_span head, uint64_t size, const struct st_format **fmt)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		enum st_probe p = formats[i]->probe(head, size);
+		if (p != ST_PROBE_NO) {
+			*fmt = formats[i];
+			return p;
+		}
+	}
+	return ST_PROBE_NO;
+}
+
+static st_result *new_result(uint64_t size)
+{
+	st_result *res = calloc(1, sizeof(*res));
+
+	if (res) {
+		res->size = size;
+		res->verdict = ST_VERDICT_NOT_EXECUTABLE;
+	}
+	return res;
+}
+
+/* Runs the format (if any) and the remaining whole-file hash. */
+static int run(st_context *ctx, const struct st_format *fmt, struct st_input *in,
+	       st_result **out)
+{
+	st_result *res = new_result(in->file.len);
+	int rc = ST_OK;
+
+	*out = NULL;
+	if (!res)
+		return ST_ENOMEM;
+	if (fmt)
+		rc = fmt->verify(ctx, in, res);
+	if (rc == ST_OK && !in->sha256_done && !st_hash_pass(in, NULL, 0, NULL, 0))
+		rc = ST_ENOMEM;
+	if (rc) {
+		st_result_free(res);
+		return rc;
+	}
+	st_hex_into(res->sha256, in->sha256, sizeof(in->sha256));
+	res->hashed = true;
+	*out = res;
+	return ST_OK;
+}
+
 int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
 		     st_result **out)
 {
-	st_result *res;
-	st_span file = st_span_make(data, len);
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
+	struct st_input in = { .file = st_span_make(data ? data : (const uint8_t *)"", len) };
+	const struct st_format *fmt = NULL;
 
 	*out = NULL;
 	if (!ctx || (!data && len))
 		return ST_EINVAL;
 	if (len > ctx->max_file_size)
 		return ST_ETOOBIG;
-	res = calloc(1, sizeof(*res));
-	if (!res)
-		return ST_ENOMEM;
-	res->size = len;
-	res->verdict = ST_VERDICT_NOT_EXECUTABLE;
-	if (!EVP_Digest(data ? data : (const uint8_t *)"", len, md, &mdlen, EVP_sha256(), NULL)) {
-		free(res);
-		return ST_ENOMEM;
-	}
-	st_hex_into(res->sha256, md, mdlen);
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		if (!formats[i]->probe(file))
+	if (probe(in.file, len, &fmt) == ST_PROBE_NO)
+		fmt = NULL;
+	return run(ctx, fmt, &in, out);
+}
+
+/* Reads exactly len bytes at off; false on error or short file (the file
+ * changed under us). */
+static bool pread_all(int fd, uint8_t *buf, size_t len, off_t off)
+{
+	while (len) {
+		ssize_t n = pread(fd, buf, len, off);
+		if (n < 0 && errno == EINTR)
 			continue;
-		int rc = formats[i]->verify(ctx, file, res);
-		if (rc) {
-			st_result_free(res);
-			return rc;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ESTALE;
+			return false;
 		}
-		break;
+		buf += n;
+		len -= (size_t)n;
+		off += n;
 	}
-	*out = res;
-	return ST_OK;
+	return true;
 }
 
 int st_verify_file(st_context *ctx, const char *path, st_result **out)
 {
+	uint8_t head[ST_PROBE_LEN];
+	const struct st_format *fmt = NULL;
+	struct st_input in = { 0 };
 	struct stat st;
+	size_t hlen, size;
 	void *map = NULL;
+	uint8_t *buf = NULL;
 	int fd, rc, saved;
 
 	*out = NULL;
@@ -66,12 +125,8 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return ST_EIO;
-	if (fstat(fd, &st) != 0) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return ST_EIO;
-	}
+	if (fstat(fd, &st) != 0)
+		goto io_error;
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
@@ -81,19 +136,47 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 		close(fd);
 		return ST_ETOOBIG;
 	}
-	if (st.st_size > 0) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			saved = errno;
+	size = (size_t)st.st_size;
+	hlen = size < sizeof(head) ? size : sizeof(head);
+	if (!pread_all(fd, head, hlen, 0))
+		goto io_error;
+	if (probe(st_span_make(head, hlen), size, &fmt) == ST_PROBE_NO) {
+		/* Cheap rejection: not hashed, not read further. */
+		close(fd);
+		*out = new_result(size);
+		return *out ? ST_OK : ST_ENOMEM;
+	}
+	if (size <= ST_SMALL_FILE) {
+		buf = malloc(size ? size : 1);
+		if (!buf) {
 			close(fd);
-			errno = saved;
-			return ST_EIO;
+			return ST_ENOMEM;
 		}
-		(void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+		memcpy(buf, head, hlen);
+		if (size > hlen && !pread_all(fd, buf + hlen, size - hlen, (off_t)hlen))
+			goto io_error;
+		in.file = st_span_make(buf, size);
+	} else {
+		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			map = NULL;
+			goto io_error;
+		}
+		(void)madvise(map, size, MADV_SEQUENTIAL);
+		in.file = st_span_make(map, size);
+		in.mapped = true;
 	}
 	close(fd);
-	rc = st_verify_buffer(ctx, map, (size_t)st.st_size, out);
+	rc = run(ctx, fmt, &in, out);
 	if (map)
-		munmap(map, (size_t)st.st_size);
+		munmap(map, size);
+	free(buf);
 	return rc;
+
+io_error:
+	saved = errno;
+	close(fd);
+	free(buf);
+	errno = saved;
+	return ST_EIO;
 }

@@ -74,7 +74,7 @@ bool pe_sections_by_offset(const struct pe_image *img, uint16_t **out, size_t *n
 	return true;
 }
 
-static bool push(struct pe_range *r, size_t *n, size_t cap, uint64_t off, uint64_t len)
+static bool push(struct st_range *r, size_t *n, size_t cap, uint64_t off, uint64_t len)
 {
 	if (len == 0)
 		return true;
@@ -86,7 +86,7 @@ static bool push(struct pe_range *r, size_t *n, size_t cap, uint64_t off, uint64
 	return true;
 }
 
-bool pe_digest_ranges(const struct pe_image *img, struct pe_range **out,
+bool pe_digest_ranges(const struct pe_image *img, struct st_range **out,
 		      size_t *nout, char *err, size_t errlen)
 {
 	uint64_t fsize = img->file.len, hdr = img->size_of_headers;
@@ -94,7 +94,7 @@ bool pe_digest_ranges(const struct pe_image *img, struct pe_range **out,
 	uint64_t tail_start, cert_end;
 	uint16_t *order = NULL;
 	size_t nord = 0, n = 0, cap;
-	struct pe_range *r;
+	struct st_range *r;
 
 	*out = NULL;
 	*nout = 0;

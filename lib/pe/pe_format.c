@@ -19,7 +19,8 @@
 
 struct pe_subject {
 	const struct pe_image *img;
-	struct pe_range *ranges;
+	struct st_input *in;
+	struct st_range *ranges;
 	size_t nranges;
 	bool ranges_done, ranges_ok, reported;
 	char err[200];
@@ -58,14 +59,13 @@ static int pe_digest(void *arg, int nid, uint8_t *out, unsigned *outlen,
 	}
 	if (!md || !(mctx = EVP_MD_CTX_new()))
 		return ST_ENOMEM;
-	if (!EVP_DigestInit_ex(mctx, md, NULL)) {
+	/* The first digest also yields the whole-file SHA-256: one pass. */
+	if (!EVP_DigestInit_ex(mctx, md, NULL) ||
+	    !st_hash_pass(ps->in, ps->ranges, ps->nranges, &mctx, 1) ||
+	    !EVP_DigestFinal_ex(mctx, out, outlen)) {
 		EVP_MD_CTX_free(mctx);
 		return ST_ENOMEM;
 	}
-	for (size_t i = 0; i < ps->nranges; i++)
-		EVP_DigestUpdate(mctx, ps->img->file.data + ps->ranges[i].off,
-				 (size_t)ps->ranges[i].len);
-	EVP_DigestFinal_ex(mctx, out, outlen);
 	EVP_MD_CTX_free(mctx);
 	if (ps->ncache < DIGEST_CACHE) {
 		ps->cache[ps->ncache].nid = nid;
@@ -86,13 +86,25 @@ static int pe_pages(void *arg, int nid, const uint8_t *table, size_t len,
 	return pe_page_hashes_check(ps->img, nid, table, len, rs);
 }
 
-static bool pe_probe_fn(st_span head)
+static enum st_probe pe_probe_fn(st_span head, uint64_t file_size)
 {
-	return pe_probe(head);
+	uint16_t mz;
+	uint32_t lfanew;
+
+	if (pe_probe(head))
+		return ST_PROBE_YES;
+	/* An e_lfanew beyond the first bytes is legal and used to hide the
+	 * PE header from tools that only look at the start. */
+	if (st_read_u16le(head, 0, &mz) && mz == 0x5a4d &&
+	    st_read_u32le(head, 0x3c, &lfanew) && (uint64_t)lfanew + 4 > head.len &&
+	    (uint64_t)lfanew + 4 <= file_size)
+		return ST_PROBE_MAYBE;
+	return ST_PROBE_NO;
 }
 
-static int pe_verify(const st_context *ctx, st_span file, st_result *res)
+static int pe_verify(const st_context *ctx, struct st_input *in, st_result *res)
 {
+	st_span file = in->file;
 	struct pe_image img;
 	struct pe_cert_table table;
 	struct pe_subject ps = { 0 };
@@ -125,6 +137,7 @@ static int pe_verify(const st_context *ctx, st_span file, st_result *res)
 	res->arch = pe_machine_name(img.machine);
 	res->subformat = img.pe32plus ? "PE32+" : "PE32";
 	ps.img = &img;
+	ps.in = in;
 	rc = pe_version_read(&img, res);
 	if (rc == ST_OK)
 		rc = pe_cert_table_parse(&img, &table, &res->reasons);
@@ -140,7 +153,6 @@ static int pe_verify(const st_context *ctx, st_span file, st_result *res)
 
 const struct st_format st_format_pe = {
 	.name = "pe",
-	.probe_len = 4096,
 	.probe = pe_probe_fn,
 	.verify = pe_verify,
 };

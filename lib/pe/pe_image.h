@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/hash_pass.h"
 #include "core/reader.h"
 #include "core/result.h"
 
@@ -53,13 +54,9 @@ bool pe_rva_span(const struct pe_image *img, uint32_t rva, uint32_t len,
 		 st_span *out);
 
 /* Byte ranges covered by the Authenticode digest (see pe_digest.c). */
-struct pe_range {
-	uint64_t off, len;
-};
-
 /* Computes the ranges; on a layout that cannot be hashed returns false with
  * a description in err. *out is malloc'd. */
-bool pe_digest_ranges(const struct pe_image *img, struct pe_range **out,
+bool pe_digest_ranges(const struct pe_image *img, struct st_range **out,
 		      size_t *n, char *err, size_t errlen);
 
 /* Sections with raw data, sorted by file offset (then table order). Returns

@@ -52,7 +52,7 @@ int main(void)
 {
 	struct pe_image img;
 	st_reasons rs = { 0 };
-	struct pe_range *r;
+	struct st_range *r;
 	size_t n;
 	char err[200];
 

@@ -1,0 +1,37 @@
+/*
+ * One sequential pass over a file: the whole-file SHA-256 (for reports)
+ * and any number of digests over selected byte ranges (the Authenticode
+ * digest) are computed together, so every byte is read once.
+ */
+#ifndef ST_HASH_PASS_H
+#define ST_HASH_PASS_H
+
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/reader.h"
+
+struct st_range {
+	uint64_t off, len;
+};
+
+/* The file being verified, as the driver hands it to a format module. */
+struct st_input {
+	st_span file;
+	bool mapped;          /* file.data is an mmap (pages can be released) */
+	bool sha256_done;
+	uint8_t sha256[32];   /* whole-file SHA-256 once sha256_done */
+};
+
+/*
+ * Feeds `ranges` to every context in mds (already initialised) and, unless
+ * in->sha256_done, the whole file to SHA-256, in one pass of 1 MiB chunks.
+ * Ranges must lie inside the file. When they are not in increasing,
+ * non-overlapping order the range digests are computed in their own order
+ * (a second pass). Returns false only when a digest operation fails.
+ */
+bool st_hash_pass(struct st_input *in, const struct st_range *ranges,
+		  size_t nranges, EVP_MD_CTX *const *mds, size_t nmds);
+
+#endif
