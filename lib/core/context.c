@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "core/limits.h"
+#include "x509/chain.h"
 
 int st_context_new(st_context **out)
 {
@@ -22,7 +23,8 @@ int st_context_new(st_context **out)
 		return ST_ENOMEM;
 	ctx->store = X509_STORE_new();
 	ctx->anchors = sk_X509_new_null();
-	if (!ctx->store || !ctx->anchors) {
+	ctx->chain_cache = st_chain_cache_new();
+	if (!ctx->store || !ctx->anchors || !ctx->chain_cache) {
 		st_context_free(ctx);
 		return ST_ENOMEM;
 	}
@@ -38,6 +40,7 @@ void st_context_free(st_context *ctx)
 		return;
 	X509_STORE_free(ctx->store);
 	sk_X509_pop_free(ctx->anchors, X509_free);
+	st_chain_cache_free(ctx->chain_cache);
 	free(ctx);
 }
 
@@ -73,6 +76,8 @@ static int add_anchor(st_context *ctx, X509 *x)
 		X509_free(x);
 		return -1;
 	}
+	/* Cached chain results were computed with the old anchors. */
+	st_chain_cache_clear(ctx->chain_cache);
 	return 1;
 }
 

@@ -12,6 +12,9 @@ struct st_context {
 	STACK_OF(X509) *anchors;   /* the same certificates, for lookups */
 	int64_t at;                /* verification time without timestamp */
 	uint64_t max_file_size;
+	/* Mutable through a const context: verification caches chain
+	 * results; the cache has its own lock. */
+	struct st_chain_cache *chain_cache;
 };
 
 /* Whether x is one of the context's trust anchors (by DER equality). */

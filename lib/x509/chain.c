@@ -15,12 +15,15 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "authenticode/spc.h"
+#include "core/limits.h"
 #include "x509/x509_util.h"
 
 #define MAX_ERRORS 16
@@ -94,139 +97,206 @@ static bool explicit_ec(X509 *x)
 	return explicit_params != 0;
 }
 
-#define ADDR(code, eff, ...)                                               \
-	do {                                                               \
-		if (st_reasons_add(rs, code, eff, __VA_ARGS__))            \
-			goto enomem;                                       \
+/*
+ * Chain results are cached in the context, keyed by usage, the leaf and
+ * the certificates offered as intermediates (their SHA-1 thumbprints, which
+ * OpenSSL caches per certificate). What is cached does not depend on time:
+ * the chain is built with X509_V_FLAG_NO_CHECK_TIME and validity periods
+ * are compared with the verification time on every use, so signatures
+ * timestamped at different times share one entry.
+ */
+#define CACHE_SLOTS 2048
+#define CACHE_MAX 1024
+
+struct chain_problem {
+	st_reason code;
+	st_verdict effect;
+	char *detail;      /* without the "signature N:" prefix */
+};
+
+struct chain_entry {
+	uint8_t key[32];
+	bool used, trusted;
+	STACK_OF(X509) *chain;
+	struct chain_problem *p;
+	size_t np;
+};
+
+struct st_chain_cache {
+	pthread_mutex_t lock;
+	struct chain_entry slots[CACHE_SLOTS];
+	size_t count;
+	unsigned long hits, misses;
+};
+
+struct st_chain_cache *st_chain_cache_new(void)
+{
+	struct st_chain_cache *c = calloc(1, sizeof(*c));
+
+	if (c && pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void entry_clear(struct chain_entry *e)
+{
+	sk_X509_pop_free(e->chain, X509_free);
+	for (size_t i = 0; i < e->np; i++)
+		free(e->p[i].detail);
+	free(e->p);
+	memset(e, 0, sizeof(*e));
+}
+
+void st_chain_cache_clear(struct st_chain_cache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		if (c->slots[i].used)
+			entry_clear(&c->slots[i]);
+	c->count = 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void st_chain_cache_free(struct st_chain_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		if (c->slots[i].used)
+			entry_clear(&c->slots[i]);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static int problem(struct chain_entry *e, st_reason code, st_verdict eff,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int problem(struct chain_entry *e, st_reason code, st_verdict eff,
+		   const char *fmt, ...)
+{
+	char buf[ST_LIMIT_DETAIL];
+	struct chain_problem *np;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	np = realloc(e->p, (e->np + 1) * sizeof(*np));
+	if (!np)
+		return ST_ENOMEM;
+	e->p = np;
+	np[e->np].detail = st_strdup(buf);
+	if (!np[e->np].detail)
+		return ST_ENOMEM;
+	np[e->np].code = code;
+	np[e->np].effect = eff;
+	e->np++;
+	return ST_OK;
+}
+
+#define PROB(code, eff, ...)                                       \
+	do {                                                       \
+		if (problem(e, code, eff, __VA_ARGS__))            \
+			goto enomem;                               \
 	} while (0)
 
-int st_chain_verify(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
-		    int64_t at, enum st_usage usage, st_reasons *rs,
-		    const char *what, struct st_chain_result *out)
+/* Builds the chain and records every time-independent problem. */
+static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
+		 enum st_usage usage, struct chain_entry *e)
 {
 	X509_STORE_CTX *sctx = X509_STORE_CTX_new();
 	struct collected col = { .n = 0 };
 	bool ts = usage == ST_USAGE_TIMESTAMPING;
-	char name[160], when[32], bound[32];
+	st_reason untrusted_code = ts ? ST_R_TIMESTAMP_INVALID : ST_R_UNTRUSTED_ROOT;
+	char name[160];
 	int rc = ST_OK;
 
-	memset(out, 0, sizeof(*out));
 	if (!sctx || !X509_STORE_CTX_init(sctx, ctx->store, leaf, pool)) {
 		X509_STORE_CTX_free(sctx);
 		return ST_ENOMEM;
 	}
 	X509_STORE_CTX_set_app_data(sctx, &col);
 	X509_STORE_CTX_set_verify_cb(sctx, verify_cb);
-	X509_STORE_CTX_set_time(sctx, 0, (time_t)at);
+	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(sctx),
+				    X509_V_FLAG_NO_CHECK_TIME);
 	(void)X509_verify_cert(sctx);
-	out->chain = X509_STORE_CTX_get1_chain(sctx);
-	fmt_time(at, when, sizeof(when));
-
+	e->chain = X509_STORE_CTX_get1_chain(sctx);
 	{
-		int top = sk_X509_num(out->chain) - 1;
-		out->trusted = top >= 0 &&
-			st_context_is_anchor(ctx, sk_X509_value(out->chain, top));
+		int top = sk_X509_num(e->chain) - 1;
+		e->trusted = top >= 0 && st_context_is_anchor(ctx, sk_X509_value(e->chain, top));
 	}
-
 	for (int i = 0; i < col.n; i++) {
 		int err = col.e[i].err;
 		X509 *x = col.e[i].cert;
-		const char *es = X509_verify_cert_error_string(err);
 
 		cn_of(x, name, sizeof(name));
 		switch (err) {
 		case X509_V_ERR_CERT_HAS_EXPIRED:
-			fmt_time(st_asn1_time(X509_get0_notAfter(x)), bound, sizeof(bound));
-			ADDR(ts ? ST_R_TIMESTAMP_INVALID : ST_R_CERT_EXPIRED, ST_EFFECT_DEFAULT,
-			     "%s: certificate '%s' expired %s, before the verification time %s",
-			     what, name, bound, when);
-			break;
 		case X509_V_ERR_CERT_NOT_YET_VALID:
-			fmt_time(st_asn1_time(X509_get0_notBefore(x)), bound, sizeof(bound));
-			ADDR(ts ? ST_R_TIMESTAMP_INVALID : ST_R_CERT_NOT_YET_VALID, ST_EFFECT_DEFAULT,
-			     "%s: certificate '%s' is valid only from %s, after the verification time %s",
-			     what, name, bound, when);
-			break;
+			break; /* judged per use, against the verification time */
 		case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-			ADDR(ts ? ST_R_TIMESTAMP_INVALID : ST_R_SELF_SIGNED, ST_VERDICT_UNTRUSTED,
-			     "%s: signer certificate '%s' is self-signed and not a trust anchor",
-			     what, name);
+			PROB(ts ? ST_R_TIMESTAMP_INVALID : ST_R_SELF_SIGNED, ST_VERDICT_UNTRUSTED,
+			     "signer certificate '%s' is self-signed and not a trust anchor", name);
 			break;
 		case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-			ADDR(ts ? ST_R_TIMESTAMP_INVALID : ST_R_UNTRUSTED_ROOT, ST_VERDICT_UNTRUSTED,
-			     "%s: chain ends at self-signed '%s', which is not a trust anchor",
-			     what, name);
+			PROB(untrusted_code, ST_VERDICT_UNTRUSTED,
+			     "chain ends at self-signed '%s', which is not a trust anchor", name);
 			break;
 		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 		case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
 		case X509_V_ERR_CERT_UNTRUSTED: {
 			char *iss = x ? st_name_cn(X509_get_issuer_name(x)) : NULL;
-			ADDR(ts ? ST_R_TIMESTAMP_INVALID : ST_R_UNTRUSTED_ROOT, ST_VERDICT_UNTRUSTED,
-			     "%s: issuer '%s' of '%s' is neither in the signature nor a trust anchor",
-			     what, iss ? iss : "?", name);
+			rc = problem(e, untrusted_code, ST_VERDICT_UNTRUSTED,
+				     "issuer '%s' of '%s' is neither in the signature nor a trust anchor",
+				     iss ? iss : "?", name);
 			free(iss);
+			if (rc)
+				goto enomem;
 			break;
 		}
 		default:
-			ADDR(ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID, ST_VERDICT_INVALID,
-			     "%s: certificate '%s' (depth %d): %s", what, name,
-			     col.e[i].depth, es);
+			PROB(ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID, ST_VERDICT_INVALID,
+			     "certificate '%s' (depth %d): %s", name, col.e[i].depth,
+			     X509_verify_cert_error_string(err));
 			break;
 		}
-		out->problems = true;
 	}
-	if (!out->trusted && col.n == 0) {
-		/* OpenSSL accepted a chain whose top is not one of ours. */
-		ADDR(ts ? ST_R_TIMESTAMP_INVALID : ST_R_UNTRUSTED_ROOT, ST_VERDICT_UNTRUSTED,
-		     "%s: chain does not end at a trust anchor", what);
-		out->problems = true;
-	}
+	if (!e->trusted && e->np == 0)
+		PROB(untrusted_code, ST_VERDICT_UNTRUSTED, "chain does not end at a trust anchor");
 
-	for (int i = 0; i < sk_X509_num(out->chain); i++) {
-		X509 *x = sk_X509_value(out->chain, i);
-		uint32_t xku;
+	for (int i = 0; i < sk_X509_num(e->chain); i++) {
+		X509 *x = sk_X509_value(e->chain, i);
+		uint32_t xku, flags = X509_get_extension_flags(x);
 
-		if (explicit_ec(x)) {
-			ADDR(ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID, ST_VERDICT_INVALID,
-			     "%s: certificate '%s' uses explicit EC curve parameters (curve spoofing, CVE-2020-0601)",
-			     what, cn_of(x, name, sizeof(name)));
-			out->problems = true;
-		}
+		if (explicit_ec(x))
+			PROB(ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID, ST_VERDICT_INVALID,
+			     "certificate '%s' uses explicit EC curve parameters (curve spoofing, CVE-2020-0601)",
+			     cn_of(x, name, sizeof(name)));
 		if (st_context_is_anchor(ctx, x))
 			continue;
 		xku = X509_get_extended_key_usage(x);
 		if (i == 0 && !ts) {
-			uint32_t ku = X509_get_key_usage(x);
-			if ((X509_get_extension_flags(x) & EXFLAG_XKUSAGE) &&
-			    !(xku & XKU_CODE_SIGN)) {
-				ADDR(ST_R_EKU_NOT_CODE_SIGNING, ST_EFFECT_DEFAULT,
-				     "%s: signer certificate '%s' lacks the codeSigning extended key usage",
-				     what, cn_of(x, name, sizeof(name)));
-				out->problems = true;
-			}
-			if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) &&
-			    !(ku & KU_DIGITAL_SIGNATURE)) {
-				ADDR(ST_R_KEY_USAGE, ST_EFFECT_DEFAULT,
-				     "%s: signer certificate '%s' key usage does not allow digitalSignature",
-				     what, cn_of(x, name, sizeof(name)));
-				out->problems = true;
-			}
+			if ((flags & EXFLAG_XKUSAGE) && !(xku & XKU_CODE_SIGN))
+				PROB(ST_R_EKU_NOT_CODE_SIGNING, ST_VERDICT_INVALID,
+				     "signer certificate '%s' lacks the codeSigning extended key usage",
+				     cn_of(x, name, sizeof(name)));
+			if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE))
+				PROB(ST_R_KEY_USAGE, ST_VERDICT_INVALID,
+				     "signer certificate '%s' key usage does not allow digitalSignature",
+				     cn_of(x, name, sizeof(name)));
 		} else if (i == 0 && ts) {
-			if (!(X509_get_extension_flags(x) & EXFLAG_XKUSAGE) ||
-			    !(xku & XKU_TIMESTAMP)) {
-				ADDR(ST_R_TIMESTAMP_INVALID, ST_EFFECT_DEFAULT,
-				     "%s: TSA certificate '%s' lacks the timeStamping extended key usage",
-				     what, cn_of(x, name, sizeof(name)));
-				out->problems = true;
-			}
-		} else if (i > 0 && (X509_get_extension_flags(x) & EXFLAG_XKUSAGE) &&
-			   !(xku & XKU_ANYEKU) &&
+			if (!(flags & EXFLAG_XKUSAGE) || !(xku & XKU_TIMESTAMP))
+				PROB(ST_R_TIMESTAMP_INVALID, ST_VERDICT_INVALID,
+				     "TSA certificate '%s' lacks the timeStamping extended key usage",
+				     cn_of(x, name, sizeof(name)));
+		} else if (i > 0 && (flags & EXFLAG_XKUSAGE) && !(xku & XKU_ANYEKU) &&
 			   !(xku & (ts ? XKU_TIMESTAMP : XKU_CODE_SIGN))) {
-			ADDR(ts ? ST_R_TIMESTAMP_INVALID : ST_R_EKU_NOT_CODE_SIGNING, ST_EFFECT_DEFAULT,
-			     "%s: issuing certificate '%s' restricts extended key usages and excludes %s",
-			     what, cn_of(x, name, sizeof(name)), ts ? "timeStamping" : "codeSigning");
-			out->problems = true;
+			PROB(ts ? ST_R_TIMESTAMP_INVALID : ST_R_EKU_NOT_CODE_SIGNING, ST_VERDICT_INVALID,
+			     "issuing certificate '%s' restricts extended key usages and excludes %s",
+			     cn_of(x, name, sizeof(name)), ts ? "timeStamping" : "codeSigning");
 		}
 	}
 	goto done;
@@ -236,6 +306,144 @@ done:
 	X509_STORE_CTX_free(sctx);
 	ERR_clear_error();
 	return rc;
+}
+
+static void make_key(X509 *leaf, STACK_OF(X509) *pool, enum st_usage usage, uint8_t key[32])
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned len;
+	uint8_t u = (uint8_t)usage;
+
+	EVP_DigestInit_ex(m, EVP_sha256(), NULL);
+	EVP_DigestUpdate(m, &u, 1);
+	if (X509_digest(leaf, EVP_sha1(), md, &len))
+		EVP_DigestUpdate(m, md, len);
+	/* The pool's order does not change the chain OpenSSL builds from
+	 * it in practice; it is part of the key anyway, for exactness. */
+	for (int i = 0; i < sk_X509_num(pool); i++)
+		if (X509_digest(sk_X509_value(pool, i), EVP_sha1(), md, &len))
+			EVP_DigestUpdate(m, md, len);
+	EVP_DigestFinal_ex(m, key, &len);
+	EVP_MD_CTX_free(m);
+}
+
+/* Copies the cached chain (new references) and problems into out/rs. */
+static int apply(const struct chain_entry *e, int64_t at, bool ts, st_reasons *rs,
+		 const char *what, struct st_chain_result *out)
+{
+	char name[160], when[32], bound[32];
+
+	out->trusted = e->trusted;
+	out->problems = e->np > 0;
+	out->chain = sk_X509_dup(e->chain);
+	if (!out->chain)
+		return ST_ENOMEM;
+	for (int i = 0; i < sk_X509_num(out->chain); i++)
+		X509_up_ref(sk_X509_value(out->chain, i));
+	for (size_t i = 0; i < e->np; i++)
+		if (st_reasons_add(rs, e->p[i].code, e->p[i].effect, "%s: %s", what,
+				   e->p[i].detail))
+			return ST_ENOMEM;
+	fmt_time(at, when, sizeof(when));
+	for (int i = 0; i < sk_X509_num(out->chain); i++) {
+		X509 *x = sk_X509_value(out->chain, i);
+		int64_t nb = st_asn1_time(X509_get0_notBefore(x));
+		int64_t na = st_asn1_time(X509_get0_notAfter(x));
+
+		if (na != ST_TIME_NONE && at > na) {
+			fmt_time(na, bound, sizeof(bound));
+			if (st_reasons_add(rs, ts ? ST_R_TIMESTAMP_INVALID : ST_R_CERT_EXPIRED,
+					   ST_VERDICT_INVALID,
+					   "%s: certificate '%s' expired %s, before the verification time %s",
+					   what, cn_of(x, name, sizeof(name)), bound, when))
+				return ST_ENOMEM;
+			out->problems = true;
+		} else if (nb != ST_TIME_NONE && at < nb) {
+			fmt_time(nb, bound, sizeof(bound));
+			if (st_reasons_add(rs, ts ? ST_R_TIMESTAMP_INVALID : ST_R_CERT_NOT_YET_VALID,
+					   ST_VERDICT_INVALID,
+					   "%s: certificate '%s' is valid only from %s, after the verification time %s",
+					   what, cn_of(x, name, sizeof(name)), bound, when))
+				return ST_ENOMEM;
+			out->problems = true;
+		} else if (nb == ST_TIME_NONE || na == ST_TIME_NONE) {
+			if (st_reasons_add(rs, ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID,
+					   ST_VERDICT_INVALID,
+					   "%s: certificate '%s' has an unreadable validity period",
+					   what, cn_of(x, name, sizeof(name))))
+				return ST_ENOMEM;
+			out->problems = true;
+		}
+	}
+	return ST_OK;
+}
+
+int st_chain_verify(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
+		    int64_t at, enum st_usage usage, st_reasons *rs,
+		    const char *what, struct st_chain_result *out)
+{
+	struct st_chain_cache *c = ctx->chain_cache;
+	struct chain_entry fresh = { 0 }, *e = NULL;
+	uint8_t key[32];
+	size_t slot;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	make_key(leaf, pool, usage, key);
+	slot = ((size_t)key[0] | (size_t)key[1] << 8 | (size_t)key[2] << 16) % CACHE_SLOTS;
+	pthread_mutex_lock(&c->lock);
+	for (size_t probe = 0; probe < CACHE_SLOTS; probe++) {
+		struct chain_entry *s = &c->slots[(slot + probe) % CACHE_SLOTS];
+		if (!s->used)
+			break;
+		if (memcmp(s->key, key, sizeof(key)) == 0) {
+			e = s;
+			break;
+		}
+	}
+	if (e) {
+		c->hits++;
+		rc = apply(e, at, usage == ST_USAGE_TIMESTAMPING, rs, what, out);
+		pthread_mutex_unlock(&c->lock);
+		return rc;
+	}
+	c->misses++;
+	pthread_mutex_unlock(&c->lock);
+
+	/* Build outside the lock; a concurrent build of the same key only
+	 * costs time. */
+	rc = build(ctx, leaf, pool, usage, &fresh);
+	if (rc == ST_OK)
+		rc = apply(&fresh, at, usage == ST_USAGE_TIMESTAMPING, rs, what, out);
+	if (rc) {
+		entry_clear(&fresh);
+		return rc;
+	}
+	memcpy(fresh.key, key, sizeof(key));
+	fresh.used = true;
+	pthread_mutex_lock(&c->lock);
+	if (c->count >= CACHE_MAX) {
+		/* Bounded memory: start over rather than track recency. */
+		for (size_t i = 0; i < CACHE_SLOTS; i++)
+			if (c->slots[i].used)
+				entry_clear(&c->slots[i]);
+		c->count = 0;
+	}
+	for (size_t probe = 0; probe < CACHE_SLOTS; probe++) {
+		struct chain_entry *s = &c->slots[(slot + probe) % CACHE_SLOTS];
+		if (s->used && memcmp(s->key, key, sizeof(key)) == 0)
+			break; /* another thread stored it meanwhile */
+		if (!s->used) {
+			*s = fresh;
+			c->count++;
+			memset(&fresh, 0, sizeof(fresh));
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	entry_clear(&fresh);
+	return ST_OK;
 }
 
 void st_chain_result_clear(struct st_chain_result *r)

@@ -31,6 +31,13 @@ int st_chain_verify(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 		    const char *what, struct st_chain_result *out);
 void st_chain_result_clear(struct st_chain_result *r);
 
+/* The context's cache of chain results (thread-safe). */
+struct st_chain_cache;
+struct st_chain_cache *st_chain_cache_new(void);
+void st_chain_cache_free(struct st_chain_cache *c);
+/* Drops every entry (trust anchors changed). */
+void st_chain_cache_clear(struct st_chain_cache *c);
+
 /* Whether x carries the extended key usage `oid` (dotted). */
 bool st_cert_has_eku(X509 *x, const char *oid);
 

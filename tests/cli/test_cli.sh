@@ -92,5 +92,32 @@ check "NDJSON records carry the ECS fields and the threat mapping" $?
 "$st" verify "${common[@]}" "$tmp/tree/readme.txt" | head -1 | grep -q ": not_executable$"
 check "verify of a non-executable says not_executable" $?
 
+# One process verifying many files (chain results cached across files, one
+# scan with several workers) must give each file the verdict and reasons it
+# gets alone.
+for f in "$fix"/*; do
+	"$st" verify --format ndjson "${common[@]}" "$f"
+done >"$tmp/single.ndjson" 2>/dev/null
+for j in 1 2 4; do
+	"$st" scan --format ndjson -j "$j" "${common[@]}" "$fix" >"$tmp/scan-j$j.ndjson" 2>/dev/null
+	python3 - "$tmp/single.ndjson" "$tmp/scan-j$j.ndjson" <<'PY'
+import json, sys
+def load(p):
+    out = {}
+    for line in open(p):
+        r = json.loads(line)
+        if r["sigtrace"]["verdict"] in ("not_executable", "error"):
+            continue
+        out[r["file"]["path"]] = (r["sigtrace"]["verdict"], sorted(x["code"] for x in r["sigtrace"]["reasons"]))
+    return out
+a, b = load(sys.argv[1]), load(sys.argv[2])
+sys.exit(0 if a == b and len(a) > 40 else 1)
+PY
+	check "scan -j $j gives every file the same verdict and reasons as verify alone" $?
+done
+"$st" scan -j 2 "${common[@]}" "$fix" >"$tmp/a.txt" 2>/dev/null
+"$st" scan -j 1 "${common[@]}" "$fix" >"$tmp/b.txt" 2>/dev/null
+cmp -s "$tmp/a.txt" "$tmp/b.txt"; check "scan output order does not depend on -j" $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
