@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "cli.h"
+#include "engine.h"
 
-#define MAX_TREE_DEPTH 256
 
 struct opts {
 	enum out_format format;
@@ -20,14 +20,9 @@ struct opts {
 	int64_t at;
 	bool at_set;
 	uint64_t max_size;
-	bool verbose;  /* verify: full report */
-};
-
-struct run {
-	st_context *ctx;
-	struct opts *o;
-	bool finding, unreadable;
-	unsigned long files;
+	int jobs;
+	bool all, quiet;
+	const char *files_from;
 };
 
 static void usage(FILE *out)
@@ -46,7 +41,12 @@ static void usage(FILE *out)
 	      "                      signing time: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH\n"
 	      "                      (default: now)\n"
 	      "  --format FMT        text (default) or ndjson\n"
-	      "  --max-file-size N   largest file verified, in bytes (default 4294967296)\n"
+	      "  --max-file-size N   largest file verified, in bytes (default 4294967296);\n"
+	      "                      larger files are reported as errors\n"
+	      "  -j, --jobs N        files verified in parallel (default: all cores)\n"
+	      "  --files-from FILE   also read paths, one per line, from FILE ('-': stdin)\n"
+	      "  --all               scan: also list files that are not executables\n"
+	      "  -q, --quiet         no progress line and no summary on stderr\n"
 	      "  -h, --help          this help\n"
 	      "  --version           print the version\n"
 	      "\n"
@@ -85,111 +85,6 @@ static bool parse_time(const char *s, int64_t *out)
 	return true;
 }
 
-static void report(struct run *r, const char *path, const st_result *res, bool scan)
-{
-	st_verdict v = st_result_verdict(res);
-
-	if (v == ST_VERDICT_INVALID || v == ST_VERDICT_MALFORMED)
-		r->finding = true;
-	if (scan && v == ST_VERDICT_NOT_EXECUTABLE)
-		return;
-	if (r->o->format == OUT_NDJSON)
-		report_ndjson(stdout, path, res);
-	else if (scan)
-		report_text_line(stdout, path, res);
-	else
-		report_text_verbose(stdout, path, res);
-}
-
-static void report_error(struct run *r, const char *path, const char *msg)
-{
-	r->unreadable = true;
-	if (r->o->format == OUT_NDJSON)
-		report_ndjson_error(stdout, path, msg);
-	fprintf(stderr, "sigtrace: %s: %s\n", path, msg);
-}
-
-static void verify_path(struct run *r, const char *path, bool scan)
-{
-	st_result *res = NULL;
-	int rc = st_verify_file(r->ctx, path, &res);
-
-	r->files++;
-	if (rc == ST_EIO) {
-		report_error(r, path, strerror(errno));
-		return;
-	}
-	if (rc != ST_OK) {
-		report_error(r, path, st_strerror(rc));
-		return;
-	}
-	report(r, path, res, scan);
-	st_result_free(res);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Walks a directory in name order (stable output), not following
- * symbolic links. */
-static void walk(struct run *r, const char *dir, int depth)
-{
-	DIR *d;
-	struct dirent *e;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-
-	if (depth > MAX_TREE_DEPTH) {
-		report_error(r, dir, "directory nesting exceeds 256 levels; not descended");
-		return;
-	}
-	d = opendir(dir);
-	if (!d) {
-		report_error(r, dir, strerror(errno));
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			char **nn = realloc(names, nc * sizeof(*nn));
-			if (!nn)
-				break;
-			names = nn;
-			cap = nc;
-		}
-		names[n] = strdup(e->d_name);
-		if (names[n])
-			n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(dir) + strlen(names[i]) + 2;
-		char *full = malloc(len);
-		struct stat st;
-
-		if (!full)
-			break;
-		snprintf(full, len, "%s%s%s", dir,
-			 dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
-		if (lstat(full, &st) != 0)
-			report_error(r, full, strerror(errno));
-		else if (S_ISDIR(st.st_mode))
-			walk(r, full, depth + 1);
-		else if (S_ISREG(st.st_mode))
-			verify_path(r, full, true);
-		free(full);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -198,12 +93,18 @@ int main(int argc, char **argv)
 		{ "at", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "max-file-size", required_argument, NULL, 'm' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "files-from", required_argument, NULL, 'F' },
+		{ "all", no_argument, NULL, 'A' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .format = OUT_TEXT };
-	struct run r = { .o = &o };
+	struct engine_opts eo = { 0 };
+	struct engine *eng = NULL;
+	st_context *ctx = NULL;
 	const char *cmd;
 	bool scan;
 	int c, rc = EXIT_USAGE;
@@ -234,7 +135,7 @@ int main(int argc, char **argv)
 	if (!o.trust)
 		return EXIT_UNREADABLE;
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj:q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			o.trust[o.ntrust++] = optarg;
@@ -269,6 +170,25 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
+		case 'j': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 256) {
+				fprintf(stderr, "sigtrace: --jobs: expected 1..256\n");
+				goto out;
+			}
+			o.jobs = (int)v;
+			break;
+		}
+		case 'F':
+			o.files_from = optarg;
+			break;
+		case 'A':
+			o.all = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
 		case 'h':
 			usage(stdout);
 			rc = EXIT_CLEAN;
@@ -282,41 +202,73 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !o.files_from) {
 		fprintf(stderr, "sigtrace: %s needs at least one path\n", cmd);
 		goto out;
 	}
-	if (st_context_new(&r.ctx) != ST_OK) {
+	if (st_context_new(&ctx) != ST_OK) {
 		fprintf(stderr, "sigtrace: out of memory\n");
 		rc = EXIT_UNREADABLE;
 		goto out;
 	}
-	if (!o.no_system_trust && st_context_add_system_trust(r.ctx) != ST_OK)
+	if (!o.no_system_trust && st_context_add_system_trust(ctx) != ST_OK)
 		fprintf(stderr, "sigtrace: warning: the system CA bundle could not be loaded\n");
 	for (size_t i = 0; i < o.ntrust; i++) {
-		if (st_context_add_trust(r.ctx, o.trust[i]) != ST_OK) {
+		if (st_context_add_trust(ctx, o.trust[i]) != ST_OK) {
 			fprintf(stderr, "sigtrace: --trust %s: no certificate could be loaded\n",
 				o.trust[i]);
 			goto out;
 		}
 	}
 	if (o.at_set)
-		st_context_set_time(r.ctx, o.at);
+		st_context_set_time(ctx, o.at);
 	if (o.max_size)
-		st_context_set_max_file_size(r.ctx, o.max_size);
+		st_context_set_max_file_size(ctx, o.max_size);
 
-	for (int i = optind; i < argc; i++) {
-		struct stat st;
-
-		if (scan && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
-			walk(&r, argv[i], 0);
-		else
-			verify_path(&r, argv[i], scan);
+	eo.ctx = ctx;
+	eo.render = o.format == OUT_NDJSON ? RENDER_NDJSON : scan ? RENDER_LINE : RENDER_VERBOSE;
+	eo.jobs = o.jobs ? o.jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	eo.all = o.all;
+	eo.progress = scan && !o.quiet && isatty(STDERR_FILENO);
+	eo.summary = scan && !o.quiet;
+	if (engine_start(&eng, &eo) != 0) {
+		fprintf(stderr, "sigtrace: cannot start worker threads\n");
+		rc = EXIT_UNREADABLE;
+		goto out;
 	}
-	fflush(stdout);
-	rc = r.unreadable ? EXIT_UNREADABLE : r.finding ? EXIT_FINDING : EXIT_CLEAN;
+	for (int i = optind; i < argc; i++) {
+		if (scan)
+			engine_walk(eng, argv[i]);
+		else
+			engine_add_file(eng, argv[i]);
+	}
+	if (o.files_from) {
+		FILE *f = strcmp(o.files_from, "-") == 0 ? stdin : fopen(o.files_from, "r");
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+
+		if (!f) {
+			engine_add_error(eng, o.files_from, strerror(errno));
+		} else {
+			while ((n = getline(&line, &cap, f)) > 0) {
+				if (line[n - 1] == '\n')
+					line[--n] = '\0';
+				if (n == 0)
+					continue;
+				if (scan)
+					engine_walk(eng, line);
+				else
+					engine_add_file(eng, line);
+			}
+			free(line);
+			if (f != stdin)
+				fclose(f);
+		}
+	}
+	rc = engine_finish(eng);
 out:
-	st_context_free(r.ctx);
+	st_context_free(ctx);
 	free(o.trust);
 	return rc;
 }

@@ -119,5 +119,44 @@ done
 "$st" scan -j 1 "${common[@]}" "$fix" >"$tmp/b.txt" 2>/dev/null
 cmp -s "$tmp/a.txt" "$tmp/b.txt"; check "scan output order does not depend on -j" $?
 
+# --files-from, --all, limits and odd files.
+printf '%s\n' "$fix/sha256.dll" "$tmp/tree/readme.txt" "$tmp/vanished.dll" >"$tmp/list"
+"$st" scan "${common[@]}" --files-from "$tmp/list" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "sha256.dll$" "$tmp/out" && grep -q "vanished.dll: No such file" "$tmp/err"
+check "--files-from: listed files scanned, a vanished one reported, exit 2" $?
+printf '%s\n' "$fix/sha256.dll" | "$st" scan "${common[@]}" --files-from - >"$tmp/out" 2>/dev/null
+[ "$(wc -l <"$tmp/out")" -eq 1 ]; check "--files-from - reads stdin" $?
+"$st" scan --all -q --format ndjson "${common[@]}" "$tmp/tree" >"$tmp/out" 2>"$tmp/err"
+grep -q '"verdict":"not_executable"' "$tmp/out" && [ "$(wc -l <"$tmp/out")" -eq 4 ] && [ ! -s "$tmp/err" ]
+check "--all lists non-executables too; --quiet keeps stderr empty" $?
+"$st" scan "${common[@]}" "$tmp/tree" >/dev/null 2>"$tmp/err"
+grep -q "files: 1 valid, 0 untrusted, 1 invalid" "$tmp/err" && grep -q "1 symbolic links not followed" "$tmp/err"
+check "scan prints a summary with counts per verdict on stderr" $?
+mkfifo "$tmp/tree/a/fifo"
+timeout 20 "$st" scan -q "${common[@]}" "$tmp/tree" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "fifo: a FIFO" "$tmp/err" && [ "$(wc -l <"$tmp/out")" -eq 3 ]
+check "a FIFO in the tree is reported, the scan goes on, exit 2" $?
+rm "$tmp/tree/a/fifo"
+"$st" scan -q --max-file-size 1000 "${common[@]}" "$fix/sha256.dll" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "exceeds --max-file-size" "$tmp/err"
+check "a file over --max-file-size is reported, not skipped silently" $?
+deep=$tmp/deep
+mkdir -p "$deep"
+python3 -c "
+import os, sys
+p = sys.argv[1]
+for i in range(260):
+    p = os.path.join(p, 'd')
+    os.mkdir(p)
+" "$deep"
+timeout 60 "$st" scan -q "${common[@]}" "$deep" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "nesting exceeds 256 levels" "$tmp/err"
+check "a tree deeper than 256 levels is reported, not descended" $?
+if command -v script >/dev/null; then
+	script -qec "$st scan ${common[*]} $fix" /dev/null >"$tmp/tty" 2>&1
+	grep -q "files/s" "$tmp/tty" && grep -q "findings" "$tmp/tty"
+	check "progress line on a terminal" $?
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

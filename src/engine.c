@@ -1,0 +1,455 @@
+/*
+ * Parallel verification with bounded memory and stable output.
+ *
+ * The walker (main thread) puts paths into a ring of RING_PER_JOB * jobs
+ * slots; workers claim slots in order and render each result to a string;
+ * the main thread prints the oldest slot as soon as it is done. Output is
+ * therefore in input order whatever -j is, records stream out as they
+ * finish, and memory is bounded by the ring, not by the number of files.
+ */
+#include "engine.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RING_PER_JOB 8
+#define MAX_TREE_DEPTH 256
+
+struct slot {
+	char *path;
+	char *error;       /* walker-side error message, or NULL */
+	char *out;         /* rendered record(s) */
+	size_t outlen;
+	bool done;
+	int verdict;       /* st_verdict, or -1 for an error */
+	uint64_t bytes;
+};
+
+struct engine {
+	struct engine_opts o;
+	pthread_mutex_t lock;
+	pthread_cond_t work, ready;
+	pthread_t *threads;
+	struct slot *ring;
+	size_t cap;
+	size_t fill, claim, print;   /* monotonically increasing indices */
+	bool closing;
+	/* statistics (under lock) */
+	unsigned long counts[ST_VERDICT_NOT_EXECUTABLE + 1], errors, files, symlinks;
+	uint64_t bytes;
+	bool finding, unreadable;
+	struct timespec start, last_progress;
+	/* directories on the walk path, for cycle detection */
+	struct { dev_t dev; ino_t ino; } stack[MAX_TREE_DEPTH + 1];
+	int depth;
+};
+
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* ---- SIGBUS: a mapped file truncated while it is read -------------------- */
+
+static __thread sigjmp_buf *bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	if (bus_jmp)
+		siglongjmp(*bus_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* ---- workers ------------------------------------------------------------- */
+
+static void render(struct engine *e, struct slot *s, const st_result *res)
+{
+	FILE *f = open_memstream(&s->out, &s->outlen);
+
+	if (!f)
+		return;
+	if (res) {
+		switch (e->o.render) {
+		case RENDER_VERBOSE: report_text_verbose(f, s->path, res); break;
+		case RENDER_LINE: report_text_line(f, s->path, res); break;
+		case RENDER_NDJSON: report_ndjson(f, s->path, res); break;
+		}
+	} else if (e->o.render == RENDER_NDJSON) {
+		report_ndjson_error(f, s->path, s->error);
+	}
+	fclose(f);
+}
+
+static void process(struct engine *e, struct slot *s)
+{
+	st_result *volatile res = NULL;
+	sigjmp_buf jb;
+	int rc;
+
+	if (s->error) {
+		s->verdict = -1;
+		render(e, s, NULL);
+		return;
+	}
+	if (sigsetjmp(jb, 1) == 0) {
+		bus_jmp = &jb;
+		st_result *r = NULL;
+		rc = st_verify_file(e->o.ctx, s->path, &r);
+		res = r;
+		bus_jmp = NULL;
+	} else {
+		/* The memory the interrupted verification held is lost; the
+		 * scan goes on. */
+		bus_jmp = NULL;
+		rc = ST_EIO;
+		errno = ESTALE;
+		s->error = strdup("file changed (shrank) while it was being read");
+	}
+	if (rc != ST_OK) {
+		if (!s->error) {
+			const char *m = rc == ST_EIO ? strerror(errno)
+				      : rc == ST_ETOOBIG ? "file exceeds --max-file-size; not verified"
+				      : st_strerror(rc);
+			s->error = strdup(m);
+		}
+		s->verdict = -1;
+		render(e, s, NULL);
+		return;
+	}
+	s->verdict = (int)st_result_verdict(res);
+	s->bytes = st_result_file_size(res);
+	if (s->verdict != ST_VERDICT_NOT_EXECUTABLE || e->o.all ||
+	    e->o.render == RENDER_VERBOSE)
+		render(e, s, res);
+	st_result_free(res);
+}
+
+static void *worker(void *arg)
+{
+	struct engine *e = arg;
+
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		while (e->claim == e->fill && !e->closing)
+			pthread_cond_wait(&e->work, &e->lock);
+		if (e->claim == e->fill && e->closing)
+			break;
+		struct slot *s = &e->ring[e->claim++ % e->cap];
+		pthread_mutex_unlock(&e->lock);
+		process(e, s);
+		pthread_mutex_lock(&e->lock);
+		s->done = true;
+		pthread_cond_broadcast(&e->ready);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+/* ---- printing (main thread) ---------------------------------------------- */
+
+static void human_bytes(uint64_t b, char *buf, size_t len)
+{
+	if (b >= (1ULL << 30))
+		snprintf(buf, len, "%.2f GiB", (double)b / (1 << 30));
+	else
+		snprintf(buf, len, "%.1f MiB", (double)b / (1 << 20));
+}
+
+static void progress(struct engine *e, bool force)
+{
+	char b[32];
+	double t;
+	unsigned long findings;
+
+	if (!e->o.progress || (!force && since(&e->last_progress) < 0.25))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &e->last_progress);
+	t = since(&e->start);
+	findings = e->counts[ST_VERDICT_INVALID] + e->counts[ST_VERDICT_MALFORMED] +
+		   e->counts[ST_VERDICT_UNTRUSTED];
+	human_bytes(e->bytes, b, sizeof(b));
+	fprintf(stderr, "\r\033[K%lu files, %s, %.0f MiB/s, %.0f files/s, %.1f s, %lu findings",
+		e->files, b, t > 0 ? (double)e->bytes / (1 << 20) / t : 0.0,
+		t > 0 ? (double)e->files / t : 0.0, t, findings);
+	fflush(stderr);
+}
+
+/* Prints every completed slot at the head of the ring. Called with the
+ * lock held; releases it around the output. */
+static void drain_ready(struct engine *e)
+{
+	while (e->print < e->claim && e->ring[e->print % e->cap].done) {
+		struct slot *s = &e->ring[e->print % e->cap];
+		char *out = s->out, *path = s->path, *err = s->error;
+		size_t outlen = s->outlen;
+		int v = s->verdict;
+
+		e->files++;
+		e->bytes += s->bytes;
+		if (v < 0) {
+			e->errors++;
+			e->unreadable = true;
+		} else {
+			e->counts[v]++;
+			if (v == ST_VERDICT_INVALID || v == ST_VERDICT_MALFORMED)
+				e->finding = true;
+		}
+		memset(s, 0, sizeof(*s));
+		e->print++;
+		pthread_cond_broadcast(&e->ready);
+		pthread_mutex_unlock(&e->lock);
+		if (out && outlen)
+			fwrite(out, 1, outlen, stdout);
+		if (v < 0) {
+			if (e->o.progress)
+				fputs("\r\033[K", stderr);
+			fprintf(stderr, "sigtrace: %s: %s\n", path, err ? err : "error");
+		}
+		free(out);
+		free(path);
+		free(err);
+		pthread_mutex_lock(&e->lock);
+	}
+	progress(e, false);
+}
+
+static void wait_a_little(struct engine *e)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 200 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&e->ready, &e->lock, &ts);
+}
+
+static void enqueue(struct engine *e, const char *path, const char *err)
+{
+	char *p = strdup(path), *m = err ? strdup(err) : NULL;
+
+	pthread_mutex_lock(&e->lock);
+	while (e->fill - e->print >= e->cap) {
+		drain_ready(e);
+		if (e->fill - e->print >= e->cap)
+			wait_a_little(e);
+	}
+	struct slot *s = &e->ring[e->fill % e->cap];
+	memset(s, 0, sizeof(*s));
+	s->path = p;
+	s->error = m;
+	e->fill++;
+	pthread_cond_signal(&e->work);
+	drain_ready(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void engine_add_file(struct engine *e, const char *path)
+{
+	enqueue(e, path, NULL);
+}
+
+void engine_add_error(struct engine *e, const char *path, const char *msg)
+{
+	enqueue(e, path, msg);
+}
+
+/* ---- walking ----------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static const char *kind_of(mode_t m)
+{
+	if (S_ISFIFO(m)) return "a FIFO";
+	if (S_ISSOCK(m)) return "a socket";
+	if (S_ISCHR(m)) return "a character device";
+	if (S_ISBLK(m)) return "a block device";
+	return "not a regular file";
+}
+
+static void walk(struct engine *e, const char *dir, const struct stat *dst)
+{
+	DIR *d;
+	struct dirent *ent;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	char msg[96];
+
+	if (e->depth >= MAX_TREE_DEPTH) {
+		snprintf(msg, sizeof(msg), "directory nesting exceeds %d levels; not descended",
+			 MAX_TREE_DEPTH);
+		engine_add_error(e, dir, msg);
+		return;
+	}
+	/* A directory that is its own ancestor (bind mounts, loops in a
+	 * file system image) would never end. */
+	for (int i = 0; i < e->depth; i++) {
+		if (e->stack[i].dev == dst->st_dev && e->stack[i].ino == dst->st_ino) {
+			engine_add_error(e, dir, "directory cycle: already being walked; not descended");
+			return;
+		}
+	}
+	d = opendir(dir);
+	if (!d) {
+		engine_add_error(e, dir, strerror(errno));
+		return;
+	}
+	while ((ent = readdir(d)) != NULL) {
+		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char **nn = realloc(names, nc * sizeof(*nn));
+			if (!nn)
+				break;
+			names = nn;
+			cap = nc;
+		}
+		if ((names[n] = strdup(ent->d_name)) != NULL)
+			n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	e->stack[e->depth].dev = dst->st_dev;
+	e->stack[e->depth].ino = dst->st_ino;
+	e->depth++;
+	for (size_t i = 0; i < n; i++) {
+		size_t dl = strlen(dir);
+		size_t len = dl + strlen(names[i]) + 2;
+		char *full = malloc(len);
+		struct stat st;
+
+		if (!full)
+			break;
+		snprintf(full, len, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", names[i]);
+		if (lstat(full, &st) != 0)
+			engine_add_error(e, full, strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			walk(e, full, &st);
+		else if (S_ISREG(st.st_mode))
+			engine_add_file(e, full);
+		else if (S_ISLNK(st.st_mode)) {
+			pthread_mutex_lock(&e->lock);
+			e->symlinks++;
+			pthread_mutex_unlock(&e->lock);
+		} else
+			engine_add_error(e, full, kind_of(st.st_mode));
+		free(full);
+	}
+	e->depth--;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+void engine_walk(struct engine *e, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0) {
+		engine_add_error(e, dir, strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		engine_add_file(e, dir);
+		return;
+	}
+	walk(e, dir, &st);
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+int engine_start(struct engine **out, const struct engine_opts *o)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	struct sigaction sa;
+
+	*out = NULL;
+	if (!e)
+		return -1;
+	e->o = *o;
+	if (e->o.jobs < 1)
+		e->o.jobs = 1;
+	e->cap = (size_t)e->o.jobs * RING_PER_JOB;
+	e->ring = calloc(e->cap, sizeof(*e->ring));
+	e->threads = calloc((size_t)e->o.jobs, sizeof(*e->threads));
+	if (!e->ring || !e->threads) {
+		free(e->ring);
+		free(e->threads);
+		free(e);
+		return -1;
+	}
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->work, NULL);
+	pthread_cond_init(&e->ready, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &e->start);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	for (int i = 0; i < e->o.jobs; i++)
+		pthread_create(&e->threads[i], NULL, worker, e);
+	*out = e;
+	return 0;
+}
+
+int engine_finish(struct engine *e)
+{
+	int rc;
+
+	pthread_mutex_lock(&e->lock);
+	e->closing = true;
+	pthread_cond_broadcast(&e->work);
+	while (e->print < e->fill) {
+		drain_ready(e);
+		if (e->print < e->fill)
+			wait_a_little(e);
+	}
+	pthread_mutex_unlock(&e->lock);
+	for (int i = 0; i < e->o.jobs; i++)
+		pthread_join(e->threads[i], NULL);
+	fflush(stdout);
+	if (e->o.progress)
+		fputs("\r\033[K", stderr);
+	if (e->o.summary) {
+		char b[32];
+		double t = since(&e->start);
+		human_bytes(e->bytes, b, sizeof(b));
+		fprintf(stderr,
+			"sigtrace: %lu files: %lu valid, %lu untrusted, %lu invalid, %lu malformed, "
+			"%lu unsigned, %lu not executable, %lu errors; %lu symbolic links not followed; "
+			"%s in %.2f s (%.0f MiB/s, %.0f files/s)\n",
+			e->files, e->counts[ST_VERDICT_VALID], e->counts[ST_VERDICT_UNTRUSTED],
+			e->counts[ST_VERDICT_INVALID], e->counts[ST_VERDICT_MALFORMED],
+			e->counts[ST_VERDICT_UNSIGNED], e->counts[ST_VERDICT_NOT_EXECUTABLE],
+			e->errors, e->symlinks, b, t, t > 0 ? (double)e->bytes / (1 << 20) / t : 0.0,
+			t > 0 ? (double)e->files / t : 0.0);
+	}
+	rc = e->unreadable ? EXIT_UNREADABLE : e->finding ? EXIT_FINDING : EXIT_CLEAN;
+	pthread_mutex_destroy(&e->lock);
+	pthread_cond_destroy(&e->work);
+	pthread_cond_destroy(&e->ready);
+	free(e->ring);
+	free(e->threads);
+	free(e);
+	return rc;
+}
