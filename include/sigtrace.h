@@ -108,6 +108,12 @@ int64_t st_context_time(const st_context *ctx);
 /* Largest file verified (default 4 GiB); larger files give ST_ETOOBIG. */
 void st_context_set_max_file_size(st_context *ctx, uint64_t bytes);
 
+/* Whether results carry the whole-file SHA-256 (default 1). It costs a
+ * second SHA-256 over every byte of signed files, whose Authenticode digest
+ * covers almost the same bytes; scans that only want verdicts can turn it
+ * off. */
+void st_context_set_file_hash(st_context *ctx, int enabled);
+
 /* ---- Verification ----------------------------------------------------- */
 
 typedef struct st_result st_result;

@@ -21,7 +21,7 @@ struct opts {
 	bool at_set;
 	uint64_t max_size;
 	int jobs;
-	bool all, quiet;
+	bool all, quiet, no_file_hash;
 	const char *files_from;
 };
 
@@ -47,6 +47,7 @@ static void usage(FILE *out)
 	      "  --files-from FILE   also read paths, one per line, from FILE ('-': stdin)\n"
 	      "  --all               scan: also list files that are not executables\n"
 	      "  -q, --quiet         no progress line and no summary on stderr\n"
+	      "  --no-file-hash      skip the whole-file SHA-256 (file.hash.sha256)\n"
 	      "  -h, --help          this help\n"
 	      "  --version           print the version\n"
 	      "\n"
@@ -97,6 +98,7 @@ int main(int argc, char **argv)
 		{ "files-from", required_argument, NULL, 'F' },
 		{ "all", no_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-file-hash", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -189,6 +191,9 @@ int main(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'H':
+			o.no_file_hash = true;
+			break;
 		case 'h':
 			usage(stdout);
 			rc = EXIT_CLEAN;
@@ -222,6 +227,8 @@ int main(int argc, char **argv)
 	}
 	if (o.at_set)
 		st_context_set_time(ctx, o.at);
+	if (o.no_file_hash)
+		st_context_set_file_hash(ctx, 0);
 	if (o.max_size)
 		st_context_set_max_file_size(ctx, o.max_size);
 

@@ -30,6 +30,7 @@ int st_context_new(st_context **out)
 	}
 	ctx->at = (int64_t)time(NULL);
 	ctx->max_file_size = ST_LIMIT_FILE_SIZE_DEFAULT;
+	ctx->file_hash = true;
 	*out = ctx;
 	return ST_OK;
 }
@@ -50,6 +51,11 @@ int64_t st_context_time(const st_context *ctx) { return ctx->at; }
 void st_context_set_max_file_size(st_context *ctx, uint64_t bytes)
 {
 	ctx->max_file_size = bytes;
+}
+
+void st_context_set_file_hash(st_context *ctx, int enabled)
+{
+	ctx->file_hash = enabled != 0;
 }
 
 size_t st_context_trust_count(const st_context *ctx)

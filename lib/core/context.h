@@ -12,6 +12,7 @@ struct st_context {
 	STACK_OF(X509) *anchors;   /* the same certificates, for lookups */
 	int64_t at;                /* verification time without timestamp */
 	uint64_t max_file_size;
+	bool file_hash;            /* compute the whole-file SHA-256 */
 	/* Mutable through a const context: verification caches chain
 	 * results; the cache has its own lock. */
 	struct st_chain_cache *chain_cache;

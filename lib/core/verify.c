@@ -60,14 +60,17 @@ static int run(st_context *ctx, const struct st_format *fmt, struct st_input *in
 		return ST_ENOMEM;
 	if (fmt)
 		rc = fmt->verify(ctx, in, res);
-	if (rc == ST_OK && !in->sha256_done && !st_hash_pass(in, NULL, 0, NULL, 0))
+	if (rc == ST_OK && ctx->file_hash && !in->sha256_done &&
+	    !st_hash_pass(in, NULL, 0, NULL, 0))
 		rc = ST_ENOMEM;
 	if (rc) {
 		st_result_free(res);
 		return rc;
 	}
-	st_hex_into(res->sha256, in->sha256, sizeof(in->sha256));
-	res->hashed = true;
+	if (ctx->file_hash) {
+		st_hex_into(res->sha256, in->sha256, sizeof(in->sha256));
+		res->hashed = true;
+	}
 	*out = res;
 	return ST_OK;
 }
@@ -75,7 +78,8 @@ static int run(st_context *ctx, const struct st_format *fmt, struct st_input *in
 int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
 		     st_result **out)
 {
-	struct st_input in = { .file = st_span_make(data ? data : (const uint8_t *)"", len) };
+	struct st_input in = { .file = st_span_make(data ? data : (const uint8_t *)"", len),
+			       .sha256_done = !ctx || !ctx->file_hash };
 	const struct st_format *fmt = NULL;
 
 	*out = NULL;
@@ -167,6 +171,9 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 		in.mapped = true;
 	}
 	close(fd);
+	/* Without the whole-file hash the pass computes only what the
+	 * signatures need. */
+	in.sha256_done = !ctx->file_hash;
 	rc = run(ctx, fmt, &in, out);
 	if (map)
 		munmap(map, size);

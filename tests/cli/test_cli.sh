@@ -158,5 +158,9 @@ if command -v script >/dev/null; then
 	check "progress line on a terminal" $?
 fi
 
+"$st" verify --no-file-hash --format ndjson "${common[@]}" "$fix/sha256.dll" >"$tmp/out"
+grep -q '"verdict":"valid"' "$tmp/out" && ! grep -q '"hash"' "$tmp/out"
+check "--no-file-hash: same verdict, no file.hash" $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
