@@ -235,7 +235,7 @@ int main(int argc, char **argv)
 	eo.ctx = ctx;
 	eo.render = o.format == OUT_NDJSON ? RENDER_NDJSON : scan ? RENDER_LINE : RENDER_VERBOSE;
 	eo.jobs = o.jobs ? o.jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	eo.all = o.all;
+	eo.all = o.all || !scan; /* verify reports every file it is given */
 	eo.progress = scan && !o.quiet && isatty(STDERR_FILENO);
 	eo.summary = scan && !o.quiet;
 	if (engine_start(&eng, &eo) != 0) {

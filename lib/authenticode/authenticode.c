@@ -244,8 +244,10 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 		unsigned mdlen = 0;
 		int r = subj->digest(subj->arg, spc.md_nid, md, &mdlen, &SIG->reasons);
 
-		if (r == ST_ENOMEM)
-			goto enomem;
+		if (r < 0) {
+			rc = r;
+			goto done;
+		}
 		if (r == ST_OK) {
 			if (!(SIG->computed_digest = st_hex(md, mdlen)))
 				goto enomem;

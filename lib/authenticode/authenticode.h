@@ -17,9 +17,10 @@
 struct ac_subject {
 	const char *indirect_type;  /* dotted OID of SpcIndirectData data.type */
 	const char *type_name;      /* for details: "PE image" */
-	/* Digest of the subject with md_nid into out (EVP_MAX_MD_SIZE);
-	 * ST_OK, or ST_ENOMEM. A layout the digest cannot be computed for
-	 * returns 1 after adding a reason to rs. */
+	/* Digest of the subject with md_nid into out (EVP_MAX_MD_SIZE):
+	 * ST_OK, or a negative ST_E* error (ST_EIO: the file changed). A
+	 * layout the digest cannot be computed for returns 1 after adding a
+	 * reason to rs. */
 	int (*digest)(void *arg, int md_nid, uint8_t *out, unsigned *outlen,
 		      st_reasons *rs);
 	/* Checks a page-hash table (optional); adds reasons to rs. */

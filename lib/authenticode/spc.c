@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <openssl/asn1t.h>
 #include <openssl/err.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,17 +143,38 @@ const char *st_md_name(int nid)
 	}
 }
 
+/* Digests are fetched from the provider once per process: EVP_sha256()
+ * and friends fetch implicitly on every EVP_DigestInit, which takes a
+ * global lock and a name lookup each time (a measurable share of a scan). */
+static EVP_MD *fetched[6];
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+static const struct {
+	int nid;
+	const char *name;
+} md_names[6] = {
+	{ NID_md5, "MD5" }, { NID_sha1, "SHA1" }, { NID_sha224, "SHA224" },
+	{ NID_sha256, "SHA256" }, { NID_sha384, "SHA384" }, { NID_sha512, "SHA512" },
+};
+
+static void fetch_all(void)
+{
+	for (size_t i = 0; i < 6; i++)
+		fetched[i] = EVP_MD_fetch(NULL, md_names[i].name, NULL);
+	ERR_clear_error();
+}
+
 const EVP_MD *st_md_get(int nid)
 {
-	switch (nid) {
-	case NID_md5: return EVP_md5();
-	case NID_sha1: return EVP_sha1();
-	case NID_sha224: return EVP_sha224();
-	case NID_sha256: return EVP_sha256();
-	case NID_sha384: return EVP_sha384();
-	case NID_sha512: return EVP_sha512();
-	default: return NULL;
-	}
+	pthread_once(&fetch_once, fetch_all);
+	for (size_t i = 0; i < 6; i++)
+		if (md_names[i].nid == nid)
+			return fetched[i];
+	return NULL;
+}
+
+const EVP_MD *st_md_sha256(void)
+{
+	return st_md_get(NID_sha256);
 }
 
 /* Walks the elements of a DER SET (the whole TLV in `set`), handing each

@@ -41,6 +41,7 @@ char *spc_opus_program_name(const ASN1_TYPE *value);
  * for any other algorithm; and NID to EVP_MD. */
 const char *st_md_name(int nid);
 const EVP_MD *st_md_get(int nid);
+const EVP_MD *st_md_sha256(void);
 
 /* Dotted text of an OID into buf (always terminated). */
 void st_oid_text(const ASN1_OBJECT *obj, char *buf, size_t len);

@@ -1,7 +1,10 @@
 #include "core/hash_pass.h"
 
-#include <sys/mman.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "core/result.h"
 
 #define CHUNK (1u << 20)
 
@@ -21,74 +24,93 @@ static bool update_all(EVP_MD_CTX *const *mds, size_t nmds, const uint8_t *p, si
 	return true;
 }
 
-/* Pages already hashed are dropped from the process's resident set, so
- * memory stays flat however large the file (they stay in the page cache;
- * a later read faults them back in). */
-static void release(const struct st_input *in, uint64_t upto)
+/*
+ * The bytes of [pos, pos+len): from memory, or read from the descriptor
+ * into a per-thread buffer. Reading large files with pread rather than
+ * through their mapping avoids a page fault every few pages and keeps them
+ * out of the resident set. A short read means the file shrank while being
+ * verified: errno ESTALE.
+ */
+static const uint8_t *chunk_at(const struct st_input *in, uint64_t pos, size_t len)
 {
-	static long page;
-	uintptr_t start, end;
+	static __thread uint8_t *buf;
+	size_t got = 0;
 
-	if (!in->mapped)
-		return;
-	if (!page)
-		page = sysconf(_SC_PAGESIZE);
-	start = (uintptr_t)in->file.data;
-	end = (start + (uintptr_t)upto) & ~(uintptr_t)(page - 1);
-	if (end > start)
-		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+	if (in->fd < 0)
+		return in->file.data + pos;
+	if (!buf && !(buf = malloc(CHUNK)))
+		return NULL;
+	while (got < len) {
+		ssize_t n = pread(in->fd, buf + got, len - got, (off_t)(pos + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			errno = n == 0 ? ESTALE : errno;
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	return buf;
 }
 
-bool st_hash_pass(struct st_input *in, const struct st_range *ranges,
-		  size_t nranges, EVP_MD_CTX *const *mds, size_t nmds)
+int st_hash_pass(struct st_input *in, const struct st_range *ranges,
+		 size_t nranges, EVP_MD_CTX *const *mds, size_t nmds)
 {
 	const uint8_t *d = in->file.data;
 	uint64_t size = in->file.len;
-	bool want_file = !in->sha256_done;
-	bool together = monotonic(ranges, nranges);
 	EVP_MD_CTX *fctx = NULL;
 	size_t ri = 0;
-	bool ok = true;
+	int rc = ST_OK;
 
-	if (!together) {
-		for (size_t i = 0; i < nranges && ok; i++)
-			ok = update_all(mds, nmds, d + ranges[i].off, (size_t)ranges[i].len);
+	if (!monotonic(ranges, nranges)) {
+		/* Overlapping or out-of-order sections: hash the ranges in
+		 * their own order, from memory. */
+		for (size_t i = 0; i < nranges; i++)
+			if (!update_all(mds, nmds, d + ranges[i].off, (size_t)ranges[i].len))
+				return ST_ENOMEM;
 		nranges = 0;
 	}
-	if (want_file) {
+	if (!in->sha256_done) {
 		fctx = EVP_MD_CTX_new();
-		if (!fctx || !EVP_DigestInit_ex(fctx, EVP_sha256(), NULL)) {
+		if (!fctx || !EVP_DigestInit_ex(fctx, st_md_sha256(), NULL)) {
 			EVP_MD_CTX_free(fctx);
-			return false;
+			return ST_ENOMEM;
 		}
 	} else if (nranges == 0) {
-		return ok;
+		return ST_OK;
 	}
-	for (uint64_t pos = 0; ok && pos < size;) {
+	for (uint64_t pos = 0; rc == ST_OK && pos < size;) {
 		uint64_t end = size - pos > CHUNK ? pos + CHUNK : size;
+		const uint8_t *c = NULL;
 
-		if (fctx)
-			ok = EVP_DigestUpdate(fctx, d + pos, (size_t)(end - pos));
-		/* The parts of the ranges inside [pos, end). */
-		while (ok && ri < nranges && ranges[ri].off < end) {
+		/* Chunks no range touches are read only for the file hash. */
+		if (fctx || (ri < nranges && ranges[ri].off < end)) {
+			c = chunk_at(in, pos, (size_t)(end - pos));
+			if (!c) {
+				rc = errno == ENOMEM ? ST_ENOMEM : ST_EIO;
+				break;
+			}
+		}
+		if (fctx && !EVP_DigestUpdate(fctx, c, (size_t)(end - pos)))
+			rc = ST_ENOMEM;
+		while (rc == ST_OK && ri < nranges && ranges[ri].off < end) {
 			uint64_t rs = ranges[ri].off, re = rs + ranges[ri].len;
 			uint64_t a = rs > pos ? rs : pos, b = re < end ? re : end;
 
-			if (b > a)
-				ok = update_all(mds, nmds, d + a, (size_t)(b - a));
+			if (b > a && !update_all(mds, nmds, c + (a - pos), (size_t)(b - a)))
+				rc = ST_ENOMEM;
 			if (re <= end)
 				ri++;
 			else
 				break;
 		}
 		pos = end;
-		release(in, pos);
 	}
 	if (fctx) {
 		unsigned len = 0;
-		if (ok && EVP_DigestFinal_ex(fctx, in->sha256, &len) && len == 32)
+		if (rc == ST_OK && EVP_DigestFinal_ex(fctx, in->sha256, &len) && len == 32)
 			in->sha256_done = true;
 		EVP_MD_CTX_free(fctx);
 	}
-	return ok;
+	return rc;
 }

@@ -3,9 +3,10 @@
  * (never its name), reads it once, and hands it to the format module.
  *
  * Non-executables cost one small read and are not hashed. Files up to
- * ST_SMALL_FILE are read with one pread into memory; larger ones are
- * mapped, and the hash pass releases mapped pages behind it, so resident
- * memory does not grow with file size.
+ * ST_SMALL_FILE are read with one pread into memory. Larger ones are mapped
+ * for the parsers (which touch a few pages: headers, certificate table,
+ * resources) and hashed through pread in 1 MiB chunks, so resident memory
+ * does not grow with file size.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,9 +61,8 @@ static int run(st_context *ctx, const struct st_format *fmt, struct st_input *in
 		return ST_ENOMEM;
 	if (fmt)
 		rc = fmt->verify(ctx, in, res);
-	if (rc == ST_OK && ctx->file_hash && !in->sha256_done &&
-	    !st_hash_pass(in, NULL, 0, NULL, 0))
-		rc = ST_ENOMEM;
+	if (rc == ST_OK && ctx->file_hash && !in->sha256_done)
+		rc = st_hash_pass(in, NULL, 0, NULL, 0);
 	if (rc) {
 		st_result_free(res);
 		return rc;
@@ -79,7 +79,7 @@ int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
 		     st_result **out)
 {
 	struct st_input in = { .file = st_span_make(data ? data : (const uint8_t *)"", len),
-			       .sha256_done = !ctx || !ctx->file_hash };
+			       .fd = -1, .sha256_done = !ctx || !ctx->file_hash };
 	const struct st_format *fmt = NULL;
 
 	*out = NULL;
@@ -116,7 +116,7 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 {
 	uint8_t head[ST_PROBE_LEN];
 	const struct st_format *fmt = NULL;
-	struct st_input in = { 0 };
+	struct st_input in = { .fd = -1 };
 	struct stat st;
 	size_t hlen, size;
 	void *map = NULL;
@@ -166,18 +166,19 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 			map = NULL;
 			goto io_error;
 		}
-		(void)madvise(map, size, MADV_SEQUENTIAL);
 		in.file = st_span_make(map, size);
-		in.mapped = true;
+		in.fd = fd;
 	}
-	close(fd);
 	/* Without the whole-file hash the pass computes only what the
 	 * signatures need. */
 	in.sha256_done = !ctx->file_hash;
 	rc = run(ctx, fmt, &in, out);
+	saved = errno;
+	close(fd);
 	if (map)
 		munmap(map, size);
 	free(buf);
+	errno = saved;
 	return rc;
 
 io_error:

@@ -38,6 +38,7 @@ static int pe_digest(void *arg, int nid, uint8_t *out, unsigned *outlen,
 	struct pe_subject *ps = arg;
 	const EVP_MD *md = st_md_get(nid);
 	EVP_MD_CTX *mctx;
+	int rc;
 
 	for (size_t i = 0; i < ps->ncache; i++) {
 		if (ps->cache[i].nid == nid) {
@@ -60,13 +61,16 @@ static int pe_digest(void *arg, int nid, uint8_t *out, unsigned *outlen,
 	if (!md || !(mctx = EVP_MD_CTX_new()))
 		return ST_ENOMEM;
 	/* The first digest also yields the whole-file SHA-256: one pass. */
-	if (!EVP_DigestInit_ex(mctx, md, NULL) ||
-	    !st_hash_pass(ps->in, ps->ranges, ps->nranges, &mctx, 1) ||
-	    !EVP_DigestFinal_ex(mctx, out, outlen)) {
+	if (!EVP_DigestInit_ex(mctx, md, NULL)) {
 		EVP_MD_CTX_free(mctx);
 		return ST_ENOMEM;
 	}
+	rc = st_hash_pass(ps->in, ps->ranges, ps->nranges, &mctx, 1);
+	if (rc == ST_OK && !EVP_DigestFinal_ex(mctx, out, outlen))
+		rc = ST_ENOMEM;
 	EVP_MD_CTX_free(mctx);
+	if (rc)
+		return rc;
 	if (ps->ncache < DIGEST_CACHE) {
 		ps->cache[ps->ncache].nid = nid;
 		ps->cache[ps->ncache].len = *outlen;

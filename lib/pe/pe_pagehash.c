@@ -88,7 +88,7 @@ int pe_page_hashes_check(const struct pe_image *img, int nid,
 	int rc = ST_OK;
 	st_span f = img->file;
 
-	pc.md = nid == NID_sha1 ? EVP_sha1() : EVP_sha256();
+	pc.md = st_md_get(nid == NID_sha1 ? NID_sha1 : NID_sha256);
 	pc.hlen = (size_t)EVP_MD_get_size(pc.md);
 	pc.table = table;
 	if (len % (4 + pc.hlen) != 0 || len == 0) {

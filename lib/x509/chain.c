@@ -315,7 +315,7 @@ static void make_key(X509 *leaf, STACK_OF(X509) *pool, enum st_usage usage, uint
 	unsigned len;
 	uint8_t u = (uint8_t)usage;
 
-	EVP_DigestInit_ex(m, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(m, st_md_sha256(), NULL);
 	EVP_DigestUpdate(m, &u, 1);
 	if (X509_digest(leaf, EVP_sha1(), md, &len))
 		EVP_DigestUpdate(m, md, len);
