@@ -1,7 +1,7 @@
 #include "core/hash_pass.h"
 
-#include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/result.h"
@@ -24,33 +24,25 @@ static bool update_all(EVP_MD_CTX *const *mds, size_t nmds, const uint8_t *p, si
 	return true;
 }
 
-/*
- * The bytes of [pos, pos+len): from memory, or read from the descriptor
- * into a per-thread buffer. Reading large files with pread rather than
- * through their mapping avoids a page fault every few pages and keeps them
- * out of the resident set. A short read means the file shrank while being
- * verified: errno ESTALE.
- */
-static const uint8_t *chunk_at(const struct st_input *in, uint64_t pos, size_t len)
-{
-	static __thread uint8_t *buf;
-	size_t got = 0;
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
 
-	if (in->fd < 0)
-		return in->file.data + pos;
-	if (!buf && !(buf = malloc(CHUNK)))
-		return NULL;
-	while (got < len) {
-		ssize_t n = pread(in->fd, buf + got, len - got, (off_t)(pos + got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			errno = n == 0 ? ESTALE : errno;
-			return NULL;
-		}
-		got += (size_t)n;
-	}
-	return buf;
+/* Mapped files: map a chunk's pages in one call before hashing it (instead
+ * of a fault every few pages), and drop what was hashed from the resident
+ * set after, so memory stays flat however large the file. The pages stay
+ * in the page cache; a later read faults them back in. */
+static void populate(const struct st_input *in, uint64_t pos, uint64_t end, bool drop)
+{
+	static long page;
+	uintptr_t base = (uintptr_t)in->file.data, a, b;
+
+	if (!page)
+		page = sysconf(_SC_PAGESIZE);
+	a = (base + (uintptr_t)pos) & ~(uintptr_t)(page - 1);
+	b = (base + (uintptr_t)end) & ~(uintptr_t)(page - 1);
+	if (b > a)
+		(void)madvise((void *)a, b - a, drop ? MADV_DONTNEED : MADV_POPULATE_READ);
 }
 
 int st_hash_pass(struct st_input *in, const struct st_range *ranges,
@@ -85,11 +77,9 @@ int st_hash_pass(struct st_input *in, const struct st_range *ranges,
 
 		/* Chunks no range touches are read only for the file hash. */
 		if (fctx || (ri < nranges && ranges[ri].off < end)) {
-			c = chunk_at(in, pos, (size_t)(end - pos));
-			if (!c) {
-				rc = errno == ENOMEM ? ST_ENOMEM : ST_EIO;
-				break;
-			}
+			if (in->mapped)
+				populate(in, pos, end + 4095 > size ? size : end + 4095, false);
+			c = d + pos;
 		}
 		if (fctx && !EVP_DigestUpdate(fctx, c, (size_t)(end - pos)))
 			rc = ST_ENOMEM;
@@ -104,6 +94,8 @@ int st_hash_pass(struct st_input *in, const struct st_range *ranges,
 			else
 				break;
 		}
+		if (in->mapped)
+			populate(in, pos, end, true);
 		pos = end;
 	}
 	if (fctx) {

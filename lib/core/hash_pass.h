@@ -19,7 +19,7 @@ struct st_range {
 /* The file being verified, as the driver hands it to a format module. */
 struct st_input {
 	st_span file;
-	int fd;               /* >= 0: read the hash pass from here, not file.data */
+	bool mapped;          /* file.data is a file mapping */
 	bool sha256_done;
 	uint8_t sha256[32];   /* whole-file SHA-256 once sha256_done */
 };
@@ -29,8 +29,7 @@ struct st_input {
  * in->sha256_done, the whole file to SHA-256, in one pass of 1 MiB chunks.
  * Ranges must lie inside the file. When they are not in increasing,
  * non-overlapping order the range digests are computed in their own order
- * (a second pass). Returns ST_OK, ST_ENOMEM, or ST_EIO (errno ESTALE) when
- * the file shrank under the reader.
+ * (a second pass). Returns ST_OK or ST_ENOMEM.
  */
 int st_hash_pass(struct st_input *in, const struct st_range *ranges,
 		  size_t nranges, EVP_MD_CTX *const *mds, size_t nmds);

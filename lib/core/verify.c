@@ -3,10 +3,11 @@
  * (never its name), reads it once, and hands it to the format module.
  *
  * Non-executables cost one small read and are not hashed. Files up to
- * ST_SMALL_FILE are read with one pread into memory. Larger ones are mapped
- * for the parsers (which touch a few pages: headers, certificate table,
- * resources) and hashed through pread in 1 MiB chunks, so resident memory
- * does not grow with file size.
+ * ST_SMALL_FILE are read with one pread into memory. Larger ones are mapped;
+ * the hash pass maps 1 MiB at a time and releases it after, so resident
+ * memory does not grow with file size. A mapped file truncated by another
+ * process while it is verified raises SIGBUS (the sigtrace command catches
+ * it and reports the file).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -79,7 +80,7 @@ int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
 		     st_result **out)
 {
 	struct st_input in = { .file = st_span_make(data ? data : (const uint8_t *)"", len),
-			       .fd = -1, .sha256_done = !ctx || !ctx->file_hash };
+			       .sha256_done = !ctx || !ctx->file_hash };
 	const struct st_format *fmt = NULL;
 
 	*out = NULL;
@@ -116,7 +117,7 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 {
 	uint8_t head[ST_PROBE_LEN];
 	const struct st_format *fmt = NULL;
-	struct st_input in = { .fd = -1 };
+	struct st_input in = { 0 };
 	struct stat st;
 	size_t hlen, size;
 	void *map = NULL;
@@ -167,7 +168,7 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 			goto io_error;
 		}
 		in.file = st_span_make(map, size);
-		in.fd = fd;
+		in.mapped = true;
 	}
 	/* Without the whole-file hash the pass computes only what the
 	 * signatures need. */
