@@ -64,9 +64,20 @@ for b in build build-asan; do
 			--dir "$samples" --label "[$b] samples" --var "TRUST=$trust" --var "OUTDIR=$samples" |
 			grep -E '^(PASS|FAIL)' >>"$log"
 	fi
-	bash tests/cli/test_cli.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" |
+	bash tests/cli/test_cli.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+	bash tests/hostile/test_hostile.sh "$b/src/sigtrace" "$work/fixtures/sha256.dll" \
+		"$work/hostile-$b" --sparse 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+	rm -rf "$work/hostile-$b"
 done
+
+note "end-to-end cases under valgrind (release build)"
+python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/cases.txt \
+	--dir "$work/fixtures" --label "[valgrind] e2e" \
+	--wrapper "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z -j 1" |
+	grep -E '^(PASS|FAIL)' >>"$log"
 
 grep '^FAIL' "$log" || true
 passed=$(grep -c '^PASS' "$log")

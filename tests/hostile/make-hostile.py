@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Writes a directory of crafted hostile inputs for the scan robustness test.
+
+usage: make-hostile.py SIGNED_PE OUTDIR
+
+SIGNED_PE is a signed PE (an e2e fixture). Every file here must get a verdict
+or a reported error from one `sigtrace scan`, with bounded time and memory.
+"""
+import os
+import struct
+import sys
+
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+data = open(src, "rb").read()
+
+
+def put(name, blob):
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(blob)
+
+
+def u32(b, off):
+    return struct.unpack_from("<I", b, off)[0]
+
+
+lfanew = u32(data, 0x3C)
+opt = lfanew + 24
+magic = struct.unpack_from("<H", data, opt)[0]
+dirs = opt + (112 if magic == 0x20B else 96)
+secdir = dirs + 4 * 8
+rsrcdir = dirs + 2 * 8
+nsec_off = lfanew + 6
+optsize = struct.unpack_from("<H", data, lfanew + 20)[0]
+sectab = opt + optsize
+
+# 1. The signed file truncated at every 1 KiB.
+for cut in range(0, len(data), 1024):
+    put(f"trunc-{cut:07d}.dll", data[:cut])
+
+# 2. Empty, tiny and header-only files.
+put("zero-length", b"")
+put("mz-only", b"MZ")
+put("mz-lfanew-far", b"MZ" + b"\0" * 58 + struct.pack("<I", 0x7FFFFFF0))
+put("headers-only.dll", data[:0x400])
+
+# 3. Security directory offset and size pointing everywhere.
+size = len(data)
+for i, (off, ln) in enumerate([(0, 8), (1, 8), (lfanew, 0x100), (size - 8, 8), (size - 8, 16),
+                               (size, 8), (0xFFFFFFF8, 8), (8, 0xFFFFFFF0), (0x400, size),
+                               (u32(data, secdir), 0), (0, u32(data, secdir + 4)),
+                               (u32(data, secdir) + 8, u32(data, secdir + 4) - 8)]):
+    b = bytearray(data)
+    struct.pack_into("<II", b, secdir, off & 0xFFFFFFFF, ln & 0xFFFFFFFF)
+    put(f"secdir-{i:02d}.dll", bytes(b))
+
+# 4. Resource directory and section raw pointers pointing everywhere.
+for i, rva in enumerate([0, 1, 0x1000, 0x7FFFFFFF, 0xFFFFFFFF]):
+    b = bytearray(data)
+    struct.pack_into("<II", b, rsrcdir, rva, 0xFFFFFFFF)
+    put(f"rsrc-{i}.dll", bytes(b))
+for i, (ptr, ln) in enumerate([(0xFFFFFFFF, 0x1000), (0, 0xFFFFFFFF), (size - 1, 0x10000), (0x200, 0)]):
+    b = bytearray(data)
+    struct.pack_into("<II", b, sectab + 16, ln, ptr)  # SizeOfRawData, PointerToRawData
+    put(f"section-{i}.dll", bytes(b))
+b = bytearray(data)
+struct.pack_into("<I", b, opt + 60, 0xFFFFFFFF)  # SizeOfHeaders
+put("sizeofheaders-huge.dll", bytes(b))
+b = bytearray(data)
+struct.pack_into("<H", b, lfanew + 20, 0xFFFF)  # SizeOfOptionalHeader
+put("optsize-huge.dll", bytes(b))
+b = bytearray(data)
+struct.pack_into("<I", b, dirs - 4, 0xFFFFFFFF)  # NumberOfRvaAndSizes
+put("ndirs-huge.dll", bytes(b))
+
+# 5. A PE with 65,535 sections, all on the same raw data, carrying the
+#    signed file's certificate table (so the digest walks every section).
+cert_off, cert_len = u32(data, secdir), u32(data, secdir + 4)
+table = data[cert_off:cert_off + cert_len]
+nsec = 65535
+hdr_end = sectab + nsec * 40
+hdr_size = (hdr_end + 0x1FF) & ~0x1FF
+raw_ptr = hdr_size
+b = bytearray(data[:sectab])
+struct.pack_into("<H", b, nsec_off, nsec)
+struct.pack_into("<I", b, opt + 60, hdr_size)
+secs = bytearray()
+for i in range(nsec):
+    secs += struct.pack("<8sIIIIIIHHI", b".s", 0x200, 0x1000 + i * 0x1000, 0x200, raw_ptr, 0, 0, 0, 0, 0x60000020)
+b += secs
+b += b"\0" * (hdr_size - len(b))
+b += b"\xcc" * 0x200
+pad = (-len(b)) % 8
+b += b"\0" * pad
+struct.pack_into("<II", b, secdir, len(b), len(table))
+b += table
+put("sections-65535.dll", bytes(b))
+
+# 6. Deeply nested ASN.1 inside the certificate table.
+depth = 100000
+inner = b"\x05\x00"
+# Definite lengths nested depth times: build from the inside out.
+nest = inner
+for _ in range(2000):
+    n = len(nest)
+    if n < 0x80:
+        hdr = bytes([0x30, n])
+    elif n < 0x100:
+        hdr = bytes([0x30, 0x81, n])
+    elif n < 0x10000:
+        hdr = bytes([0x30, 0x82]) + struct.pack(">H", n)
+    else:
+        hdr = bytes([0x30, 0x83]) + struct.pack(">I", n)[1:]
+    nest = hdr + nest
+indef = b"\x30\x80" * depth + b"\x00\x00" * depth
+for name, der in (("asn1-deep-definite.dll", nest), ("asn1-deep-indefinite.dll", indef)):
+    b = bytearray(data[:cert_off])
+    entry = struct.pack("<IHH", 8 + len(der), 0x0200, 0x0002) + der
+    entry += b"\0" * ((-len(entry)) % 8)
+    struct.pack_into("<II", b, secdir, cert_off, len(entry))
+    put(name, bytes(b) + entry)
+
+# 7. Many WIN_CERTIFICATE entries (over the limit).
+b = bytearray(data[:cert_off])
+entries = (table[:cert_len]) * 12
+struct.pack_into("<II", b, secdir, cert_off, len(entries))
+put("cert-entries-12.dll", bytes(b) + entries)
+
+# 8. A universal (fat) Mach-O header with overlapping, out-of-file slices.
+fat = struct.pack(">II", 0xCAFEBABE, 3)
+for cpu, off, ln in ((0x01000007, 0x1000, 0x100000), (0x0100000C, 0x1000, 0x100000), (7, 0xFFFFF000, 0x10000)):
+    fat += struct.pack(">IIIII", cpu, 3, off, ln, 12)
+put("fat-overlapping", fat + b"\xcf\xfa\xed\xfe" + b"\0" * 0x2000)
+
+# 9. Random-looking bytes after an MZ header.
+put("mz-noise.dll", b"MZ" + bytes((i * 7919 + 13) & 0xFF for i in range(70000)))
