@@ -18,11 +18,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "authenticode/p7_signer.h"
 #include "authenticode/spc.h"
 #include "authenticode/timestamp.h"
 #include "core/limits.h"
 #include "x509/chain.h"
+#include "x509/signed_data.h"
+#include "x509/signer_info.h"
 #include "x509/x509_util.h"
 
 /* res->sigs may move while nested signatures are appended: always go
@@ -77,10 +78,10 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 		      st_span der, st_result *res, int entry, int depth, int parent);
 
 static int verify_nested(const st_context *ctx, const struct ac_subject *subj,
-			 PKCS7_SIGNER_INFO *si, st_result *res, int entry,
+			 ST_SIGNER_INFO *si, st_result *res, int entry,
 			 int depth, int idx)
 {
-	STACK_OF(X509_ATTRIBUTE) *ua = si->unauth_attr;
+	STACK_OF(X509_ATTRIBUTE) *ua = si->unsigned_attrs;
 
 	for (int i = 0; i < sk_X509_ATTRIBUTE_num(ua); i++) {
 		X509_ATTRIBUTE *a = sk_X509_ATTRIBUTE_value(ua, i);
@@ -128,12 +129,12 @@ enomem:
 static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 		      st_span der, st_result *res, int entry, int depth, int parent)
 {
-	const unsigned char *p = der.data;
-	PKCS7 *p7 = NULL;
-	PKCS7_SIGNER_INFO *si;
+	struct st_sd sd = { 0 };
+	ST_SIGNER_INFO *si;
 	STACK_OF(X509) *certs;
 	struct spc_info spc = { 0 };
-	struct p7_signer_check chk;
+	struct st_signer_check chk;
+	size_t used;
 	struct ts_outcome ts;
 	struct st_chain_result cr = { 0 };
 	char why[200], what[48];
@@ -157,46 +158,38 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	SIG->verification_time = ctx->at;
 	snprintf(what, sizeof(what), depth ? "nested signature %d" : "signature %d", idx);
 
-	if (der.len > (size_t)LONG_MAX ||
-	    !(p7 = d2i_PKCS7(NULL, &p, (long)der.len))) {
-		unsigned long e = ERR_peek_last_error();
-		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
-		    "%s: PKCS#7 cannot be parsed (%s)", what,
-		    e ? ERR_reason_error_string(e) : "unknown error");
+	rc = st_sd_parse(ctx, der.data, der.len, &sd, &used, why, sizeof(why));
+	if (rc == ST_ENOMEM)
+		goto enomem;
+	if (rc < 0) {
+		ADD(rc == -2 ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		    "%s: %s", what, why);
+		rc = ST_OK;
 		goto done;
 	}
-	if ((size_t)(p - der.data) != der.len)
+	if (used != der.len)
 		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
-		    "%s: %zu bytes follow the PKCS#7 structure", what,
-		    der.len - (size_t)(p - der.data));
-	if (!PKCS7_type_is_signed(p7) || !p7->d.sign || !p7->d.sign->contents ||
-	    !st_oid_is(p7->d.sign->contents->type, OID_SPC_INDIRECT_DATA) ||
-	    !p7->d.sign->contents->d.other ||
-	    p7->d.sign->contents->d.other->type != V_ASN1_SEQUENCE) {
+		    "%s: %zu bytes follow the PKCS#7 structure", what, der.len - used);
+	if (!st_oid_is(sd.content_type, OID_SPC_INDIRECT_DATA) || !sd.content ||
+	    sd.content->type != V_ASN1_SEQUENCE) {
 		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: not a SignedData over SpcIndirectDataContent", what);
 		goto done;
 	}
-	if (sk_PKCS7_SIGNER_INFO_num(p7->d.sign->signer_info) != 1) {
+	if (sk_ST_SIGNER_INFO_num(sd.signers) != 1) {
 		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: %d SignerInfos, Authenticode requires exactly one", what,
-		    sk_PKCS7_SIGNER_INFO_num(p7->d.sign->signer_info));
+		    sk_ST_SIGNER_INFO_num(sd.signers));
 		goto done;
 	}
-	certs = p7->d.sign->cert;
-	if (sk_X509_num(certs) > ST_LIMIT_CERTS_PER_SIGNATURE) {
-		ADD(ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
-		    "%s: %d certificates, more than the limit of %d", what,
-		    sk_X509_num(certs), ST_LIMIT_CERTS_PER_SIGNATURE);
-		goto done;
-	}
-	si = sk_PKCS7_SIGNER_INFO_value(p7->d.sign->signer_info, 0);
+	certs = sd.certs;
+	si = sk_ST_SIGNER_INFO_value(sd.signers, 0);
 
 	/* SpcIndirectDataContent: the signed file digest. The messageDigest
 	 * attribute covers the value bytes of its SEQUENCE, without the outer
 	 * tag and length. */
 	{
-		ASN1_STRING *seq = p7->d.sign->contents->d.other->value.sequence;
+		ASN1_STRING *seq = sd.content->value.sequence;
 		const unsigned char *q = ASN1_STRING_get0_data(seq), *q0 = q;
 		long clen;
 		int tag, xclass, r;
@@ -259,7 +252,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	}
 
 	/* The signer. */
-	rc = p7_check_signer(si, certs, OID_SPC_INDIRECT_DATA, content, content_len,
+	rc = st_signer_check(si, certs, OID_SPC_INDIRECT_DATA, content, content_len,
 			     &chk, &SIG->reasons, ST_R_SIGNATURE_INVALID, what);
 	if (rc)
 		goto done;
@@ -272,9 +265,9 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 		    "%s: signed attributes are hashed with MD5", what);
 	{
 		bool listed = false;
-		for (int i = 0; i < sk_X509_ALGOR_num(p7->d.sign->md_algs); i++) {
+		for (int i = 0; i < sk_X509_ALGOR_num(sd.digest_algs); i++) {
 			const ASN1_OBJECT *o;
-			X509_ALGOR_get0(&o, NULL, NULL, sk_X509_ALGOR_value(p7->d.sign->md_algs, i));
+			X509_ALGOR_get0(&o, NULL, NULL, sk_X509_ALGOR_value(sd.digest_algs, i));
 			if (OBJ_obj2nid(o) == chk.md_nid)
 				listed = true;
 		}
@@ -285,7 +278,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	}
 	SIG->signing_time = chk.signing_time;
 	{
-		X509_ATTRIBUTE *oa = p7_find_attr(si->auth_attr, OID_SPC_SP_OPUS_INFO, NULL);
+		X509_ATTRIBUTE *oa = st_attr_find(si->signed_attrs, OID_SPC_SP_OPUS_INFO, NULL);
 		if (oa && X509_ATTRIBUTE_count(oa) == 1)
 			SIG->program_name = spc_opus_program_name(X509_ATTRIBUTE_get0_type(oa, 0));
 	}
@@ -334,7 +327,7 @@ enomem:
 done:
 	st_chain_result_clear(&cr);
 	spc_info_clear(&spc);
-	PKCS7_free(p7);
+	st_sd_clear(&sd);
 	ERR_clear_error();
 	return rc;
 }

@@ -16,11 +16,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "authenticode/p7_signer.h"
 #include "authenticode/spc.h"
 #include "core/limits.h"
 #include "x509/chain.h"
-#include "x509/cms_signer.h"
+#include "x509/signed_data.h"
+#include "x509/signer_info.h"
 #include "x509/x509_util.h"
 
 #define OID_PKCS9_COUNTERSIGNATURE "1.2.840.113549.1.9.6"
@@ -62,17 +62,23 @@ static STACK_OF(X509) *merged_pool(STACK_OF(X509) *a, STACK_OF(X509) *b)
 	return m;
 }
 
+/* The bytes a timestamp covers: the main signer's signature value. */
+static const uint8_t *stamped(const ST_SIGNER_INFO *si, size_t *len)
+{
+	*len = (size_t)ASN1_STRING_length(si->signature);
+	return ASN1_STRING_get0_data(si->signature);
+}
+
 static int verify_rfc3161(const st_context *ctx, const ASN1_TYPE *val,
-			  PKCS7_SIGNER_INFO *si, STACK_OF(X509) *outer,
+			  ST_SIGNER_INFO *si, STACK_OF(X509) *outer,
 			  st_signature *sig, st_reasons *rs, struct ts_outcome *out)
 {
-	const unsigned char *p;
-	CMS_ContentInfo *tok = NULL;
+	struct st_sd tok = { 0 };
 	TS_TST_INFO *tst = NULL;
-	STACK_OF(X509) *tcerts = NULL, *pool = NULL;
-	STACK_OF(CMS_SignerInfo) *sis;
-	ASN1_OCTET_STRING **econtent;
+	STACK_OF(X509) *pool = NULL;
 	const char *what = "RFC 3161 timestamp";
+	char why[200];
+	size_t used;
 	int rc = ST_OK;
 
 	sig->ts_kind = "rfc3161";
@@ -80,23 +86,32 @@ static int verify_rfc3161(const st_context *ctx, const ASN1_TYPE *val,
 		ADD(ST_EFFECT_DEFAULT, "%s: attribute value is not a ContentInfo", what);
 		goto done;
 	}
-	p = ASN1_STRING_get0_data(val->value.sequence);
-	/* A CMS structure, not PKCS#7 v1.5: tokens are SignedData version 3
-	 * whose signer may be named by subjectKeyIdentifier. */
-	tok = d2i_CMS_ContentInfo(NULL, &p, ASN1_STRING_length(val->value.sequence));
-	if (!tok || OBJ_obj2nid(CMS_get0_type(tok)) != NID_pkcs7_signed ||
-	    !st_oid_is(CMS_get0_eContentType(tok), OID_CT_TSTINFO) ||
-	    !(econtent = CMS_get0_content(tok)) || !*econtent ||
-	    !(sis = CMS_get0_SignerInfos(tok)) || sk_CMS_SignerInfo_num(sis) != 1) {
+	/* A CMS SignedData (version 3, signer possibly named by
+	 * subjectKeyIdentifier) over a TSTInfo in an OCTET STRING. */
+	rc = st_sd_parse(ctx, ASN1_STRING_get0_data(val->value.sequence),
+			 (size_t)ASN1_STRING_length(val->value.sequence), &tok, &used,
+			 why, sizeof(why));
+	if (rc == ST_ENOMEM)
+		goto enomem;
+	if (rc < 0) {
+		rc = ST_OK;
+		ADD(ST_EFFECT_DEFAULT, "%s: %s", what, why);
+		goto done;
+	}
+	if (!st_oid_is(tok.content_type, OID_CT_TSTINFO) || !tok.content ||
+	    tok.content->type != V_ASN1_OCTET_STRING ||
+	    sk_ST_SIGNER_INFO_num(tok.signers) != 1) {
 		ADD(ST_EFFECT_DEFAULT, "%s: token is not a SignedData over a TSTInfo with one signer", what);
 		goto done;
 	}
 	{
-		const uint8_t *tder = ASN1_STRING_get0_data(*econtent);
-		size_t tlen = (size_t)ASN1_STRING_length(*econtent);
+		ASN1_OCTET_STRING *os = tok.content->value.octet_string;
+		const uint8_t *tder = ASN1_STRING_get0_data(os);
+		size_t tlen = (size_t)ASN1_STRING_length(os), slen;
 		const unsigned char *tp = tder;
-		CMS_SignerInfo *tsi = sk_CMS_SignerInfo_value(sis, 0);
-		struct p7_signer_check chk;
+		const uint8_t *sbytes = stamped(si, &slen);
+		ST_SIGNER_INFO *tsi = sk_ST_SIGNER_INFO_value(tok.signers, 0);
+		struct st_signer_check chk;
 		TS_MSG_IMPRINT *mi;
 		const ASN1_OBJECT *aobj;
 		const ASN1_OCTET_STRING *imp;
@@ -117,8 +132,7 @@ static int verify_rfc3161(const st_context *ctx, const ASN1_TYPE *val,
 		sig->ts_digest_alg = st_md_name(nid);
 		out->time = st_asn1_time(TS_TST_INFO_get_time(tst));
 		sig->ts_time = out->time;
-		if (!st_digest(nid, ASN1_STRING_get0_data(si->enc_digest),
-			       (size_t)ASN1_STRING_length(si->enc_digest), md, &mdlen) ||
+		if (!st_digest(nid, sbytes, slen, md, &mdlen) ||
 		    (unsigned)ASN1_STRING_length(imp) != mdlen ||
 		    memcmp(ASN1_STRING_get0_data(imp), md, mdlen) != 0) {
 			ADD(ST_EFFECT_DEFAULT, "%s: messageImprint does not match the signature it timestamps", what);
@@ -128,12 +142,11 @@ static int verify_rfc3161(const st_context *ctx, const ASN1_TYPE *val,
 			ADD(ST_EFFECT_DEFAULT, "%s: genTime is unreadable", what);
 			goto done;
 		}
-		tcerts = CMS_get1_certs(tok);
-		pool = merged_pool(tcerts, outer);
+		pool = merged_pool(tok.certs, outer);
 		if (!pool)
 			goto enomem;
-		rc = cms_check_signer(tsi, pool, OID_CT_TSTINFO, tder, tlen, &chk, rs,
-				      ST_R_TIMESTAMP_INVALID, what);
+		rc = st_signer_check(tsi, pool, OID_CT_TSTINFO, tder, tlen, &chk, rs,
+				     ST_R_TIMESTAMP_INVALID, what);
 		if (rc || !chk.ok)
 			goto done;
 		rc = check_tsa_chain(ctx, chk.cert, pool, out->time, sig, rs, what, &chain_ok);
@@ -145,21 +158,22 @@ enomem:
 	rc = ST_ENOMEM;
 done:
 	sk_X509_free(pool);
-	sk_X509_pop_free(tcerts, X509_free);
 	TS_TST_INFO_free(tst);
-	CMS_ContentInfo_free(tok);
+	st_sd_clear(&tok);
 	ERR_clear_error();
 	return rc;
 }
 
 static int verify_pkcs9(const st_context *ctx, const ASN1_TYPE *val,
-			PKCS7_SIGNER_INFO *si, STACK_OF(X509) *outer,
+			ST_SIGNER_INFO *si, STACK_OF(X509) *outer,
 			st_signature *sig, st_reasons *rs, struct ts_outcome *out)
 {
 	const unsigned char *p;
-	PKCS7_SIGNER_INFO *csi = NULL;
-	struct p7_signer_check chk;
+	ST_SIGNER_INFO *csi = NULL;
+	struct st_signer_check chk;
 	const char *what = "countersignature timestamp";
+	const uint8_t *sbytes;
+	size_t slen;
 	bool chain_ok = false;
 	int rc = ST_OK;
 
@@ -169,13 +183,13 @@ static int verify_pkcs9(const st_context *ctx, const ASN1_TYPE *val,
 		goto done;
 	}
 	p = ASN1_STRING_get0_data(val->value.sequence);
-	csi = d2i_PKCS7_SIGNER_INFO(NULL, &p, ASN1_STRING_length(val->value.sequence));
+	csi = d2i_ST_SIGNER_INFO(NULL, &p, ASN1_STRING_length(val->value.sequence));
 	if (!csi) {
 		ADD(ST_EFFECT_DEFAULT, "%s: SignerInfo cannot be parsed", what);
 		goto done;
 	}
-	rc = p7_check_signer(csi, outer, NULL, ASN1_STRING_get0_data(si->enc_digest),
-			     (size_t)ASN1_STRING_length(si->enc_digest), &chk, rs,
+	sbytes = stamped(si, &slen);
+	rc = st_signer_check(csi, outer, NULL, sbytes, slen, &chk, rs,
 			     ST_R_TIMESTAMP_INVALID, what);
 	if (rc)
 		goto done;
@@ -195,16 +209,16 @@ static int verify_pkcs9(const st_context *ctx, const ASN1_TYPE *val,
 enomem:
 	rc = ST_ENOMEM;
 done:
-	PKCS7_SIGNER_INFO_free(csi);
+	ST_SIGNER_INFO_free(csi);
 	ERR_clear_error();
 	return rc;
 }
 
-int st_timestamp_verify(const st_context *ctx, PKCS7_SIGNER_INFO *si,
+int st_timestamp_verify(const st_context *ctx, ST_SIGNER_INFO *si,
 			STACK_OF(X509) *outer_certs, st_signature *sig,
 			struct ts_outcome *out)
 {
-	STACK_OF(X509_ATTRIBUTE) *ua = si->unauth_attr;
+	STACK_OF(X509_ATTRIBUTE) *ua = si->unsigned_attrs;
 	int rc = ST_OK;
 
 	memset(out, 0, sizeof(*out));

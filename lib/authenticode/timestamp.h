@@ -3,11 +3,11 @@
 #ifndef ST_TIMESTAMP_H
 #define ST_TIMESTAMP_H
 
-#include <openssl/pkcs7.h>
 #include <stdbool.h>
 
 #include "core/context.h"
 #include "core/result.h"
+#include "x509/signed_data.h"
 
 struct ts_outcome {
 	bool present;   /* some timestamp attribute exists */
@@ -17,7 +17,7 @@ struct ts_outcome {
 
 /* Verifies the timestamps in si's unsigned attributes. Fills the timestamp
  * fields of sig and adds timestamp_invalid reasons to sig->reasons. */
-int st_timestamp_verify(const st_context *ctx, PKCS7_SIGNER_INFO *si,
+int st_timestamp_verify(const st_context *ctx, ST_SIGNER_INFO *si,
 			STACK_OF(X509) *outer_certs, st_signature *sig,
 			struct ts_outcome *out);
 

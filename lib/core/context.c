@@ -13,6 +13,7 @@
 
 #include "core/limits.h"
 #include "x509/chain.h"
+#include "x509/signed_data.h"
 
 int st_context_new(st_context **out)
 {
@@ -24,7 +25,8 @@ int st_context_new(st_context **out)
 	ctx->store = X509_STORE_new();
 	ctx->anchors = sk_X509_new_null();
 	ctx->chain_cache = st_chain_cache_new();
-	if (!ctx->store || !ctx->anchors || !ctx->chain_cache) {
+	ctx->cert_cache = st_cert_cache_new();
+	if (!ctx->store || !ctx->anchors || !ctx->chain_cache || !ctx->cert_cache) {
 		st_context_free(ctx);
 		return ST_ENOMEM;
 	}
@@ -42,6 +44,7 @@ void st_context_free(st_context *ctx)
 	X509_STORE_free(ctx->store);
 	sk_X509_pop_free(ctx->anchors, X509_free);
 	st_chain_cache_free(ctx->chain_cache);
+	st_cert_cache_free(ctx->cert_cache);
 	free(ctx);
 }
 

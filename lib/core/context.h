@@ -16,6 +16,7 @@ struct st_context {
 	/* Mutable through a const context: verification caches chain
 	 * results; the cache has its own lock. */
 	struct st_chain_cache *chain_cache;
+	struct st_cert_cache *cert_cache;   /* decoded certificates by DER */
 };
 
 /* Whether x is one of the context's trust anchors (by DER equality). */

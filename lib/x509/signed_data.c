@@ -1,0 +1,253 @@
+#include "x509/signed_data.h"
+
+#include <limits.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authenticode/spc.h"
+#include "core/limits.h"
+
+typedef struct {
+	ASN1_OBJECT *type;
+	ASN1_TYPE *content;
+} ST_ENCAP;
+
+typedef struct {
+	ASN1_INTEGER *version;
+	STACK_OF(X509_ALGOR) *digest_algs;
+	ST_ENCAP *encap;
+	STACK_OF(ASN1_TYPE) *certs;
+	STACK_OF(ASN1_TYPE) *crls;
+	STACK_OF(ST_SIGNER_INFO) *signers;
+} ST_SIGNED_DATA;
+
+typedef struct {
+	ASN1_OBJECT *type;
+	ST_SIGNED_DATA *sd;
+} ST_CONTENT_INFO;
+
+DECLARE_ASN1_FUNCTIONS(ST_SID)
+DECLARE_ASN1_FUNCTIONS(ST_ENCAP)
+DECLARE_ASN1_FUNCTIONS(ST_SIGNED_DATA)
+DECLARE_ASN1_FUNCTIONS(ST_CONTENT_INFO)
+
+ASN1_CHOICE(ST_SID) = {
+	ASN1_SIMPLE(ST_SID, d.ias, PKCS7_ISSUER_AND_SERIAL),
+	ASN1_IMP(ST_SID, d.skid, ASN1_OCTET_STRING, 0)
+} ASN1_CHOICE_END(ST_SID)
+IMPLEMENT_ASN1_FUNCTIONS(ST_SID)
+
+ASN1_SEQUENCE(ST_SIGNER_INFO) = {
+	ASN1_SIMPLE(ST_SIGNER_INFO, version, ASN1_INTEGER),
+	ASN1_SIMPLE(ST_SIGNER_INFO, sid, ST_SID),
+	ASN1_SIMPLE(ST_SIGNER_INFO, digest_alg, X509_ALGOR),
+	ASN1_IMP_SET_OF_OPT(ST_SIGNER_INFO, signed_attrs, X509_ATTRIBUTE, 0),
+	ASN1_SIMPLE(ST_SIGNER_INFO, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(ST_SIGNER_INFO, signature, ASN1_OCTET_STRING),
+	ASN1_IMP_SET_OF_OPT(ST_SIGNER_INFO, unsigned_attrs, X509_ATTRIBUTE, 1)
+} ASN1_SEQUENCE_END(ST_SIGNER_INFO)
+IMPLEMENT_ASN1_FUNCTIONS(ST_SIGNER_INFO)
+
+/* PKCS#7 ContentInfo and CMS EncapsulatedContentInfo have the same shape:
+ * a type and an optional [0] EXPLICIT content (the content itself for
+ * PKCS#7, an OCTET STRING for CMS). */
+ASN1_SEQUENCE(ST_ENCAP) = {
+	ASN1_SIMPLE(ST_ENCAP, type, ASN1_OBJECT),
+	ASN1_EXP_OPT(ST_ENCAP, content, ASN1_ANY, 0)
+} ASN1_SEQUENCE_END(ST_ENCAP)
+IMPLEMENT_ASN1_FUNCTIONS(ST_ENCAP)
+
+ASN1_SEQUENCE(ST_SIGNED_DATA) = {
+	ASN1_SIMPLE(ST_SIGNED_DATA, version, ASN1_INTEGER),
+	ASN1_SET_OF(ST_SIGNED_DATA, digest_algs, X509_ALGOR),
+	ASN1_SIMPLE(ST_SIGNED_DATA, encap, ST_ENCAP),
+	ASN1_IMP_SET_OF_OPT(ST_SIGNED_DATA, certs, ASN1_ANY, 0),
+	ASN1_IMP_SET_OF_OPT(ST_SIGNED_DATA, crls, ASN1_ANY, 1),
+	ASN1_SET_OF(ST_SIGNED_DATA, signers, ST_SIGNER_INFO)
+} ASN1_SEQUENCE_END(ST_SIGNED_DATA)
+IMPLEMENT_ASN1_FUNCTIONS(ST_SIGNED_DATA)
+
+ASN1_SEQUENCE(ST_CONTENT_INFO) = {
+	ASN1_SIMPLE(ST_CONTENT_INFO, type, ASN1_OBJECT),
+	ASN1_EXP(ST_CONTENT_INFO, sd, ST_SIGNED_DATA, 0)
+} ASN1_SEQUENCE_END(ST_CONTENT_INFO)
+IMPLEMENT_ASN1_FUNCTIONS(ST_CONTENT_INFO)
+
+/* ---- certificate cache ---------------------------------------------------- */
+
+#define CERT_SLOTS 8192
+#define CERT_MAX 4096
+
+struct st_cert_cache {
+	pthread_mutex_t lock;
+	struct {
+		uint8_t key[32];
+		X509 *x;
+	} slot[CERT_SLOTS];
+	size_t count;
+};
+
+struct st_cert_cache *st_cert_cache_new(void)
+{
+	struct st_cert_cache *c = calloc(1, sizeof(*c));
+
+	if (c && pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void flush(struct st_cert_cache *c)
+{
+	for (size_t i = 0; i < CERT_SLOTS; i++) {
+		X509_free(c->slot[i].x);
+		c->slot[i].x = NULL;
+	}
+	c->count = 0;
+}
+
+void st_cert_cache_free(struct st_cert_cache *c)
+{
+	if (!c)
+		return;
+	flush(c);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+X509 *st_cert_cache_get(struct st_cert_cache *c, const uint8_t *der, size_t len)
+{
+	uint8_t key[32];
+	unsigned klen;
+	size_t h, i;
+	const unsigned char *p = der;
+	X509 *x;
+
+	if (len > (size_t)LONG_MAX ||
+	    !EVP_Digest(der, len, key, &klen, st_md_sha256(), NULL))
+		return NULL;
+	h = ((size_t)key[0] | (size_t)key[1] << 8 | (size_t)key[2] << 16) % CERT_SLOTS;
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < CERT_SLOTS; i++) {
+		size_t k = (h + i) % CERT_SLOTS;
+		if (!c->slot[k].x)
+			break;
+		if (memcmp(c->slot[k].key, key, sizeof(key)) == 0) {
+			x = c->slot[k].x;
+			X509_up_ref(x);
+			pthread_mutex_unlock(&c->lock);
+			return x;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+
+	x = d2i_X509(NULL, &p, (long)len);
+	ERR_clear_error();
+	if (!x || p != der + len) {
+		X509_free(x);
+		return NULL;
+	}
+	/* Compute the cached extension flags and fingerprint once, before the
+	 * certificate is shared between threads. */
+	(void)X509_check_purpose(x, -1, 0);
+	ERR_clear_error();
+	pthread_mutex_lock(&c->lock);
+	if (c->count >= CERT_MAX)
+		flush(c); /* bounded memory: start over */
+	for (i = 0; i < CERT_SLOTS; i++) {
+		size_t k = (h + i) % CERT_SLOTS;
+		if (c->slot[k].x && memcmp(c->slot[k].key, key, sizeof(key)) == 0)
+			break;
+		if (!c->slot[k].x) {
+			memcpy(c->slot[k].key, key, sizeof(key));
+			c->slot[k].x = x;
+			X509_up_ref(x);
+			c->count++;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return x;
+}
+
+/* ---- SignedData ----------------------------------------------------------- */
+
+#define OID_SIGNED_DATA "1.2.840.113549.1.7.2"
+
+int st_sd_parse(const st_context *ctx, const uint8_t *der, size_t len,
+		struct st_sd *out, size_t *consumed, char *why, size_t whylen)
+{
+	const unsigned char *p = der;
+	ST_CONTENT_INFO *ci;
+	ST_SIGNED_DATA *sd;
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	*consumed = 0;
+	if (len > (size_t)LONG_MAX) {
+		snprintf(why, whylen, "SignedData is too large");
+		return -1;
+	}
+	ci = d2i_ST_CONTENT_INFO(NULL, &p, (long)len);
+	if (!ci) {
+		unsigned long e = ERR_peek_last_error();
+		snprintf(why, whylen, "PKCS#7/CMS cannot be parsed (%s)",
+			 e ? ERR_reason_error_string(e) : "unknown error");
+		ERR_clear_error();
+		return -1;
+	}
+	*consumed = (size_t)(p - der);
+	out->ci = ci;
+	sd = ci->sd;
+	if (!st_oid_is(ci->type, OID_SIGNED_DATA)) {
+		snprintf(why, whylen, "content type is not signedData");
+		st_sd_clear(out);
+		return -1;
+	}
+	out->content_type = sd->encap->type;
+	out->content = sd->encap->content;
+	out->signers = sd->signers;
+	out->digest_algs = sd->digest_algs;
+	n = sk_ASN1_TYPE_num(sd->certs);
+	out->ncerts_raw = n < 0 ? 0 : n;
+	if (n > ST_LIMIT_CERTS_PER_SIGNATURE) {
+		snprintf(why, whylen, "%d certificates, more than the limit of %d", n,
+			 ST_LIMIT_CERTS_PER_SIGNATURE);
+		st_sd_clear(out);
+		return -2;
+	}
+	out->certs = sk_X509_new_null();
+	if (!out->certs) {
+		st_sd_clear(out);
+		return ST_ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		ASN1_TYPE *t = sk_ASN1_TYPE_value(sd->certs, i);
+		X509 *x;
+
+		/* Only X.509 certificates (a SEQUENCE); other certificate
+		 * choices of CMS are ignored. */
+		if (t->type != V_ASN1_SEQUENCE)
+			continue;
+		x = st_cert_cache_get(ctx->cert_cache, ASN1_STRING_get0_data(t->value.sequence),
+				      (size_t)ASN1_STRING_length(t->value.sequence));
+		if (x && !sk_X509_push(out->certs, x)) {
+			X509_free(x);
+			st_sd_clear(out);
+			return ST_ENOMEM;
+		}
+	}
+	return ST_OK;
+}
+
+void st_sd_clear(struct st_sd *sd)
+{
+	ST_CONTENT_INFO_free(sd->ci);
+	sk_X509_pop_free(sd->certs, X509_free);
+	memset(sd, 0, sizeof(*sd));
+}
