@@ -6,7 +6,7 @@
 
 #include "core/result.h"
 
-#define CHUNK (1u << 20)
+#define CHUNK (1u << 18)
 
 static bool monotonic(const struct st_range *r, size_t n)
 {

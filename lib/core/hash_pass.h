@@ -26,7 +26,8 @@ struct st_input {
 
 /*
  * Feeds `ranges` to every context in mds (already initialised) and, unless
- * in->sha256_done, the whole file to SHA-256, in one pass of 1 MiB chunks.
+ * in->sha256_done, the whole file to SHA-256, in one pass of 256 KiB chunks (both digests read a chunk while it is in
+ * the CPU cache).
  * Ranges must lie inside the file. When they are not in increasing,
  * non-overlapping order the range digests are computed in their own order
  * (a second pass). Returns ST_OK or ST_ENOMEM.
