@@ -128,8 +128,10 @@ print(f"SHA-256 bound (`openssl speed -evp sha256`, 1 MiB blocks): {sha1c:.0f} M
       f"{sha2c:.0f} MB/s on two (`-multi 2`).\n")
 print("| target | measured | met |")
 print("|---|---|---|")
-r = mbs(scan[0]) / mbs(oss2)
-print(f"| >= 10x osslsigncode throughput (vs. its 2-process run) | {r:.1f}x | {'yes' if r >= 10 else 'no'} |")
+r1, r1n = mbs(scan[0]) / mbs(oss), mbs(nohash[0]) / mbs(oss)
+r2, r2n = mbs(scan[0]) / mbs(oss2), mbs(nohash[0]) / mbs(oss2)
+print(f"| >= 10x osslsigncode throughput, vs. one osslsigncode after another | {r1:.1f}x ({r1n:.1f}x with --no-file-hash) | {'yes' if r1 >= 10 else ('with --no-file-hash' if r1n >= 10 else 'no')} |")
+print(f"| >= 10x osslsigncode throughput, vs. two osslsigncode processes | {r2:.1f}x ({r2n:.1f}x with --no-file-hash) | {'yes' if r2 >= 10 else 'no'} |")
 f1 = mbs(scan[0]) / sha2c
 f2 = mbs(nohash[0]) / sha2c
 print(f"| >= 60% of the two-core SHA-256 bound | {100*f1:.0f}% with the file hash, {100*f2:.0f}% with --no-file-hash | {'yes' if f1 >= 0.6 else ('with --no-file-hash' if f2 >= 0.6 else 'no')} |")
