@@ -271,9 +271,14 @@ void engine_add_error(struct engine *e, const char *path, const char *msg)
 
 /* ---- walking ----------------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
+struct dentry {
+	char *name;
+	unsigned char type;   /* d_type: DT_UNKNOWN when the file system does not say */
+};
+
+static int cmp_dentry(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct dentry *)a)->name, ((const struct dentry *)b)->name);
 }
 
 static const char *kind_of(mode_t m)
@@ -289,7 +294,7 @@ static void walk(struct engine *e, const char *dir, const struct stat *dst)
 {
 	DIR *d;
 	struct dirent *ent;
-	char **names = NULL;
+	struct dentry *names = NULL;
 	size_t n = 0, cap = 0;
 	char msg[96];
 
@@ -317,31 +322,36 @@ static void walk(struct engine *e, const char *dir, const struct stat *dst)
 			continue;
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 64;
-			char **nn = realloc(names, nc * sizeof(*nn));
+			struct dentry *nn = realloc(names, nc * sizeof(*nn));
 			if (!nn)
 				break;
 			names = nn;
 			cap = nc;
 		}
-		if ((names[n] = strdup(ent->d_name)) != NULL)
+		names[n].type = ent->d_type;
+		if ((names[n].name = strdup(ent->d_name)) != NULL)
 			n++;
 	}
 	closedir(d);
 	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
+		qsort(names, n, sizeof(*names), cmp_dentry);
 	e->stack[e->depth].dev = dst->st_dev;
 	e->stack[e->depth].ino = dst->st_ino;
 	e->depth++;
 	for (size_t i = 0; i < n; i++) {
 		size_t dl = strlen(dir);
-		size_t len = dl + strlen(names[i]) + 2;
+		size_t len = dl + strlen(names[i].name) + 2;
 		char *full = malloc(len);
 		struct stat st;
 
 		if (!full)
 			break;
-		snprintf(full, len, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", names[i]);
-		if (lstat(full, &st) != 0)
+		snprintf(full, len, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", names[i].name);
+		/* Regular files need no lstat here: the worker opens and
+		 * checks them anyway. */
+		if (names[i].type == DT_REG)
+			engine_add_file(e, full);
+		else if (lstat(full, &st) != 0)
 			engine_add_error(e, full, strerror(errno));
 		else if (S_ISDIR(st.st_mode))
 			walk(e, full, &st);
@@ -357,7 +367,7 @@ static void walk(struct engine *e, const char *dir, const struct stat *dst)
 	}
 	e->depth--;
 	for (size_t i = 0; i < n; i++)
-		free(names[i]);
+		free(names[i].name);
 	free(names);
 }
 

@@ -284,7 +284,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	}
 	if (chk.cert) {
 		SIG->has_signer = true;
-		if (st_cert_fill(&SIG->signer, chk.cert, st_context_is_anchor(ctx, chk.cert)))
+		if (st_cert_fill_cached(ctx, &SIG->signer, chk.cert))
 			goto enomem;
 	}
 

@@ -46,7 +46,7 @@ static int check_tsa_chain(const st_context *ctx, X509 *tsa, STACK_OF(X509) *poo
 		*ok = true;
 	st_chain_result_clear(&cr);
 	if (rc == ST_OK && !sig->has_ts_signer)
-		if (st_cert_fill(&sig->ts_signer, tsa, st_context_is_anchor(ctx, tsa)) == ST_OK)
+		if (st_cert_fill_cached(ctx, &sig->ts_signer, tsa) == ST_OK)
 			sig->has_ts_signer = true;
 	return rc;
 }

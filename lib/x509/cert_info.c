@@ -1,8 +1,10 @@
 /* Copies what reports need from an X509 into an st_cert. */
+#include "core/context.h"
 #include "core/result.h"
 #include "x509/x509_util.h"
 
 #include <openssl/bn.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <stdlib.h>
@@ -128,4 +130,94 @@ const char *st_pkey_type_name(const EVP_PKEY *pk)
 	case EVP_PKEY_ED448: return "Ed448";
 	default: return "unknown";
 	}
+}
+
+/* ---- rendered certificates, cached -------------------------------------
+ *
+ * The same few certificates appear in thousands of files; rendering names
+ * and thumbprints each time cost a few percent of a scan. Entries are keyed
+ * by the SHA-1 thumbprint OpenSSL keeps in each certificate. */
+
+#define INFO_SLOTS 2048
+#define INFO_MAX 1024
+
+struct info_slot {
+	uint8_t key[20];
+	bool used;
+	st_cert c;
+};
+
+static struct info_slot info_cache[INFO_SLOTS];
+static size_t info_count;
+static pthread_mutex_t info_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int copy_cert(st_cert *dst, const st_cert *src)
+{
+	*dst = *src;
+	dst->subject = st_strdup(src->subject);
+	dst->issuer = st_strdup(src->issuer);
+	dst->subject_cn = st_strdup(src->subject_cn);
+	dst->issuer_cn = st_strdup(src->issuer_cn);
+	dst->serial = st_strdup(src->serial);
+	dst->key_alg = st_strdup(src->key_alg);
+	dst->sig_alg = st_strdup(src->sig_alg);
+	if (!dst->subject || !dst->issuer || !dst->subject_cn || !dst->issuer_cn ||
+	    !dst->serial || !dst->key_alg || !dst->sig_alg) {
+		st_cert_clear(dst);
+		return ST_ENOMEM;
+	}
+	return ST_OK;
+}
+
+int st_cert_fill_cached(const st_context *ctx, st_cert *c, X509 *x)
+{
+	uint8_t key[EVP_MAX_MD_SIZE];
+	unsigned klen = 0;
+	size_t h;
+	int anchor = st_context_is_anchor(ctx, x);
+	int rc;
+
+	if (!X509_digest(x, EVP_sha1(), key, &klen) || klen != 20)
+		return st_cert_fill(c, x, anchor);
+	h = ((size_t)key[0] | (size_t)key[1] << 8) % INFO_SLOTS;
+	pthread_mutex_lock(&info_lock);
+	for (size_t i = 0; i < INFO_SLOTS; i++) {
+		struct info_slot *s = &info_cache[(h + i) % INFO_SLOTS];
+		if (!s->used)
+			break;
+		if (memcmp(s->key, key, 20) == 0) {
+			rc = copy_cert(c, &s->c);
+			pthread_mutex_unlock(&info_lock);
+			if (rc == ST_OK)
+				c->trust_anchor = anchor;
+			return rc;
+		}
+	}
+	pthread_mutex_unlock(&info_lock);
+	rc = st_cert_fill(c, x, anchor);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&info_lock);
+	if (info_count >= INFO_MAX) {
+		for (size_t i = 0; i < INFO_SLOTS; i++)
+			if (info_cache[i].used)
+				st_cert_clear(&info_cache[i].c);
+		memset(info_cache, 0, sizeof(info_cache));
+		info_count = 0;
+	}
+	for (size_t i = 0; i < INFO_SLOTS; i++) {
+		struct info_slot *s = &info_cache[(h + i) % INFO_SLOTS];
+		if (s->used && memcmp(s->key, key, 20) == 0)
+			break;
+		if (!s->used) {
+			if (copy_cert(&s->c, c) == ST_OK) {
+				memcpy(s->key, key, 20);
+				s->used = true;
+				info_count++;
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&info_lock);
+	return ST_OK;
 }

@@ -467,7 +467,7 @@ int st_chain_export(const st_context *ctx, STACK_OF(X509) *chain,
 		return ST_ENOMEM;
 	for (int i = 0; i < cnt; i++) {
 		X509 *x = sk_X509_value(chain, i);
-		if (st_cert_fill(&v[i], x, st_context_is_anchor(ctx, x))) {
+		if (st_cert_fill_cached(ctx, &v[i], x)) {
 			for (int j = 0; j < i; j++)
 				st_cert_clear(&v[j]);
 			free(v);

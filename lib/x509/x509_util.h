@@ -15,4 +15,9 @@ char *st_name_cn(const X509_NAME *name);
 int64_t st_asn1_time(const ASN1_TIME *t);
 const char *st_pkey_type_name(const EVP_PKEY *pk);
 
+/* st_cert_fill through a process-wide cache of rendered certificates
+ * (names, serial, thumbprints), keyed by SHA-1 thumbprint. */
+#include "core/context.h"
+int st_cert_fill_cached(const st_context *ctx, st_cert *c, X509 *x);
+
 #endif
