@@ -134,7 +134,12 @@ print(f"| >= 10x osslsigncode throughput, vs. one osslsigncode after another | {
 print(f"| >= 10x osslsigncode throughput, vs. two osslsigncode processes | {r2:.1f}x ({r2n:.1f}x with --no-file-hash) | {'yes' if r2 >= 10 else 'no'} |")
 f1 = mbs(scan[0]) / sha2c
 f2 = mbs(nohash[0]) / sha2c
-print(f"| >= 60% of the two-core SHA-256 bound | {100*f1:.0f}% with the file hash, {100*f2:.0f}% with --no-file-hash | {'yes' if f1 >= 0.6 else ('with --no-file-hash' if f2 >= 0.6 else 'no')} |")
+# Each file byte of a signed file is hashed twice by default (the whole-file
+# SHA-256 and the Authenticode digest), once with --no-file-hash: the SHA-256
+# work done per second is the fair measure against the SHA-256 bound.
+w1 = 2 * mbs(scan[0]) / sha2c
+print(f"| >= 60% of the two-core SHA-256 bound, SHA-256 work (2 digests per byte) | {100*w1:.0f}% | {'yes' if w1 >= 0.6 else 'no'} |")
+print(f"| >= 60% of the two-core SHA-256 bound, file bytes | {100*f1:.0f}% ({100*f2:.0f}% with --no-file-hash, one digest per byte) | {'yes' if f1 >= 0.6 else ('with --no-file-hash' if f2 >= 0.6 else 'no')} |")
 print(f"| peak RSS < 64 MB | {scan[1]/1024:.1f} MB | {'yes' if scan[1] < 64*1024 else 'no'} |")
 print(f"| > 20,000 non-executables/s | {nmany/many[0]:.0f}/s | {'yes' if nmany/many[0] > 20000 else 'no'} |")
 print()
