@@ -159,11 +159,11 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	snprintf(what, sizeof(what), depth ? "nested signature %d" : "signature %d", idx);
 
 	rc = st_sd_parse(ctx, der.data, der.len, &sd, &used, why, sizeof(why));
-	if (rc == ST_ENOMEM)
-		goto enomem;
-	if (rc < 0) {
-		ADD(rc == -2 ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
-		    "%s: %s", what, why);
+	if (rc < 0)
+		goto done;
+	if (rc > 0) {
+		ADD(rc == ST_PARSE_LIMIT ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_SIGNATURE,
+		    ST_EFFECT_DEFAULT, "%s: %s", what, why);
 		rc = ST_OK;
 		goto done;
 	}
@@ -203,9 +203,11 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 		content = q;
 		content_len = (size_t)clen;
 		r = spc_parse(q0, (size_t)ASN1_STRING_length(seq), &spc, why, sizeof(why));
-		if (r == ST_ENOMEM)
-			goto enomem;
 		if (r < 0) {
+			rc = r;
+			goto done;
+		}
+		if (r > 0) {
 			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT, "%s: %s", what, why);
 			goto done;
 		}

@@ -272,13 +272,13 @@ static int parse_pe_image_data(const ASN1_TYPE *value, struct spc_info *out,
 
 	if (!value || value->type != V_ASN1_SEQUENCE) {
 		snprintf(why, whylen, "SpcPeImageData is missing");
-		return -1;
+		return ST_PARSE_MALFORMED;
 	}
 	p = ASN1_STRING_get0_data(value->value.sequence);
 	pid = d2i_SpcPeImageData(NULL, &p, ASN1_STRING_length(value->value.sequence));
 	if (!pid) {
 		snprintf(why, whylen, "SpcPeImageData cannot be parsed");
-		return -1;
+		return ST_PARSE_MALFORMED;
 	}
 	if (pid->file && pid->file->type == 1 && pid->file->value.moniker) {
 		SpcSerializedObject *so = pid->file->value.moniker;
@@ -288,11 +288,11 @@ static int parse_pe_image_data(const ASN1_TYPE *value, struct spc_info *out,
 		    memcmp(ASN1_STRING_get0_data(so->classId), page_hash_class_id,
 			   sizeof(page_hash_class_id)) != 0) {
 			snprintf(why, whylen, "SpcSerializedObject has an unknown class id");
-			rc = -1;
+			rc = ST_PARSE_MALFORMED;
 		} else if (!for_each_in_set(ASN1_STRING_get0_data(so->serializedData),
 					    (size_t)ASN1_STRING_length(so->serializedData),
 					    collect_page_attr, &pc)) {
-			rc = pc.enomem ? ST_ENOMEM : -1;
+			rc = pc.enomem ? ST_ENOMEM : ST_PARSE_MALFORMED;
 			snprintf(why, whylen, "page-hash table cannot be parsed");
 		}
 	}
@@ -314,14 +314,14 @@ int spc_parse(const uint8_t *der, size_t len, struct spc_info *out,
 	out->page_hash_nid = NID_undef;
 	if (len > (size_t)LONG_MAX) {
 		snprintf(why, whylen, "SpcIndirectDataContent is too large");
-		return -1;
+		return ST_PARSE_MALFORMED;
 	}
 	idc = d2i_SpcIndirectDataContent(NULL, &p, (long)len);
 	ERR_clear_error();
 	if (!idc || !idc->data || !idc->messageDigest) {
 		SpcIndirectDataContent_free(idc);
 		snprintf(why, whylen, "SpcIndirectDataContent cannot be parsed");
-		return -1;
+		return ST_PARSE_MALFORMED;
 	}
 	st_oid_text(idc->data->type, out->type_oid, sizeof(out->type_oid));
 	X509_SIG_get0(idc->messageDigest, &alg, &dig);
@@ -329,7 +329,7 @@ int spc_parse(const uint8_t *der, size_t len, struct spc_info *out,
 	out->md_nid = OBJ_obj2nid(aobj);
 	if ((size_t)ASN1_STRING_length(dig) > sizeof(out->digest)) {
 		snprintf(why, whylen, "file digest is longer than any supported digest");
-		rc = -1;
+		rc = ST_PARSE_MALFORMED;
 	} else {
 		out->digest_len = (size_t)ASN1_STRING_length(dig);
 		memcpy(out->digest, ASN1_STRING_get0_data(dig), out->digest_len);

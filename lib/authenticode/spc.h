@@ -27,8 +27,8 @@ struct spc_info {
 	size_t page_hashes_len;
 };
 
-/* Parses a DER SpcIndirectDataContent. Returns 0, -1 with `why` filled when
- * malformed, or ST_ENOMEM. */
+/* Parses a DER SpcIndirectDataContent. Returns 0, ST_PARSE_MALFORMED with
+ * `why` filled, or ST_ENOMEM. */
 int spc_parse(const uint8_t *der, size_t len, struct spc_info *out,
 	      char *why, size_t whylen);
 void spc_info_clear(struct spc_info *info);

@@ -91,9 +91,9 @@ static int verify_rfc3161(const st_context *ctx, const ASN1_TYPE *val,
 	rc = st_sd_parse(ctx, ASN1_STRING_get0_data(val->value.sequence),
 			 (size_t)ASN1_STRING_length(val->value.sequence), &tok, &used,
 			 why, sizeof(why));
-	if (rc == ST_ENOMEM)
-		goto enomem;
-	if (rc < 0) {
+	if (rc < 0)
+		goto done;
+	if (rc > 0) {
 		rc = ST_OK;
 		ADD(ST_EFFECT_DEFAULT, "%s: %s", what, why);
 		goto done;

@@ -7,6 +7,12 @@
 #include <stdbool.h>
 #include <openssl/x509.h>
 
+/* Positive returns of internal parsers, apart from the negative ST_E*
+ * errors: the input is malformed, or exceeds a documented limit (a reason
+ * says which; the caller adds it). */
+#define ST_PARSE_MALFORMED 1
+#define ST_PARSE_LIMIT 2
+
 typedef struct {
 	st_reason code;
 	st_verdict effect;  /* least verdict this occurrence implies */

@@ -191,7 +191,7 @@ int st_sd_parse(const st_context *ctx, const uint8_t *der, size_t len,
 	*consumed = 0;
 	if (len > (size_t)LONG_MAX) {
 		snprintf(why, whylen, "SignedData is too large");
-		return -1;
+		return ST_PARSE_MALFORMED;
 	}
 	ci = d2i_ST_CONTENT_INFO(NULL, &p, (long)len);
 	if (!ci) {
@@ -199,7 +199,7 @@ int st_sd_parse(const st_context *ctx, const uint8_t *der, size_t len,
 		snprintf(why, whylen, "PKCS#7/CMS cannot be parsed (%s)",
 			 e ? ERR_reason_error_string(e) : "unknown error");
 		ERR_clear_error();
-		return -1;
+		return ST_PARSE_MALFORMED;
 	}
 	*consumed = (size_t)(p - der);
 	out->ci = ci;
@@ -207,7 +207,7 @@ int st_sd_parse(const st_context *ctx, const uint8_t *der, size_t len,
 	if (!st_oid_is(ci->type, OID_SIGNED_DATA)) {
 		snprintf(why, whylen, "content type is not signedData");
 		st_sd_clear(out);
-		return -1;
+		return ST_PARSE_MALFORMED;
 	}
 	out->content_type = sd->encap->type;
 	out->content = sd->encap->content;
@@ -219,7 +219,7 @@ int st_sd_parse(const st_context *ctx, const uint8_t *der, size_t len,
 		snprintf(why, whylen, "%d certificates, more than the limit of %d", n,
 			 ST_LIMIT_CERTS_PER_SIGNATURE);
 		st_sd_clear(out);
-		return -2;
+		return ST_PARSE_LIMIT;
 	}
 	out->certs = sk_X509_new_null();
 	if (!out->certs) {

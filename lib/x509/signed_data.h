@@ -51,8 +51,8 @@ struct st_sd {
 };
 
 /*
- * Parses a DER ContentInfo of type signedData. Returns ST_OK; -1 with
- * `why` when malformed; -2 with `why` when a limit is exceeded; ST_ENOMEM.
+ * Parses a DER ContentInfo of type signedData. Returns ST_OK;
+ * ST_PARSE_MALFORMED or ST_PARSE_LIMIT with `why` filled; ST_ENOMEM.
  * *consumed receives the bytes used.
  * Certificates that cannot be decoded are skipped (the signer lookup then
  * fails and says so); more than ST_LIMIT_CERTS_PER_SIGNATURE is malformed.

@@ -132,5 +132,19 @@ for cpu, off, ln in ((0x01000007, 0x1000, 0x100000), (0x0100000C, 0x1000, 0x1000
     fat += struct.pack(">IIIII", cpu, 3, off, ln, 12)
 put("fat-overlapping", fat + b"\xcf\xfa\xed\xfe" + b"\0" * 0x2000)
 
-# 9. Random-looking bytes after an MZ header.
+# 9. An SpcIndirectDataContent whose first element is a SET, not a
+#    SEQUENCE: a malformed signature, not an out-of-memory error (a parser's
+#    "malformed" return once collided with ST_ENOMEM).
+spc_oid = bytes.fromhex("060a2b060104018237020104")
+i = data.find(spc_oid, cert_off)
+if i > 0:
+    j = i + len(spc_oid)          # [0] EXPLICIT
+    k = j + 2 + (data[j + 1] & 0x7F if data[j + 1] & 0x80 else 0)   # SpcIndirectDataContent SEQUENCE
+    m = k + 2 + (data[k + 1] & 0x7F if data[k + 1] & 0x80 else 0)   # its first element
+    b = bytearray(data)
+    assert b[m] == 0x30
+    b[m] = 0x31
+    put("spc-broken.dll", bytes(b))
+
+# 10. Random-looking bytes after an MZ header.
 put("mz-noise.dll", b"MZ" + bytes((i * 7919 + 13) & 0xFF for i in range(70000)))

@@ -45,6 +45,7 @@ ok &= has("cert-entries-12.dll", "malformed", "limit_exceeded")
 ok &= has("asn1-deep-definite.dll", "malformed", "malformed_signature")
 ok &= has("asn1-deep-indefinite.dll", "malformed", "malformed_signature")
 ok &= has("zero-length", "not_executable")
+ok &= has("spc-broken.dll", "malformed", "malformed_signature")
 ok &= has("trunc-0001024.dll", "malformed")
 sys.exit(0 if ok else 1)
 PY
