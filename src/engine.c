@@ -3,9 +3,10 @@
  *
  * The walker (main thread) puts paths into a ring of RING_PER_JOB * jobs
  * slots; workers claim slots in order and render each result to a string;
- * the main thread prints the oldest slot as soon as it is done. Output is
+ * a printer thread prints the oldest slot as soon as it is done. Output is
  * therefore in input order whatever -j is, records stream out as they
- * finish, and memory is bounded by the ring, not by the number of files.
+ * finish even while the walker waits for input (--files-from -), and
+ * memory is bounded by the ring, not by the number of files.
  */
 #include "engine.h"
 
@@ -38,7 +39,7 @@ struct engine {
 	struct engine_opts o;
 	pthread_mutex_t lock;
 	pthread_cond_t work, ready;
-	pthread_t *threads;
+	pthread_t *threads, printer;
 	struct slot *ring;
 	size_t cap;
 	size_t fill, claim, print;   /* monotonically increasing indices */
@@ -187,10 +188,12 @@ static void progress(struct engine *e, bool force)
 	fflush(stderr);
 }
 
-/* Prints every completed slot at the head of the ring. Called with the
- * lock held; releases it around the output. */
+/* Prints every completed slot at the head of the ring. Called by the
+ * printer thread with the lock held; releases it around the output. */
 static void drain_ready(struct engine *e)
 {
+	bool flushed = true;
+
 	while (e->print < e->claim && e->ring[e->print % e->cap].done) {
 		struct slot *s = &e->ring[e->print % e->cap];
 		char *out = s->out, *path = s->path, *err = s->error;
@@ -222,6 +225,14 @@ static void drain_ready(struct engine *e)
 		free(path);
 		free(err);
 		pthread_mutex_lock(&e->lock);
+		flushed = false;
+	}
+	if (!flushed) {
+		/* Records stream out: a consumer reading a pipe sees each one
+		 * when every earlier file is done. */
+		pthread_mutex_unlock(&e->lock);
+		fflush(stdout);
+		pthread_mutex_lock(&e->lock);
 	}
 	progress(e, false);
 }
@@ -239,23 +250,34 @@ static void wait_a_little(struct engine *e)
 	pthread_cond_timedwait(&e->ready, &e->lock, &ts);
 }
 
+static void *printer(void *arg)
+{
+	struct engine *e = arg;
+
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		drain_ready(e);
+		if (e->closing && e->print == e->fill)
+			break;
+		wait_a_little(e);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
 static void enqueue(struct engine *e, const char *path, const char *err)
 {
 	char *p = strdup(path), *m = err ? strdup(err) : NULL;
 
 	pthread_mutex_lock(&e->lock);
-	while (e->fill - e->print >= e->cap) {
-		drain_ready(e);
-		if (e->fill - e->print >= e->cap)
-			wait_a_little(e);
-	}
+	while (e->fill - e->print >= e->cap)
+		pthread_cond_wait(&e->ready, &e->lock);
 	struct slot *s = &e->ring[e->fill % e->cap];
 	memset(s, 0, sizeof(*s));
 	s->path = p;
 	s->error = m;
 	e->fill++;
 	pthread_cond_signal(&e->work);
-	drain_ready(e);
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -418,6 +440,7 @@ int engine_start(struct engine **out, const struct engine_opts *o)
 	sigaction(SIGBUS, &sa, NULL);
 	for (int i = 0; i < e->o.jobs; i++)
 		pthread_create(&e->threads[i], NULL, worker, e);
+	pthread_create(&e->printer, NULL, printer, e);
 	*out = e;
 	return 0;
 }
@@ -429,14 +452,11 @@ int engine_finish(struct engine *e)
 	pthread_mutex_lock(&e->lock);
 	e->closing = true;
 	pthread_cond_broadcast(&e->work);
-	while (e->print < e->fill) {
-		drain_ready(e);
-		if (e->print < e->fill)
-			wait_a_little(e);
-	}
+	pthread_cond_broadcast(&e->ready);
 	pthread_mutex_unlock(&e->lock);
 	for (int i = 0; i < e->o.jobs; i++)
 		pthread_join(e->threads[i], NULL);
+	pthread_join(e->printer, NULL);
 	fflush(stdout);
 	if (e->o.progress)
 		fputs("\r\033[K", stderr);

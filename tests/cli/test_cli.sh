@@ -179,5 +179,14 @@ if command -v gdb >/dev/null; then
 	check "a file truncated during the scan is reported (SIGBUS caught), exit 2" $?
 fi
 
+# Streaming: with paths arriving slowly on stdin, each record is written as
+# soon as its file is done, not when the input ends.
+{ printf '%s\n' "$fix/sha256.dll"; sleep 3; printf '%s\n' "$fix/sha1.dll"; } |
+	"$st" scan -q "${common[@]}" --files-from - >"$tmp/stream.txt" 2>/dev/null &
+sleep 1.5
+[ "$(wc -l <"$tmp/stream.txt")" -eq 1 ]; check "records stream out while input is still arriving" $?
+wait
+[ "$(wc -l <"$tmp/stream.txt")" -eq 2 ]; check "the streamed scan completes" $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
