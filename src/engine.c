@@ -33,6 +33,7 @@ struct slot {
 	bool done;
 	int verdict;       /* st_verdict, or -1 for an error */
 	uint64_t bytes;
+	st_result *res;    /* kept for the inventory, written by the printer */
 };
 
 struct engine {
@@ -45,7 +46,8 @@ struct engine {
 	size_t fill, claim, print;   /* monotonically increasing indices */
 	bool closing;
 	/* statistics (under lock) */
-	unsigned long counts[ST_VERDICT_NOT_EXECUTABLE + 1], errors, files, symlinks;
+	unsigned long counts[ST_VERDICT_NOT_EXECUTABLE + 1], errors, files, symlinks, resumed;
+	bool db_failed;
 	uint64_t bytes;
 	bool finding, unreadable;
 	struct timespec start, last_progress;
@@ -135,7 +137,10 @@ static void process(struct engine *e, struct slot *s)
 	if (s->verdict != ST_VERDICT_NOT_EXECUTABLE || e->o.all ||
 	    e->o.render == RENDER_VERBOSE)
 		render(e, s, res);
-	st_result_free(res);
+	if (e->o.inv && s->verdict != ST_VERDICT_NOT_EXECUTABLE)
+		s->res = res;
+	else
+		st_result_free(res);
 }
 
 static void *worker(void *arg)
@@ -199,6 +204,7 @@ static void drain_ready(struct engine *e)
 		char *out = s->out, *path = s->path, *err = s->error;
 		size_t outlen = s->outlen;
 		int v = s->verdict;
+		st_result *res = s->res;
 
 		e->files++;
 		e->bytes += s->bytes;
@@ -216,6 +222,14 @@ static void drain_ready(struct engine *e)
 		pthread_mutex_unlock(&e->lock);
 		if (out && outlen)
 			fwrite(out, 1, outlen, stdout);
+		if (res) {
+			/* The printer is the inventory's only writer. */
+			if (!e->db_failed && inventory_add(e->o.inv, path, res) != 0) {
+				e->db_failed = true;
+				fprintf(stderr, "sigtrace: inventory: %s\n", inventory_error(e->o.inv));
+			}
+			st_result_free(res);
+		}
 		if (v < 0) {
 			if (e->o.progress)
 				fputs("\r\033[K", stderr);
@@ -260,6 +274,16 @@ static void *printer(void *arg)
 		if (e->closing && e->print == e->fill)
 			break;
 		wait_a_little(e);
+		if (e->o.inv && !e->db_failed) {
+			/* Idle input: commit what is done so an interrupted scan
+			 * loses at most about a second of work. */
+			pthread_mutex_unlock(&e->lock);
+			if (inventory_tick(e->o.inv) != 0) {
+				e->db_failed = true;
+				fprintf(stderr, "sigtrace: inventory: %s\n", inventory_error(e->o.inv));
+			}
+			pthread_mutex_lock(&e->lock);
+		}
 	}
 	pthread_mutex_unlock(&e->lock);
 	return NULL;
@@ -283,6 +307,12 @@ static void enqueue(struct engine *e, const char *path, const char *err)
 
 void engine_add_file(struct engine *e, const char *path)
 {
+	if (e->o.resume && e->o.inv && inventory_seen(e->o.inv, path)) {
+		pthread_mutex_lock(&e->lock);
+		e->resumed++;
+		pthread_mutex_unlock(&e->lock);
+		return;
+	}
 	enqueue(e, path, NULL);
 }
 
@@ -467,14 +497,14 @@ int engine_finish(struct engine *e)
 		fprintf(stderr,
 			"sigtrace: %lu files: %lu valid, %lu untrusted, %lu invalid, %lu malformed, "
 			"%lu unsigned, %lu not executable, %lu errors; %lu symbolic links not followed; "
-			"%s in %.2f s (%.0f MiB/s, %.0f files/s)\n",
+			"%lu already in the inventory; %s in %.2f s (%.0f MiB/s, %.0f files/s)\n",
 			e->files, e->counts[ST_VERDICT_VALID], e->counts[ST_VERDICT_UNTRUSTED],
 			e->counts[ST_VERDICT_INVALID], e->counts[ST_VERDICT_MALFORMED],
 			e->counts[ST_VERDICT_UNSIGNED], e->counts[ST_VERDICT_NOT_EXECUTABLE],
-			e->errors, e->symlinks, b, t, t > 0 ? (double)e->bytes / (1 << 20) / t : 0.0,
+			e->errors, e->symlinks, e->resumed, b, t, t > 0 ? (double)e->bytes / (1 << 20) / t : 0.0,
 			t > 0 ? (double)e->files / t : 0.0);
 	}
-	rc = e->unreadable ? EXIT_UNREADABLE : e->finding ? EXIT_FINDING : EXIT_CLEAN;
+	rc = e->unreadable || e->db_failed ? EXIT_UNREADABLE : e->finding ? EXIT_FINDING : EXIT_CLEAN;
 	pthread_mutex_destroy(&e->lock);
 	pthread_cond_destroy(&e->work);
 	pthread_cond_destroy(&e->ready);

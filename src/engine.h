@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "inventory.h"
 
 enum render { RENDER_VERBOSE, RENDER_LINE, RENDER_NDJSON };
 
@@ -18,6 +19,8 @@ struct engine_opts {
 	bool all;        /* also list non-executables */
 	bool progress;   /* progress line on stderr */
 	bool summary;    /* summary on stderr at the end */
+	struct inventory *inv;  /* --db: record every verified file */
+	bool resume;     /* --resume: skip files the inventory already has */
 };
 
 struct engine;

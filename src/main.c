@@ -21,7 +21,8 @@ struct opts {
 	bool at_set;
 	uint64_t max_size;
 	int jobs;
-	bool all, quiet, no_file_hash;
+	bool all, quiet, no_file_hash, resume;
+	const char *db;
 	const char *files_from;
 };
 
@@ -48,6 +49,9 @@ static void usage(FILE *out)
 	      "  --all               scan: also list files that are not executables\n"
 	      "  -q, --quiet         no progress line and no summary on stderr\n"
 	      "  --no-file-hash      skip the whole-file SHA-256 (file.hash.sha256)\n"
+	      "  --db FILE           scan: record files, signatures and certificates in the\n"
+	      "                      SQLite inventory FILE (created if needed)\n"
+	      "  --resume            with --db: skip files already recorded unchanged\n"
 	      "  -h, --help          this help\n"
 	      "  --version           print the version\n"
 	      "\n"
@@ -99,6 +103,8 @@ int main(int argc, char **argv)
 		{ "all", no_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-file-hash", no_argument, NULL, 'H' },
+		{ "db", required_argument, NULL, 'D' },
+		{ "resume", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -106,6 +112,7 @@ int main(int argc, char **argv)
 	struct opts o = { .format = OUT_TEXT };
 	struct engine_opts eo = { 0 };
 	struct engine *eng = NULL;
+	struct inventory *inv = NULL;
 	st_context *ctx = NULL;
 	const char *cmd;
 	bool scan;
@@ -194,6 +201,12 @@ int main(int argc, char **argv)
 		case 'H':
 			o.no_file_hash = true;
 			break;
+		case 'D':
+			o.db = optarg;
+			break;
+		case 'R':
+			o.resume = true;
+			break;
 		case 'h':
 			usage(stdout);
 			rc = EXIT_CLEAN;
@@ -206,6 +219,14 @@ int main(int argc, char **argv)
 			usage(stderr);
 			goto out;
 		}
+	}
+	if (o.resume && !o.db) {
+		fprintf(stderr, "sigtrace: --resume needs --db\n");
+		goto out;
+	}
+	if (o.db && !scan) {
+		fprintf(stderr, "sigtrace: --db is an option of scan\n");
+		goto out;
 	}
 	if (optind >= argc && !o.files_from) {
 		fprintf(stderr, "sigtrace: %s needs at least one path\n", cmd);
@@ -238,6 +259,21 @@ int main(int argc, char **argv)
 	eo.all = o.all || !scan; /* verify reports every file it is given */
 	eo.progress = scan && !o.quiet && isatty(STDERR_FILENO);
 	eo.summary = scan && !o.quiet;
+	if (o.db) {
+		char roots[4096] = "", opts[4096] = "", err[256];
+		size_t ru = 0, ou = 0;
+		for (int i = optind; i < argc && ru < sizeof(roots); i++)
+			ru += (size_t)snprintf(roots + ru, sizeof(roots) - ru, "%s%s", i > optind ? "\n" : "", argv[i]);
+		for (int i = 2; i < optind && ou < sizeof(opts); i++)
+			ou += (size_t)snprintf(opts + ou, sizeof(opts) - ou, "%s%s", i > 2 ? " " : "", argv[i]);
+		if (inventory_open(&inv, o.db, roots, opts, o.resume, err, sizeof(err)) != 0) {
+			fprintf(stderr, "sigtrace: --db %s: %s\n", o.db, err);
+			rc = EXIT_UNREADABLE;
+			goto out;
+		}
+		eo.inv = inv;
+		eo.resume = o.resume;
+	}
 	if (engine_start(&eng, &eo) != 0) {
 		fprintf(stderr, "sigtrace: cannot start worker threads\n");
 		rc = EXIT_UNREADABLE;
@@ -274,7 +310,15 @@ int main(int argc, char **argv)
 		}
 	}
 	rc = engine_finish(eng);
+	if (inv) {
+		if (inventory_close(inv, true) != 0) {
+			fprintf(stderr, "sigtrace: --db %s: cannot finish the inventory\n", o.db);
+			rc = EXIT_UNREADABLE;
+		}
+		inv = NULL;
+	}
 out:
+	inventory_close(inv, false);
 	st_context_free(ctx);
 	free(o.trust);
 	return rc;

@@ -1,0 +1,25 @@
+/* The SQLite certificate inventory written by `scan --db` (docs/inventory.md). */
+#ifndef SIGTRACE_INVENTORY_H
+#define SIGTRACE_INVENTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sigtrace.h"
+
+struct inventory;
+
+/* Opens (creating if needed) the database and records a new scan. */
+int inventory_open(struct inventory **out, const char *path, const char *roots,
+		   const char *options, bool resume, char *err, size_t errlen);
+/* With --resume: whether path is recorded with its current size and mtime. */
+bool inventory_seen(struct inventory *inv, const char *path);
+/* Records one verified file (replacing an earlier record of the path). */
+int inventory_add(struct inventory *inv, const char *path, const st_result *res);
+/* Commits the batch in flight if it is old enough. */
+int inventory_tick(struct inventory *inv);
+/* Commits, marks the scan complete or incomplete, closes. */
+int inventory_close(struct inventory *inv, bool complete);
+const char *inventory_error(const struct inventory *inv);
+
+#endif
