@@ -9,13 +9,13 @@
 #include <limits.h>
 #include <openssl/asn1t.h>
 #include <openssl/err.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/limits.h"
 #include "core/result.h"
+#include "x509/x509_util.h"
 
 typedef struct {
 	ASN1_OBJECT *type;
@@ -115,67 +115,6 @@ static const uint8_t page_hash_class_id[16] = {
 	0xa6, 0xb5, 0x86, 0xd5, 0xb4, 0xa1, 0x24, 0x66,
 	0xae, 0x05, 0xa2, 0x17, 0xda, 0x8e, 0x60, 0xd6,
 };
-
-void st_oid_text(const ASN1_OBJECT *obj, char *buf, size_t len)
-{
-	if (!obj || OBJ_obj2txt(buf, (int)len, obj, 1) <= 0)
-		snprintf(buf, len, "?");
-}
-
-bool st_oid_is(const ASN1_OBJECT *obj, const char *dotted)
-{
-	char buf[80];
-
-	st_oid_text(obj, buf, sizeof(buf));
-	return strcmp(buf, dotted) == 0;
-}
-
-const char *st_md_name(int nid)
-{
-	switch (nid) {
-	case NID_md5: return "md5";
-	case NID_sha1: return "sha1";
-	case NID_sha224: return "sha224";
-	case NID_sha256: return "sha256";
-	case NID_sha384: return "sha384";
-	case NID_sha512: return "sha512";
-	default: return NULL;
-	}
-}
-
-/* Digests are fetched from the provider once per process: EVP_sha256()
- * and friends fetch implicitly on every EVP_DigestInit, which takes a
- * global lock and a name lookup each time (a measurable share of a scan). */
-static EVP_MD *fetched[6];
-static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
-static const struct {
-	int nid;
-	const char *name;
-} md_names[6] = {
-	{ NID_md5, "MD5" }, { NID_sha1, "SHA1" }, { NID_sha224, "SHA224" },
-	{ NID_sha256, "SHA256" }, { NID_sha384, "SHA384" }, { NID_sha512, "SHA512" },
-};
-
-static void fetch_all(void)
-{
-	for (size_t i = 0; i < 6; i++)
-		fetched[i] = EVP_MD_fetch(NULL, md_names[i].name, NULL);
-	ERR_clear_error();
-}
-
-const EVP_MD *st_md_get(int nid)
-{
-	pthread_once(&fetch_once, fetch_all);
-	for (size_t i = 0; i < 6; i++)
-		if (md_names[i].nid == nid)
-			return fetched[i];
-	return NULL;
-}
-
-const EVP_MD *st_md_sha256(void)
-{
-	return st_md_get(NID_sha256);
-}
 
 /* Walks the elements of a DER SET (the whole TLV in `set`), handing each
  * element's full TLV to fn. Returns false when the encoding is broken. */

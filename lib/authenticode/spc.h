@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/digest.h"
+#include "x509/x509_util.h"
+
 #define OID_SPC_INDIRECT_DATA "1.3.6.1.4.1.311.2.1.4"
 #define OID_SPC_PE_IMAGE_DATA "1.3.6.1.4.1.311.2.1.15"
 #define OID_SPC_SP_OPUS_INFO "1.3.6.1.4.1.311.2.1.12"
@@ -37,14 +40,6 @@ void spc_info_clear(struct spc_info *info);
  * NULL when absent or unreadable. */
 char *spc_opus_program_name(const ASN1_TYPE *value);
 
-/* Digest algorithms sigtrace computes: NID to short name ("sha256"), NULL
- * for any other algorithm; and NID to EVP_MD. */
-const char *st_md_name(int nid);
-const EVP_MD *st_md_get(int nid);
-const EVP_MD *st_md_sha256(void);
 
-/* Dotted text of an OID into buf (always terminated). */
-void st_oid_text(const ASN1_OBJECT *obj, char *buf, size_t len);
-bool st_oid_is(const ASN1_OBJECT *obj, const char *dotted);
 
 #endif

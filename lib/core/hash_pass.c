@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/digest.h"
 #include "core/result.h"
 
 #define CHUNK (1u << 18)

@@ -102,8 +102,4 @@ char *st_hex(const uint8_t *p, size_t n);
 void st_hex_into(char *dst, const uint8_t *p, size_t n);
 char *st_strdup(const char *s);
 
-/* The process-wide SHA-256 implementation (fetched once). */
-#include <openssl/evp.h>
-const EVP_MD *st_md_sha256(void);
-
 #endif

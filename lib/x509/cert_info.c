@@ -221,3 +221,20 @@ int st_cert_fill_cached(const st_context *ctx, st_cert *c, X509 *x)
 	pthread_mutex_unlock(&info_lock);
 	return ST_OK;
 }
+
+/* ---- OIDs, compared as dotted text (nothing registered with OBJ_create) */
+
+void st_oid_text(const ASN1_OBJECT *obj, char *buf, size_t len)
+{
+	if (!obj || OBJ_obj2txt(buf, (int)len, obj, 1) <= 0)
+		snprintf(buf, len, "?");
+}
+
+bool st_oid_is(const ASN1_OBJECT *obj, const char *dotted)
+{
+	char buf[80];
+
+	st_oid_text(obj, buf, sizeof(buf));
+	return strcmp(buf, dotted) == 0;
+}
+

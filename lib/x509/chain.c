@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "authenticode/spc.h"
+#include "core/digest.h"
 #include "core/limits.h"
 #include "x509/x509_util.h"
 

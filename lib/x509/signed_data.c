@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authenticode/spc.h"
+#include "core/digest.h"
+#include "x509/x509_util.h"
 #include "core/limits.h"
 
 typedef struct {

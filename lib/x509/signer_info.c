@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authenticode/spc.h"
+#include "core/digest.h"
 #include "x509/x509_util.h"
 
 #define ADD(...)                                                              \

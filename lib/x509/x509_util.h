@@ -5,6 +5,7 @@
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* RFC 2253 string of a name (malloc'd, NULL on ENOMEM). */
@@ -14,6 +15,9 @@ char *st_name_cn(const X509_NAME *name);
 /* Seconds since the epoch, ST_TIME_NONE if t is absent or invalid. */
 int64_t st_asn1_time(const ASN1_TIME *t);
 const char *st_pkey_type_name(const EVP_PKEY *pk);
+/* Dotted text of an OID into buf (always terminated); comparison. */
+void st_oid_text(const ASN1_OBJECT *obj, char *buf, size_t len);
+bool st_oid_is(const ASN1_OBJECT *obj, const char *dotted);
 
 /* st_cert_fill through a process-wide cache of rendered certificates
  * (names, serial, thumbprints), keyed by SHA-1 thumbprint. */
