@@ -68,6 +68,8 @@ for b in build build-asan; do
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/inventory/test_inventory.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+	bash tests/inventory/test_outliers.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/hostile/test_hostile.sh "$b/src/sigtrace" "$work/fixtures/sha256.dll" \
 		"$work/hostile-$b" --sparse 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "outliers.h"
 
 
 struct opts {
@@ -30,9 +31,11 @@ static void usage(FILE *out)
 {
 	fputs("usage: sigtrace verify [options] FILE...\n"
 	      "       sigtrace scan [options] PATH...\n"
+	      "       sigtrace outliers --db FILE [--format text|ndjson]\n"
 	      "\n"
 	      "verify  full report per file: verdict, reasons, every signature\n"
 	      "scan    one line (or NDJSON record) per executable found under PATHs\n"
+	      "outliers  ranked findings across an inventory written by scan --db\n"
 	      "\n"
 	      "options:\n"
 	      "  --trust PATH        add trust anchors from a PEM/DER file or a directory\n"
@@ -131,7 +134,9 @@ int main(int argc, char **argv)
 		puts("sigtrace 0.1.0");
 		return EXIT_CLEAN;
 	}
-	if (strcmp(cmd, "verify") == 0)
+	if (strcmp(cmd, "outliers") == 0)
+		scan = false;
+	else if (strcmp(cmd, "verify") == 0)
 		scan = false;
 	else if (strcmp(cmd, "scan") == 0)
 		scan = true;
@@ -224,8 +229,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sigtrace: --resume needs --db\n");
 		goto out;
 	}
+	if (strcmp(cmd, "outliers") == 0) {
+		if (!o.db || optind < argc) {
+			fprintf(stderr, "sigtrace: outliers needs --db FILE and no paths\n");
+			goto out;
+		}
+		rc = outliers_run(o.db, o.format == OUT_NDJSON);
+		goto out;
+	}
 	if (o.db && !scan) {
-		fprintf(stderr, "sigtrace: --db is an option of scan\n");
+		fprintf(stderr, "sigtrace: --db is an option of scan and outliers\n");
 		goto out;
 	}
 	if (optind >= argc && !o.files_from) {

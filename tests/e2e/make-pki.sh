@@ -31,6 +31,7 @@
 #                                                    2023-06-01 .. 2024-06-01
 #   ec.pem            code-signing leaf, EC P-256 key 2024-01-01 .. 2026-01-01
 #   ecexplicit.pem    code-signing leaf, EC P-256 key with explicit curve parameters
+#   longlived.pem     code-signing leaf valid 2024-01-01 .. 2123-01-01 (99 years)
 #   selfsigned.pem    self-signed code-signing cert (CA:FALSE)
 #                                                    2024-01-01 .. 2026-01-01
 #   roguetsa.pem      self-signed TSA cert (EKU timeStamping, critical), NOT
@@ -232,6 +233,8 @@ issue weak512  inter rsa512  v3_codesign 240101000000Z 260101000000Z "/C=XX/O=si
 issue lifetime inter rsa2048 v3_lifetime 230601000000Z 240601000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Lifetime Signing Code Signer"
 issue ec       inter p256    v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace EC P-256 Code Signer"
 issue ecexplicit inter p256x v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace EC Explicit-Curve Code Signer"
+# A code-signing certificate valid for 99 years (an outlier to hunt).
+issue longlived inter rsa2048 v3_codesign 240101000000Z 21230101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Long-Lived Code Signer"
 
 # --- self-signed leaf ---------------------------------------------------------
 newca selfsigned 4000
@@ -247,7 +250,7 @@ issue msroot self rsa2048 v3_root 110322000000Z 360322000000Z "/C=US/ST=Washingt
 issue msleaf msroot rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/CN=Microsoft Corporation"
 
 # --- chain files ----------------------------------------------------------------
-for l in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit; do
+for l in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived; do
     cat "$WORK/$l.pem" "$WORK/inter.pem" >"$WORK/$l-chain.pem"
 done
 cp "$WORK/selfsigned.pem" "$WORK/selfsigned-chain.pem"
@@ -276,12 +279,12 @@ if openssl verify -CAfile "$WORK/root.pem" -untrusted "$WORK/inter.pem" \
 fi
 
 # --- publish ----------------------------------------------------------------------
-names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit selfsigned roguetsa msroot msleaf"
+names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived selfsigned roguetsa msroot msleaf"
 for n in $names; do
     install -m 0644 "$WORK/$n.pem" "$OUT/$n.pem"
     install -m 0600 "$WORK/$n.key" "$OUT/$n.key"
 done
-for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit selfsigned msleaf tsa roguetsa; do
+for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived selfsigned msleaf tsa roguetsa; do
     install -m 0644 "$WORK/$n-chain.pem" "$OUT/$n-chain.pem"
 done
 install -m 0644 "$WORK/trust.pem" "$OUT/trust.pem"

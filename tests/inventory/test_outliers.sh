@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `sigtrace outliers`: a corpus of a few hundred normal signed files with
+# planted outliers; each planted case must be reported with its reason, and
+# no normal file may be.
+# usage: test_outliers.sh SIGTRACE FIXTURE_DIR PKI_DIR
+set -uo pipefail
+st=$1 fix=$2 pki=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+check() {
+	if [ "$2" -eq 0 ]; then echo "PASS outliers: $1"; passed=$((passed + 1));
+	else echo "FAIL outliers: $1"; failed=$((failed + 1)); fi
+}
+c=$tmp/corpus
+mkdir -p "$c/normal" "$c/planted" "$c/mnt/Windows/System32"
+for i in $(seq 1 300); do cp "$fix/pe32-x86.exe" "$c/normal/tool$i.exe"; done
+cp "$fix/ms-impostor.dll" "$c/planted/ms-impostor.dll"          # fake Microsoft chain
+cp "$fix/sha256.dll" "$c/planted/genuine.dll"                   # the SigThief source
+cp "$fix/attack-sigthief.dll" "$c/planted/sigthief.dll"         # its copied signature
+cp "$fix/unsigned.dll" "$c/planted/metatwin.dll"                # claims Microsoft, unsigned
+cp "$fix/selfsigned.dll" "$c/planted/one-off.dll"               # a signer seen once
+cp "$fix/longlived.exe" "$c/planted/longlived.exe"              # 99-year certificate
+cp "$fix/selfsigned.dll" "$c/mnt/Windows/System32/svc.dll"      # self-signed in System32
+"$st" scan -q --db "$tmp/inv.db" --no-system-trust --trust "$pki/root.pem" \
+	--at 2025-06-01T00:00:00Z "$c" >/dev/null 2>&1
+"$st" outliers --db "$tmp/inv.db" --format ndjson >"$tmp/out.ndjson"
+rc=$?
+[ $rc -eq 1 ]; check "findings exit 1" $?
+has() { # path-suffix code
+	python3 - "$tmp/out.ndjson" "$1" "$2" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if any(r["file"]["path"].endswith(sys.argv[2]) and r["sigtrace"]["finding"] == sys.argv[3]
+                  for r in recs) else 1)
+PY
+}
+has planted/ms-impostor.dll publisher_impersonation; check "Microsoft impostor: publisher_impersonation" $?
+has planted/sigthief.dll signature_transplanted; check "copied signature: signature_transplanted" $?
+grep '"signature_transplanted"' "$tmp/out.ndjson" | grep -q 'belongs to .*planted/genuine.dll'
+check "the copied signature's source file is named" $?
+has planted/metatwin.dll metadata_mismatch; check "unsigned file claiming Microsoft: metadata_mismatch" $?
+has planted/longlived.exe unusual_validity; check "99-year certificate: unusual_validity" $?
+has Windows/System32/svc.dll untrusted_in_system_dir; check "self-signed file in System32: untrusted_in_system_dir" $?
+grep -q '"sigtrace":{"finding":"one_off_signer"' "$tmp/out.ndjson" &&
+	! grep '"one_off_signer"' "$tmp/out.ndjson" | grep -q '/normal/'
+check "one-off signers reported, the common signer not" $?
+! grep -q '/normal/' "$tmp/out.ndjson"; check "no finding names one of the 300 normal files" $?
+"$st" outliers --db "$tmp/inv.db" >"$tmp/out.txt"
+head -1 "$tmp/out.txt" | grep -q "signature_transplanted"
+check "text output ranks the copied signature first" $?
+"$st" outliers --db "$tmp/nonexistent.db" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ]; check "a missing inventory exits 2" $?
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
