@@ -23,7 +23,7 @@ struct opts {
 	uint64_t max_size;
 	int jobs;
 	bool all, quiet, no_file_hash, resume;
-	const char *db;
+	const char *db, *allow, *baseline;
 	const char *files_from;
 };
 
@@ -31,7 +31,7 @@ static void usage(FILE *out)
 {
 	fputs("usage: sigtrace verify [options] FILE...\n"
 	      "       sigtrace scan [options] PATH...\n"
-	      "       sigtrace outliers --db FILE [--format text|ndjson]\n"
+	      "       sigtrace outliers --db FILE [--allow FILE] [--baseline DB] [--format F]\n"
 	      "\n"
 	      "verify  full report per file: verdict, reasons, every signature\n"
 	      "scan    one line (or NDJSON record) per executable found under PATHs\n"
@@ -55,6 +55,8 @@ static void usage(FILE *out)
 	      "  --db FILE           scan: record files, signatures and certificates in the\n"
 	      "                      SQLite inventory FILE (created if needed)\n"
 	      "  --resume            with --db: skip files already recorded unchanged\n"
+	      "  --allow FILE        outliers: drop findings for allowed files and signers\n"
+	      "  --baseline DB       outliers: report only findings not in inventory DB\n"
 	      "  -h, --help          this help\n"
 	      "  --version           print the version\n"
 	      "\n"
@@ -108,6 +110,8 @@ int main(int argc, char **argv)
 		{ "no-file-hash", no_argument, NULL, 'H' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "resume", no_argument, NULL, 'R' },
+		{ "allow", required_argument, NULL, 'L' },
+		{ "baseline", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -212,6 +216,12 @@ int main(int argc, char **argv)
 		case 'R':
 			o.resume = true;
 			break;
+		case 'L':
+			o.allow = optarg;
+			break;
+		case 'B':
+			o.baseline = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			rc = EXIT_CLEAN;
@@ -234,7 +244,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sigtrace: outliers needs --db FILE and no paths\n");
 			goto out;
 		}
-		rc = outliers_run(o.db, o.format == OUT_NDJSON);
+		struct outliers_opts oo = { .db = o.db, .ndjson = o.format == OUT_NDJSON,
+					    .allow = o.allow, .baseline = o.baseline };
+		rc = outliers_run(&oo);
+		goto out;
+	}
+	if ((o.allow || o.baseline) && strcmp(cmd, "outliers") != 0) {
+		fprintf(stderr, "sigtrace: --allow and --baseline are options of outliers\n");
 		goto out;
 	}
 	if (o.db && !scan) {

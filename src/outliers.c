@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -20,6 +21,7 @@ extern const char st_publishers_tsv[];
 struct finding {
 	int score;
 	char *code, *path, *evidence;
+	char *file_sha256, *signer_sha256, *signer;  /* for --allow, --baseline */
 };
 
 struct findings {
@@ -42,6 +44,7 @@ static void add(struct findings *f, int score, const char *code, const char *pat
 	f->v[f->n].code = strdup(code);
 	f->v[f->n].path = strdup(path ? path : "");
 	f->v[f->n].evidence = strdup(evidence ? evidence : "");
+	f->v[f->n].file_sha256 = f->v[f->n].signer_sha256 = f->v[f->n].signer = NULL;
 	f->n++;
 }
 
@@ -364,16 +367,17 @@ static const char *const simple_rules[] = {
 	" WHERE instr(reasons, 'weak_digest') > 0 OR instr(reasons, 'weak_key') > 0",
 };
 
-int outliers_run(const char *dbpath, bool ndjson)
+/* Collects every finding of the inventory at dbpath; the file's SHA-256
+ * and first signer (thumbprint, subject) come along for filtering. */
+static int collect(const char *dbpath, struct findings *f)
 {
-	struct findings f = { 0 };
 	sqlite3 *db = NULL;
 	int rc = 0;
 
 	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		fprintf(stderr, "sigtrace: outliers: %s: %s\n", dbpath, db ? sqlite3_errmsg(db) : "cannot open");
 		sqlite3_close(db);
-		return EXIT_UNREADABLE;
+		return -1;
 	}
 	if (!npubs)
 		load_publishers();
@@ -385,26 +389,147 @@ int outliers_run(const char *dbpath, bool ndjson)
 		       " JOIN files fv ON fv.id = sv.file_id JOIN certificates c ON c.sha256 = si.signer_sha256"
 		       " WHERE fi.verdict IN ('invalid', 'malformed') AND instr(fi.reasons, 'digest_mismatch') > 0"
 		       "  AND fv.verdict = 'valid' GROUP BY fi.id",
-		       on_transplant, &f);
+		       on_transplant, f);
 	rc |= each_row(db,
 		       "SELECT f.path, c.subject, c.subject_cn, c.issuer_cn,"
 		       " (SELECT l.cert_sha256 FROM chain_links l WHERE l.file_id = s.file_id AND l.sig_idx = s.idx"
 		       "  ORDER BY l.position DESC LIMIT 1), s.trusted"
 		       " FROM signatures s JOIN files f ON f.id = s.file_id JOIN certificates c ON c.sha256 = s.signer_sha256"
 		       " GROUP BY f.id, c.sha256",
-		       on_signer, &f);
+		       on_signer, f);
 	rc |= each_row(db,
 		       "SELECT f.path, f.company, c.subject_cn, f.verdict, c.subject FROM files f"
 		       " LEFT JOIN signatures s ON s.file_id = f.id AND s.idx = 0"
 		       " LEFT JOIN certificates c ON c.sha256 = s.signer_sha256 WHERE f.company IS NOT NULL",
-		       on_metadata, &f);
+		       on_metadata, f);
 	for (size_t i = 0; i < sizeof(simple_rules) / sizeof(simple_rules[0]); i++)
-		rc |= each_row(db, simple_rules[i], on_simple, &f);
+		rc |= each_row(db, simple_rules[i], on_simple, f);
+	/* Identity of each finding's file, for --allow and --baseline. */
+	{
+		sqlite3_stmt *q;
+		if (sqlite3_prepare_v2(db,
+				       "SELECT f.sha256, c.sha256, c.subject_cn FROM files f"
+				       " LEFT JOIN signatures s ON s.file_id = f.id AND s.idx = 0"
+				       " LEFT JOIN certificates c ON c.sha256 = s.signer_sha256 WHERE f.path = ?1",
+				       -1, &q, NULL) == SQLITE_OK) {
+			for (size_t i = 0; i < f->n; i++) {
+				sqlite3_bind_text(q, 1, f->v[i].path, -1, SQLITE_TRANSIENT);
+				if (sqlite3_step(q) == SQLITE_ROW) {
+					f->v[i].file_sha256 = strdup(col(q, 0));
+					f->v[i].signer_sha256 = strdup(col(q, 1));
+					f->v[i].signer = strdup(col(q, 2));
+				}
+				sqlite3_reset(q);
+			}
+			sqlite3_finalize(q);
+		}
+	}
 	sqlite3_close(db);
+	return rc ? -1 : 0;
+}
+
+static void findings_clear(struct findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].code);
+		free(f->v[i].path);
+		free(f->v[i].evidence);
+		free(f->v[i].file_sha256);
+		free(f->v[i].signer_sha256);
+		free(f->v[i].signer);
+	}
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+/* --allow FILE: lines "sha256 HEX" (file hash), "thumbprint HEX" (signer
+ * certificate SHA-256), "subject NAME" (signer common name), "path PREFIX";
+ * '#' comments. */
+struct allow {
+	char **kind, **value;
+	size_t n;
+};
+
+static int load_allow(const char *path, struct allow *a)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	if (!fp)
+		return -1;
+	while ((len = getline(&line, &cap, fp)) > 0) {
+		char *sp;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len || line[0] == '#' || !(sp = strchr(line, ' ')))
+			continue;
+		*sp = '\0';
+		a->kind = realloc(a->kind, (a->n + 1) * sizeof(char *));
+		a->value = realloc(a->value, (a->n + 1) * sizeof(char *));
+		if (!a->kind || !a->value)
+			break;
+		a->kind[a->n] = strdup(line);
+		a->value[a->n] = strdup(sp + 1);
+		a->n++;
+	}
+	free(line);
+	fclose(fp);
+	return 0;
+}
+
+static bool allowed(const struct allow *a, const struct finding *x)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const char *k = a->kind[i], *v = a->value[i];
+		if ((strcmp(k, "sha256") == 0 && x->file_sha256 && strcasecmp(v, x->file_sha256) == 0) ||
+		    (strcmp(k, "thumbprint") == 0 && x->signer_sha256 && strcasecmp(v, x->signer_sha256) == 0) ||
+		    (strcmp(k, "subject") == 0 && x->signer && strcmp(v, x->signer) == 0) ||
+		    (strcmp(k, "path") == 0 && strncmp(x->path, v, strlen(v)) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* A finding already present in the baseline: same finding for the same
+ * file content (or, without a hash, the same path). */
+static bool in_baseline(const struct findings *b, const struct finding *x)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		if (strcmp(b->v[i].code, x->code) != 0)
+			continue;
+		if (x->file_sha256 && *x->file_sha256 && b->v[i].file_sha256 &&
+		    strcmp(b->v[i].file_sha256, x->file_sha256) == 0)
+			return true;
+		if (strcmp(b->v[i].path, x->path) == 0)
+			return true;
+	}
+	return false;
+}
+
+int outliers_run(const struct outliers_opts *o)
+{
+	struct findings f = { 0 }, base = { 0 };
+	struct allow allow = { 0 };
+	size_t shown = 0;
+	int rc = EXIT_CLEAN;
+
+	if (o->allow && load_allow(o->allow, &allow) != 0) {
+		fprintf(stderr, "sigtrace: --allow %s: cannot be read\n", o->allow);
+		return EXIT_UNREADABLE;
+	}
+	if (collect(o->db, &f) != 0 || (o->baseline && collect(o->baseline, &base) != 0)) {
+		rc = EXIT_UNREADABLE;
+		goto out;
+	}
 	if (f.n)
 		qsort(f.v, f.n, sizeof(*f.v), cmp_findings);
 	for (size_t i = 0; i < f.n; i++) {
-		if (ndjson) {
+		if (allowed(&allow, &f.v[i]) || (o->baseline && in_baseline(&base, &f.v[i])))
+			continue;
+		shown++;
+		if (o->ndjson) {
 			json_t *r = json_object(), *file = json_object(), *st = json_object();
 			char *line;
 			json_object_set_new(file, "path", json_string(f.v[i].path));
@@ -422,15 +547,19 @@ int outliers_run(const char *dbpath, bool ndjson)
 			printf("%3d %-30s %s\n    %s\n", f.v[i].score, f.v[i].code, f.v[i].path,
 			       f.v[i].evidence);
 		}
-		free(f.v[i].code);
-		free(f.v[i].path);
-		free(f.v[i].evidence);
 	}
-	free(f.v);
+	rc = shown ? EXIT_FINDING : EXIT_CLEAN;
+out:
+	findings_clear(&f);
+	findings_clear(&base);
+	for (size_t i = 0; i < allow.n; i++) {
+		free(allow.kind[i]);
+		free(allow.value[i]);
+	}
+	free(allow.kind);
+	free(allow.value);
 	for (size_t i = 0; i < npubs; i++)
 		free(pubs[i].roots);
 	npubs = 0;
-	if (rc)
-		return EXIT_UNREADABLE;
-	return f.n ? EXIT_FINDING : EXIT_CLEAN;
+	return rc;
 }

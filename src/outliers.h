@@ -4,9 +4,16 @@
 
 #include <stdbool.h>
 
-/* Prints the findings of the inventory at dbpath; returns the exit status
- * (0 none, 1 findings, 2 the inventory could not be read). */
-int outliers_run(const char *dbpath, bool ndjson);
+struct outliers_opts {
+	const char *db;
+	bool ndjson;
+	const char *allow;      /* --allow FILE, or NULL */
+	const char *baseline;   /* --baseline DB: report only what is new */
+};
+
+/* Prints the findings of the inventory; returns the exit status (0 none,
+ * 1 findings, 2 an inventory or the allowlist could not be read). */
+int outliers_run(const struct outliers_opts *o);
 
 /* The well-known publisher (data/publishers.tsv) a certificate or
  * version-resource name claims, after folding case, punctuation and

@@ -51,5 +51,24 @@ head -1 "$tmp/out.txt" | grep -q "signature_transplanted"
 check "text output ranks the copied signature first" $?
 "$st" outliers --db "$tmp/nonexistent.db" >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ]; check "a missing inventory exits 2" $?
+# --baseline: the same image is quiet; an image without the planted files
+# leaves only what is new.
+"$st" outliers --db "$tmp/inv.db" --baseline "$tmp/inv.db" >"$tmp/out.txt"; rc=$?
+[ $rc -eq 0 ] && [ ! -s "$tmp/out.txt" ]; check "--baseline of the same inventory: quiet, exit 0" $?
+"$st" scan -q --db "$tmp/base.db" --no-system-trust --trust "$pki/root.pem" \
+	--at 2025-06-01T00:00:00Z "$c/normal" >/dev/null 2>&1
+"$st" outliers --db "$tmp/inv.db" --baseline "$tmp/base.db" --format ndjson >"$tmp/new.ndjson"
+grep -q 'planted/ms-impostor.dll' "$tmp/new.ndjson" && ! grep -q '/normal/' "$tmp/new.ndjson"
+check "--baseline of a clean image keeps the planted findings" $?
+# --allow: by signer thumbprint, file hash and path.
+selfsigned=$(openssl x509 -in "$pki/selfsigned.pem" -outform DER | sha256sum | cut -d' ' -f1)
+impostor=$(sha256sum "$c/planted/ms-impostor.dll" | cut -d' ' -f1)
+printf '# test allowlist\nthumbprint %s\nsha256 %s\npath %s\n' "$selfsigned" "$impostor" \
+	"$c/planted/metatwin.dll" >"$tmp/allow.txt"
+"$st" outliers --db "$tmp/inv.db" --allow "$tmp/allow.txt" --format ndjson >"$tmp/allowed.ndjson"
+! grep -q 'one-off.dll\|System32/svc.dll\|ms-impostor.dll\|metatwin.dll' "$tmp/allowed.ndjson" &&
+	grep -q 'planted/sigthief.dll' "$tmp/allowed.ndjson"
+check "--allow drops findings by signer thumbprint, file hash and path, keeps the rest" $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
