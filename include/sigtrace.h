@@ -73,6 +73,7 @@ typedef enum {
 	ST_R_MALFORMED_PE,
 	ST_R_UNSUPPORTED_ALGORITHM,
 	ST_R_LIMIT_EXCEEDED,
+	ST_R_REVOKED,
 	ST_R__COUNT
 } st_reason;
 
@@ -96,6 +97,12 @@ int st_context_add_system_trust(st_context *ctx);
  * DER) or from every such file in a directory (not recursive). Returns
  * ST_ETRUST when nothing could be loaded from the path. */
 int st_context_add_trust(st_context *ctx, const char *path);
+
+/* Adds certificate revocation lists (PEM or DER; a file or every file in
+ * a directory). A certificate listed by a CRL whose signature verifies with
+ * the certificate's issuer gets the reason `revoked`. ST_ETRUST when
+ * nothing could be loaded. sigtrace never fetches CRLs itself. */
+int st_context_add_crl(st_context *ctx, const char *path);
 
 /* Number of trust anchors loaded so far. */
 size_t st_context_trust_count(const st_context *ctx);

@@ -56,7 +56,7 @@ for b in build build-asan; do
 		[ $rc -le 1 ] || echo "FAIL [$b] $t replay crashed: $(tail -5 <<<"$out")" >>"$log"
 	done
 	python3 tests/run_cases.py --sigtrace "$b/src/sigtrace" --cases tests/e2e/cases.txt \
-		--dir "$work/fixtures" --label "[$b] e2e" \
+		--dir "$work/fixtures" --label "[$b] e2e" --var "PKI=$work/pki" \
 		--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z" |
 		grep -E '^(PASS|FAIL)' >>"$log"
 	if [ $samples_ok = 1 ]; then
@@ -78,7 +78,7 @@ done
 
 note "end-to-end cases under valgrind (release build)"
 python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/cases.txt \
-	--dir "$work/fixtures" --label "[valgrind] e2e" \
+	--dir "$work/fixtures" --label "[valgrind] e2e" --var "PKI=$work/pki" \
 	--wrapper "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z -j 1" |
 	grep -E '^(PASS|FAIL)' >>"$log"

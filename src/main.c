@@ -16,8 +16,8 @@
 struct opts {
 	enum out_format format;
 	bool no_system_trust;
-	const char **trust;
-	size_t ntrust;
+	const char **trust, **crl;
+	size_t ntrust, ncrl;
 	int64_t at;
 	bool at_set;
 	uint64_t max_size;
@@ -41,6 +41,8 @@ static void usage(FILE *out)
 	      "  --trust PATH        add trust anchors from a PEM/DER file or a directory\n"
 	      "                      (repeatable)\n"
 	      "  --no-system-trust   do not load the system CA bundle\n"
+	      "  --crl PATH          certificate revocation lists, PEM/DER file or directory\n"
+	      "                      (repeatable; never fetched from the network)\n"
 	      "  --at TIME           verification time when no valid timestamp proves the\n"
 	      "                      signing time: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH\n"
 	      "                      (default: now)\n"
@@ -99,6 +101,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "trust", required_argument, NULL, 't' },
+		{ "crl", required_argument, NULL, 'C' },
 		{ "no-system-trust", no_argument, NULL, 'N' },
 		{ "at", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
@@ -150,13 +153,17 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.trust = calloc((size_t)argc, sizeof(*o.trust));
-	if (!o.trust)
+	o.crl = calloc((size_t)argc, sizeof(*o.crl));
+	if (!o.trust || !o.crl)
 		return EXIT_UNREADABLE;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "hj:q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			o.trust[o.ntrust++] = optarg;
+			break;
+		case 'C':
+			o.crl[o.ncrl++] = optarg;
 			break;
 		case 'N':
 			o.no_system_trust = true;
@@ -275,6 +282,12 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	for (size_t i = 0; i < o.ncrl; i++) {
+		if (st_context_add_crl(ctx, o.crl[i]) != ST_OK) {
+			fprintf(stderr, "sigtrace: --crl %s: no CRL could be loaded\n", o.crl[i]);
+			goto out;
+		}
+	}
 	if (o.at_set)
 		st_context_set_time(ctx, o.at);
 	if (o.no_file_hash)
@@ -350,5 +363,6 @@ out:
 	inventory_close(inv, false);
 	st_context_free(ctx);
 	free(o.trust);
+	free(o.crl);
 	return rc;
 }

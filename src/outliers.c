@@ -323,6 +323,10 @@ static int cmp_findings(const void *a, const void *b)
 
 /* Rule SQL. Every row: score, code, path, evidence. */
 static const char *const simple_rules[] = {
+	/* Certificates revoked by a CRL given to the scan (--crl) or on the
+	 * shipped deny-list of abused certificates. */
+	"SELECT 100, 'revoked', f.path, r.detail FROM files f JOIN reasons r ON r.file_id = f.id"
+	" WHERE r.code = 'revoked'",
 	/* Untrusted or self-signed signatures on files in Windows system
 	 * directories, where everything is signed by Microsoft. */
 	"SELECT 90, 'untrusted_in_system_dir', path, 'verdict ' || verdict || ' (' || reasons || ') in a system directory'"

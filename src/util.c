@@ -33,6 +33,7 @@ const char *ecs_status(const st_result *res)
 		st_reason r;
 		const char *status;
 	} order[] = {
+		{ ST_R_REVOKED, "errorRevoked" },
 		{ ST_R_DIGEST_MISMATCH, "errorBadDigest" },
 		{ ST_R_PAGE_HASH_MISMATCH, "errorBadDigest" },
 		{ ST_R_CERT_PADDING, "errorBadDigest" },

@@ -13,6 +13,7 @@
 
 #include "core/limits.h"
 #include "x509/chain.h"
+#include "x509/revocation.h"
 #include "x509/signed_data.h"
 
 int st_context_new(st_context **out)
@@ -26,7 +27,8 @@ int st_context_new(st_context **out)
 	ctx->anchors = sk_X509_new_null();
 	ctx->chain_cache = st_chain_cache_new();
 	ctx->cert_cache = st_cert_cache_new();
-	if (!ctx->store || !ctx->anchors || !ctx->chain_cache || !ctx->cert_cache) {
+	ctx->crls = sk_X509_CRL_new_null();
+	if (!ctx->store || !ctx->anchors || !ctx->chain_cache || !ctx->cert_cache || !ctx->crls) {
 		st_context_free(ctx);
 		return ST_ENOMEM;
 	}
@@ -45,6 +47,7 @@ void st_context_free(st_context *ctx)
 	sk_X509_pop_free(ctx->anchors, X509_free);
 	st_chain_cache_free(ctx->chain_cache);
 	st_cert_cache_free(ctx->cert_cache);
+	sk_X509_CRL_pop_free(ctx->crls, X509_CRL_free);
 	free(ctx);
 }
 
@@ -184,6 +187,13 @@ int st_context_add_trust(st_context *ctx, const char *path)
 			total = n;
 	}
 	return total > 0 ? ST_OK : ST_ETRUST;
+}
+
+int st_context_add_crl(st_context *ctx, const char *path)
+{
+	if (!ctx || !path)
+		return ST_EINVAL;
+	return st_crl_load(ctx->crls, path) > 0 ? ST_OK : ST_ETRUST;
 }
 
 int st_context_add_system_trust(st_context *ctx)

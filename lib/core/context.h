@@ -17,6 +17,7 @@ struct st_context {
 	 * results; the cache has its own lock. */
 	struct st_chain_cache *chain_cache;
 	struct st_cert_cache *cert_cache;   /* decoded certificates by DER */
+	STACK_OF(X509_CRL) *crls;           /* --crl */
 };
 
 /* Whether x is one of the context's trust anchors (by DER equality). */

@@ -34,6 +34,7 @@ static const struct {
 	[ST_R_MALFORMED_PE] = { "malformed_pe", ST_VERDICT_MALFORMED },
 	[ST_R_UNSUPPORTED_ALGORITHM] = { "unsupported_algorithm", ST_VERDICT_MALFORMED },
 	[ST_R_LIMIT_EXCEEDED] = { "limit_exceeded", ST_VERDICT_MALFORMED },
+	[ST_R_REVOKED] = { "revoked", ST_VERDICT_INVALID },
 };
 
 static const char *const verdict_names[] = {

@@ -24,6 +24,7 @@
 
 #include "core/digest.h"
 #include "core/limits.h"
+#include "x509/revocation.h"
 #include "x509/x509_util.h"
 
 #define MAX_ERRORS 16
@@ -406,6 +407,8 @@ int st_chain_verify(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 		c->hits++;
 		rc = apply(e, at, usage == ST_USAGE_TIMESTAMPING, rs, what, out);
 		pthread_mutex_unlock(&c->lock);
+		if (rc == ST_OK)
+			rc = st_revocation_check(ctx, out->chain, usage == ST_USAGE_TIMESTAMPING, rs, what);
 		return rc;
 	}
 	c->misses++;
@@ -443,7 +446,7 @@ int st_chain_verify(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 	}
 	pthread_mutex_unlock(&c->lock);
 	entry_clear(&fresh);
-	return ST_OK;
+	return st_revocation_check(ctx, out->chain, usage == ST_USAGE_TIMESTAMPING, rs, what);
 }
 
 void st_chain_result_clear(struct st_chain_result *r)

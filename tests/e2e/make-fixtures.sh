@@ -150,6 +150,8 @@ rm -f "$F"/*.tmp
 # Other architectures / image kinds.
 sign pe32-x86.exe  "$IN/tiny-i686.exe"    leaf -h sha256 -time "$T_SIGN"
 sign longlived.exe "$IN/tiny-i686.exe" longlived -h sha256 -time "$T_SIGN"
+sign revoked.exe "$IN/tiny-i686.exe" revoked -h sha256 -time "$T_SIGN"
+sign nv-leaked.exe "$IN/tiny-i686.exe" nvleaked -h sha256 -time "$T_SIGN"
 sign arm64.exe     "$IN/tiny-aarch64.exe" leaf -h sha256 -time "$T_SIGN"
 sign mingw-x64.exe "$IN/hello.exe"        leaf -h sha256 -time "$T_SIGN" "${TSA[@]}" -TSA-time "$T_SIGN"
 sign efi-app.efi   "$IN/hello.efi"        leaf -h sha256 -time "$T_SIGN"

@@ -32,6 +32,8 @@
 #   ec.pem            code-signing leaf, EC P-256 key 2024-01-01 .. 2026-01-01
 #   ecexplicit.pem    code-signing leaf, EC P-256 key with explicit curve parameters
 #   longlived.pem     code-signing leaf valid 2024-01-01 .. 2123-01-01 (99 years)
+#   revoked.pem       code-signing leaf revoked in inter-crl.pem (CRL of the intermediate)
+#   nvleaked.pem      leaf with the issuer name and serial of a leaked NVIDIA certificate
 #   selfsigned.pem    self-signed code-signing cert (CA:FALSE)
 #                                                    2024-01-01 .. 2026-01-01
 #   roguetsa.pem      self-signed TSA cert (EKU timeStamping, critical), NOT
@@ -235,6 +237,12 @@ issue ec       inter p256    v3_codesign 240101000000Z 260101000000Z "/C=XX/O=si
 issue ecexplicit inter p256x v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace EC Explicit-Curve Code Signer"
 # A code-signing certificate valid for 99 years (an outlier to hunt).
 issue longlived inter rsa2048 v3_codesign 240101000000Z 21230101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Long-Lived Code Signer"
+# Revoked by the intermediate: listed in inter-crl.pem.
+issue revoked  inter rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Revoked Code Signer"
+run openssl ca -batch -config "$CNF" -cert "$WORK/inter.pem" -keyfile "$WORK/inter.key" \
+    -revoke "$WORK/revoked.pem" -crl_reason keyCompromise
+run openssl ca -batch -config "$CNF" -cert "$WORK/inter.pem" -keyfile "$WORK/inter.key" \
+    -gencrl -crldays 3650 -md sha256 -out "$WORK/inter-crl.pem"
 
 # --- self-signed leaf ---------------------------------------------------------
 newca selfsigned 4000
@@ -249,12 +257,20 @@ newca msroot 5000
 issue msroot self rsa2048 v3_root 110322000000Z 360322000000Z "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/CN=Microsoft Root Certificate Authority 2011"
 issue msleaf msroot rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/CN=Microsoft Corporation"
 
+# --- on sigtrace's deny-list: issuer name and serial of one of the NVIDIA
+# certificates leaked in 2022 (data/denylist.tsv), made here under a
+# look-alike CA; the CA takes serial ...F4, the leaf ...F5.
+newca vs2010 43BB437D609866286DD839E1D00309F4
+issue vs2010 self rsa2048 v3_root 100101000000Z 300101000000Z "/C=US/O=VeriSign, Inc./OU=VeriSign Trust Network/CN=VeriSign Class 3 Code Signing 2010 CA"
+issue nvleaked vs2010 rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=US/ST=California/L=Santa Clara/O=NVIDIA Corporation/CN=NVIDIA Corporation"
+
 # --- chain files ----------------------------------------------------------------
-for l in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived; do
+for l in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked; do
     cat "$WORK/$l.pem" "$WORK/inter.pem" >"$WORK/$l-chain.pem"
 done
 cp "$WORK/selfsigned.pem" "$WORK/selfsigned-chain.pem"
 cat "$WORK/msleaf.pem" "$WORK/msroot.pem" >"$WORK/msleaf-chain.pem"
+cat "$WORK/nvleaked.pem" "$WORK/vs2010.pem" >"$WORK/nvleaked-chain.pem"
 cat "$WORK/tsa.pem" "$WORK/tsa-inter.pem" >"$WORK/tsa-chain.pem"
 cp "$WORK/roguetsa.pem" "$WORK/roguetsa-chain.pem"
 cp "$WORK/root.pem" "$WORK/trust.pem"
@@ -279,12 +295,13 @@ if openssl verify -CAfile "$WORK/root.pem" -untrusted "$WORK/inter.pem" \
 fi
 
 # --- publish ----------------------------------------------------------------------
-names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived selfsigned roguetsa msroot msleaf"
+names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked selfsigned roguetsa msroot msleaf vs2010 nvleaked"
 for n in $names; do
     install -m 0644 "$WORK/$n.pem" "$OUT/$n.pem"
     install -m 0600 "$WORK/$n.key" "$OUT/$n.key"
 done
-for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived selfsigned msleaf tsa roguetsa; do
+for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked selfsigned msleaf nvleaked tsa roguetsa; do
     install -m 0644 "$WORK/$n-chain.pem" "$OUT/$n-chain.pem"
 done
 install -m 0644 "$WORK/trust.pem" "$OUT/trust.pem"
+install -m 0644 "$WORK/inter-crl.pem" "$OUT/inter-crl.pem"

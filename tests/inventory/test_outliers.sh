@@ -22,8 +22,10 @@ cp "$fix/unsigned.dll" "$c/planted/metatwin.dll"                # claims Microso
 cp "$fix/selfsigned.dll" "$c/planted/one-off.dll"               # a signer seen once
 cp "$fix/longlived.exe" "$c/planted/longlived.exe"              # 99-year certificate
 cp "$fix/selfsigned.dll" "$c/mnt/Windows/System32/svc.dll"      # self-signed in System32
+cp "$fix/revoked.exe" "$c/planted/revoked.exe"                  # in a CRL made at test time
+cp "$fix/nv-leaked.exe" "$c/planted/nv-leaked.exe"              # on the shipped deny-list
 "$st" scan -q --db "$tmp/inv.db" --no-system-trust --trust "$pki/root.pem" \
-	--at 2025-06-01T00:00:00Z "$c" >/dev/null 2>&1
+	--crl "$pki/inter-crl.pem" --at 2025-06-01T00:00:00Z "$c" >/dev/null 2>&1
 "$st" outliers --db "$tmp/inv.db" --format ndjson >"$tmp/out.ndjson"
 rc=$?
 [ $rc -eq 1 ]; check "findings exit 1" $?
@@ -41,14 +43,16 @@ grep '"signature_transplanted"' "$tmp/out.ndjson" | grep -q 'belongs to .*plante
 check "the copied signature's source file is named" $?
 has planted/metatwin.dll metadata_mismatch; check "unsigned file claiming Microsoft: metadata_mismatch" $?
 has planted/longlived.exe unusual_validity; check "99-year certificate: unusual_validity" $?
+has planted/revoked.exe revoked; check "certificate in a CRL made at test time: revoked" $?
+has planted/nv-leaked.exe revoked; check "certificate on the deny-list (leaked NVIDIA serial): revoked" $?
 has Windows/System32/svc.dll untrusted_in_system_dir; check "self-signed file in System32: untrusted_in_system_dir" $?
 grep -q '"sigtrace":{"finding":"one_off_signer"' "$tmp/out.ndjson" &&
 	! grep '"one_off_signer"' "$tmp/out.ndjson" | grep -q '/normal/'
 check "one-off signers reported, the common signer not" $?
 ! grep -q '/normal/' "$tmp/out.ndjson"; check "no finding names one of the 300 normal files" $?
 "$st" outliers --db "$tmp/inv.db" >"$tmp/out.txt"
-head -1 "$tmp/out.txt" | grep -q "signature_transplanted"
-check "text output ranks the copied signature first" $?
+head -1 "$tmp/out.txt" | grep -q "^100 " && tail -2 "$tmp/out.txt" | head -1 | grep -q "^ 20 \|^ 30 \|^ 40 "
+check "text output ranks by score (revoked and copied signatures first)" $?
 "$st" outliers --db "$tmp/nonexistent.db" >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ]; check "a missing inventory exits 2" $?
 # --baseline: the same image is quiet; an image without the planted files
