@@ -229,6 +229,12 @@ int st_cert_key_bits(const st_cert *c);
 const char *st_cert_signature_algorithm(const st_cert *c);
 /* 1 when the certificate is a trust anchor of the context. */
 int st_cert_is_trust_anchor(const st_cert *c);
+/* Extended key usages, certificate policies and critical extensions as
+ * dotted OIDs, comma-separated ("" when none); 1 for a CA certificate. */
+const char *st_cert_ekus(const st_cert *c);
+const char *st_cert_policies(const st_cert *c);
+const char *st_cert_critical_extensions(const st_cert *c);
+int st_cert_is_ca(const st_cert *c);
 
 #ifdef __cplusplus
 }

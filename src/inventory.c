@@ -28,18 +28,19 @@ static const char schema[] =
 	" id INTEGER PRIMARY KEY, host TEXT, roots TEXT, options TEXT,"
 	" started TEXT, finished TEXT, status TEXT NOT NULL DEFAULT 'running');"
 	"CREATE TABLE IF NOT EXISTS files ("
-	" id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER, mtime INTEGER,"
+	" id INTEGER PRIMARY KEY, host TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, mtime INTEGER,"
 	" sha256 TEXT, format TEXT, subformat TEXT, arch TEXT, verdict TEXT NOT NULL,"
 	" reasons TEXT, status TEXT, company TEXT, product TEXT, original_name TEXT,"
 	" description TEXT, file_version TEXT, authenticode_sha256 TEXT,"
-	" scan_id INTEGER REFERENCES scans(id), verified_at TEXT);"
+	" scan_id INTEGER REFERENCES scans(id), verified_at TEXT, UNIQUE (host, path));"
 	"CREATE TABLE IF NOT EXISTS reasons ("
 	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
 	" code TEXT NOT NULL, detail TEXT);"
 	"CREATE TABLE IF NOT EXISTS certificates ("
 	" sha256 TEXT PRIMARY KEY, sha1 TEXT, subject TEXT, issuer TEXT, subject_cn TEXT,"
 	" issuer_cn TEXT, serial TEXT, not_before TEXT, not_after TEXT, key_algorithm TEXT,"
-	" key_bits INTEGER, signature_algorithm TEXT, trust_anchor INTEGER);"
+	" key_bits INTEGER, signature_algorithm TEXT, trust_anchor INTEGER,"
+	" ekus TEXT, policies TEXT, critical_extensions TEXT, is_ca INTEGER);"
 	"CREATE TABLE IF NOT EXISTS signatures ("
 	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
 	" idx INTEGER NOT NULL, parent INTEGER, depth INTEGER, table_entry INTEGER,"
@@ -54,6 +55,7 @@ static const char schema[] =
 	" cert_sha256 TEXT NOT NULL REFERENCES certificates(sha256),"
 	" PRIMARY KEY (file_id, sig_idx, position));"
 	"CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256);"
+	"CREATE INDEX IF NOT EXISTS files_path ON files(path);"
 	"CREATE INDEX IF NOT EXISTS files_verdict ON files(verdict);"
 	"CREATE INDEX IF NOT EXISTS reasons_file ON reasons(file_id);"
 	"CREATE INDEX IF NOT EXISTS signatures_signer ON signatures(signer_sha256);"
@@ -68,17 +70,18 @@ enum {
 static const char *const sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
-	[S_DELETE_FILE] = "DELETE FROM files WHERE path = ?1",
+	[S_DELETE_FILE] = "DELETE FROM files WHERE path = ?1 AND host = ?2",
 	[S_INSERT_FILE] =
 		"INSERT INTO files (path, size, mtime, sha256, format, subformat, arch, verdict,"
 		" reasons, status, company, product, original_name, description, file_version,"
-		" authenticode_sha256, scan_id, verified_at)"
-		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+		" authenticode_sha256, scan_id, verified_at, host)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
 	[S_INSERT_REASON] = "INSERT INTO reasons (file_id, code, detail) VALUES (?1,?2,?3)",
 	[S_INSERT_CERT] =
 		"INSERT OR IGNORE INTO certificates (sha256, sha1, subject, issuer, subject_cn,"
 		" issuer_cn, serial, not_before, not_after, key_algorithm, key_bits,"
-		" signature_algorithm, trust_anchor) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+		" signature_algorithm, trust_anchor, ekus, policies, critical_extensions, is_ca)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
 	[S_INSERT_SIG] =
 		"INSERT INTO signatures (file_id, idx, parent, depth, table_entry, verdict,"
 		" digest_algorithm, signed_digest, computed_digest, signing_time, timestamp_kind,"
@@ -87,7 +90,7 @@ static const char *const sql[S_COUNT] = {
 		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
 	[S_INSERT_LINK] =
 		"INSERT INTO chain_links (file_id, sig_idx, position, cert_sha256) VALUES (?1,?2,?3,?4)",
-	[S_SEEN] = "SELECT 1 FROM files WHERE path = ?1 AND size = ?2 AND mtime = ?3",
+	[S_SEEN] = "SELECT 1 FROM files WHERE path = ?1 AND size = ?2 AND mtime = ?3 AND host = ?4",
 };
 
 struct inventory {
@@ -96,6 +99,7 @@ struct inventory {
 	sqlite3 *reader;           /* the walker's connection, for --resume */
 	sqlite3_stmt *seen;
 	sqlite3_int64 scan_id;
+	char host[256];
 	int in_batch;
 	struct timespec batch_start;
 	char err[256];
@@ -175,6 +179,7 @@ int inventory_open(struct inventory **out, const char *path, const char *roots,
 		sqlite3_busy_timeout(inv->reader, 10000);
 	}
 	gethostname(host, sizeof(host) - 1);
+	snprintf(inv->host, sizeof(inv->host), "%s", host);
 	iso((int64_t)time(NULL), now, sizeof(now));
 	if (sqlite3_prepare_v2(inv->db,
 			       "INSERT INTO scans (host, roots, options, started) VALUES (?1,?2,?3,?4)",
@@ -210,6 +215,7 @@ bool inventory_seen(struct inventory *inv, const char *path)
 	sqlite3_bind_text(inv->seen, 1, path, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(inv->seen, 2, (sqlite3_int64)st.st_size);
 	sqlite3_bind_int64(inv->seen, 3, (sqlite3_int64)st.st_mtime);
+	sqlite3_bind_text(inv->seen, 4, inv->host, -1, SQLITE_TRANSIENT);
 	seen = sqlite3_step(inv->seen) == SQLITE_ROW;
 	sqlite3_reset(inv->seen);
 	return seen;
@@ -265,6 +271,10 @@ static int put_cert(struct inventory *inv, const st_cert *c)
 	sqlite3_bind_int(s, 11, st_cert_key_bits(c));
 	text(s, 12, st_cert_signature_algorithm(c));
 	sqlite3_bind_int(s, 13, st_cert_is_trust_anchor(c));
+	text(s, 14, st_cert_ekus(c));
+	text(s, 15, st_cert_policies(c));
+	text(s, 16, st_cert_critical_extensions(c));
+	sqlite3_bind_int(s, 17, st_cert_is_ca(c));
 	return step(inv, s);
 }
 
@@ -308,6 +318,7 @@ int inventory_add(struct inventory *inv, const char *path, const st_result *res)
 	}
 	inv->in_batch++;
 	text(inv->st[S_DELETE_FILE], 1, path);
+	text(inv->st[S_DELETE_FILE], 2, inv->host);
 	if (step(inv, inv->st[S_DELETE_FILE]))
 		return -1;
 	s = inv->st[S_INSERT_FILE];
@@ -334,6 +345,7 @@ int inventory_add(struct inventory *inv, const char *path, const st_result *res)
 	sqlite3_bind_int64(s, 17, inv->scan_id);
 	iso((int64_t)time(NULL), now, sizeof(now));
 	text(s, 18, now);
+	text(s, 19, inv->host);
 	if (step(inv, s))
 		return -1;
 	fid = sqlite3_last_insert_rowid(inv->db);

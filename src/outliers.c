@@ -360,6 +360,13 @@ static const char *const simple_rules[] = {
 	"SELECT 40, 'one_off_signer', min(f.path), 'the only file signed by ''' || c.subject_cn || ''' (issuer ''' || c.issuer_cn || ''')'"
 	" FROM signatures s JOIN files f ON f.id = s.file_id JOIN certificates c ON c.sha256 = s.signer_sha256"
 	" GROUP BY c.sha256 HAVING count(DISTINCT s.file_id) = 1",
+	/* Signers seen on one host only, in an inventory of several hosts. */
+	"SELECT 40, 'one_host_signer', min(f.path), '''' || c.subject_cn || ''' signs ' ||"
+	" count(DISTINCT f.id) || ' files, all on host ' || min(f.host) || ', of ' ||"
+	" (SELECT count(DISTINCT host) FROM files) || ' hosts'"
+	" FROM signatures s JOIN files f ON f.id = s.file_id JOIN certificates c ON c.sha256 = s.signer_sha256"
+	" GROUP BY c.sha256 HAVING count(DISTINCT f.host) = 1 AND count(DISTINCT f.id) > 1"
+	" AND (SELECT count(DISTINCT host) FROM files) > 1",
 	/* Not timestamped where the same signer usually timestamps. */
 	"SELECT 20, 'missing_timestamp', f.path, '''' || c.subject_cn || ''' timestamps ' || x.ts || ' of ' || x.n || ' files, not this one'"
 	" FROM (SELECT signer_sha256 AS k, count(*) AS n, sum(timestamp_valid = 1) AS ts FROM signatures"

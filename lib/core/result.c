@@ -246,6 +246,9 @@ void st_cert_clear(st_cert *c)
 	free(c->serial);
 	free(c->key_alg);
 	free(c->sig_alg);
+	free(c->ekus);
+	free(c->policies);
+	free(c->critical_extensions);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -375,3 +378,7 @@ const char *st_cert_key_algorithm(const st_cert *c) { return c->key_alg; }
 int st_cert_key_bits(const st_cert *c) { return c->key_bits; }
 const char *st_cert_signature_algorithm(const st_cert *c) { return c->sig_alg; }
 int st_cert_is_trust_anchor(const st_cert *c) { return c->trust_anchor; }
+const char *st_cert_ekus(const st_cert *c) { return c->ekus; }
+const char *st_cert_policies(const st_cert *c) { return c->policies; }
+const char *st_cert_critical_extensions(const st_cert *c) { return c->critical_extensions; }
+int st_cert_is_ca(const st_cert *c) { return c->is_ca; }

@@ -46,6 +46,8 @@ struct st_cert {
 	char *key_alg, *sig_alg;
 	int key_bits;
 	int trust_anchor;
+	char *ekus, *policies, *critical_extensions;  /* dotted OIDs, comma-separated */
+	int is_ca;
 };
 
 /* Fills c from x (copies everything). */

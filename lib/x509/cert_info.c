@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +84,56 @@ int64_t st_asn1_time(const ASN1_TIME *t)
 	return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 
+/* Dotted OIDs of a stack of ASN1_OBJECTs, comma-separated (malloc'd). */
+static char *oid_list(const STACK_OF(ASN1_OBJECT) *sk)
+{
+	size_t cap = 1, used = 0;
+	char *out = calloc(1, 1);
+
+	for (int i = 0; out && i < sk_ASN1_OBJECT_num(sk) && i < 32; i++) {
+		char oid[80];
+		size_t n;
+		char *nb;
+
+		st_oid_text(sk_ASN1_OBJECT_value(sk, i), oid, sizeof(oid));
+		n = strlen(oid) + (used ? 1 : 0);
+		nb = realloc(out, cap + n);
+		if (!nb) {
+			free(out);
+			return NULL;
+		}
+		out = nb;
+		snprintf(out + used, n + 1, "%s%s", used ? "," : "", oid);
+		used += n;
+		cap += n;
+	}
+	return out;
+}
+
+static void fill_extensions(st_cert *c, X509 *x)
+{
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+	CERTIFICATEPOLICIES *pol = X509_get_ext_d2i(x, NID_certificate_policies, NULL, NULL);
+	STACK_OF(ASN1_OBJECT) *objs = sk_ASN1_OBJECT_new_null();
+
+	c->ekus = oid_list(eku);
+	for (int i = 0; objs && i < sk_POLICYINFO_num(pol); i++)
+		sk_ASN1_OBJECT_push(objs, sk_POLICYINFO_value(pol, i)->policyid);
+	c->policies = oid_list(objs);
+	sk_ASN1_OBJECT_zero(objs);
+	for (int i = 0; objs && i < X509_get_ext_count(x); i++) {
+		X509_EXTENSION *e = X509_get_ext(x, i);
+		if (X509_EXTENSION_get_critical(e))
+			sk_ASN1_OBJECT_push(objs, X509_EXTENSION_get_object(e));
+	}
+	c->critical_extensions = oid_list(objs);
+	sk_ASN1_OBJECT_free(objs);
+	c->is_ca = X509_check_ca(x) != 0;
+	EXTENDED_KEY_USAGE_free(eku);
+	CERTIFICATEPOLICIES_free(pol);
+	ERR_clear_error();
+}
+
 int st_cert_fill(st_cert *c, X509 *x, int is_anchor)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -111,8 +163,10 @@ int st_cert_fill(st_cert *c, X509 *x, int is_anchor)
 	c->sig_alg = st_strdup(sig_nid != NID_undef ? OBJ_nid2ln(sig_nid)
 						    : "unknown");
 	c->trust_anchor = is_anchor;
+	fill_extensions(c, x);
 	if (!c->subject || !c->issuer || !c->subject_cn || !c->issuer_cn ||
-	    !c->serial || !c->key_alg || !c->sig_alg) {
+	    !c->serial || !c->key_alg || !c->sig_alg || !c->ekus || !c->policies ||
+	    !c->critical_extensions) {
 		st_cert_clear(c);
 		return ST_ENOMEM;
 	}
@@ -161,8 +215,12 @@ static int copy_cert(st_cert *dst, const st_cert *src)
 	dst->serial = st_strdup(src->serial);
 	dst->key_alg = st_strdup(src->key_alg);
 	dst->sig_alg = st_strdup(src->sig_alg);
+	dst->ekus = st_strdup(src->ekus);
+	dst->policies = st_strdup(src->policies);
+	dst->critical_extensions = st_strdup(src->critical_extensions);
 	if (!dst->subject || !dst->issuer || !dst->subject_cn || !dst->issuer_cn ||
-	    !dst->serial || !dst->key_alg || !dst->sig_alg) {
+	    !dst->serial || !dst->key_alg || !dst->sig_alg || !dst->ekus || !dst->policies ||
+	    !dst->critical_extensions) {
 		st_cert_clear(dst);
 		return ST_ENOMEM;
 	}

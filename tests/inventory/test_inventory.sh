@@ -30,6 +30,10 @@ check "nested signatures recorded with their index" $?
 check "certificates deduplicated by SHA-256, chain links reach the anchor" $?
 [ "$(q "$db" "select company from files where path like '%/unsigned.dll'")" = "Microsoft Corporation" ]
 check "version-resource company recorded" $?
+[ "$(q "$db" "select ekus from certificates where subject_cn = 'sigtrace Test Code Signer'")" = 1.3.6.1.5.5.7.3.3 ] &&
+	[ "$(q "$db" "select is_ca from certificates where subject_cn = 'sigtrace Test Root CA'")" -eq 1 ] &&
+	[ "$(q "$db" "select count(*) from certificates where critical_extensions like '%2.5.29.19%'")" -ge 1 ]
+check "certificate EKUs, CA flag and critical extensions recorded" $?
 "$st" scan -q --db "$db" "${common[@]}" "$fix" >/dev/null 2>&1
 [ "$(q "$db" "select count(*) from files")" -eq "$npe" ] && [ "$(q "$db" "select count(*) from scans")" -eq 2 ] &&
 	[ "$(q "$db" "select count(*) from signatures")" -eq "$(q "$db" "select count(*) from signatures s join files f on f.id = s.file_id")" ]

@@ -24,8 +24,16 @@ cp "$fix/longlived.exe" "$c/planted/longlived.exe"              # 99-year certif
 cp "$fix/selfsigned.dll" "$c/mnt/Windows/System32/svc.dll"      # self-signed in System32
 cp "$fix/revoked.exe" "$c/planted/revoked.exe"                  # in a CRL made at test time
 cp "$fix/nv-leaked.exe" "$c/planted/nv-leaked.exe"              # on the shipped deny-list
+cp "$fix/longlived.exe" "$c/planted/longlived-2.exe"            # its signer: on one host only
 "$st" scan -q --db "$tmp/inv.db" --no-system-trust --trust "$pki/root.pem" \
 	--crl "$pki/inter-crl.pem" --at 2025-06-01T00:00:00Z "$c" >/dev/null 2>&1
+# The normal files again, as seen from a second host (its own UTS namespace).
+if unshare --uts true 2>/dev/null; then
+	unshare --uts sh -c 'hostname sigtrace-test-host-b && exec "$@"' sh \
+		"$st" scan -q --db "$tmp/inv.db" --no-system-trust --trust "$pki/root.pem" \
+		--at 2025-06-01T00:00:00Z "$c/normal" >/dev/null 2>&1
+	two_hosts=1
+fi
 "$st" outliers --db "$tmp/inv.db" --format ndjson >"$tmp/out.ndjson"
 rc=$?
 [ $rc -eq 1 ]; check "findings exit 1" $?
@@ -43,6 +51,10 @@ grep '"signature_transplanted"' "$tmp/out.ndjson" | grep -q 'belongs to .*plante
 check "the copied signature's source file is named" $?
 has planted/metatwin.dll metadata_mismatch; check "unsigned file claiming Microsoft: metadata_mismatch" $?
 has planted/longlived.exe unusual_validity; check "99-year certificate: unusual_validity" $?
+if [ "${two_hosts:-0}" = 1 ]; then
+	has planted/longlived-2.exe one_host_signer || has planted/longlived.exe one_host_signer
+	check "a signer seen on one host of two: one_host_signer" $?
+fi
 has planted/revoked.exe revoked; check "certificate in a CRL made at test time: revoked" $?
 has planted/nv-leaked.exe revoked; check "certificate on the deny-list (leaked NVIDIA serial): revoked" $?
 has Windows/System32/svc.dll untrusted_in_system_dir; check "self-signed file in System32: untrusted_in_system_dir" $?
