@@ -235,6 +235,9 @@ const char *st_cert_ekus(const st_cert *c);
 const char *st_cert_policies(const st_cert *c);
 const char *st_cert_critical_extensions(const st_cert *c);
 int st_cert_is_ca(const st_cert *c);
+/* Lower-case hex SHA-256 of the public key (the SubjectPublicKeyInfo
+ * bit string): the same key in different certificates. */
+const char *st_cert_key_sha256(const st_cert *c);
 
 #ifdef __cplusplus
 }

@@ -40,7 +40,7 @@ static const char schema[] =
 	" sha256 TEXT PRIMARY KEY, sha1 TEXT, subject TEXT, issuer TEXT, subject_cn TEXT,"
 	" issuer_cn TEXT, serial TEXT, not_before TEXT, not_after TEXT, key_algorithm TEXT,"
 	" key_bits INTEGER, signature_algorithm TEXT, trust_anchor INTEGER,"
-	" ekus TEXT, policies TEXT, critical_extensions TEXT, is_ca INTEGER);"
+	" ekus TEXT, policies TEXT, critical_extensions TEXT, is_ca INTEGER, key_sha256 TEXT);"
 	"CREATE TABLE IF NOT EXISTS signatures ("
 	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
 	" idx INTEGER NOT NULL, parent INTEGER, depth INTEGER, table_entry INTEGER,"
@@ -80,8 +80,8 @@ static const char *const sql[S_COUNT] = {
 	[S_INSERT_CERT] =
 		"INSERT OR IGNORE INTO certificates (sha256, sha1, subject, issuer, subject_cn,"
 		" issuer_cn, serial, not_before, not_after, key_algorithm, key_bits,"
-		" signature_algorithm, trust_anchor, ekus, policies, critical_extensions, is_ca)"
-		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+		" signature_algorithm, trust_anchor, ekus, policies, critical_extensions, is_ca, key_sha256)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
 	[S_INSERT_SIG] =
 		"INSERT INTO signatures (file_id, idx, parent, depth, table_entry, verdict,"
 		" digest_algorithm, signed_digest, computed_digest, signing_time, timestamp_kind,"
@@ -275,6 +275,7 @@ static int put_cert(struct inventory *inv, const st_cert *c)
 	text(s, 15, st_cert_policies(c));
 	text(s, 16, st_cert_critical_extensions(c));
 	sqlite3_bind_int(s, 17, st_cert_is_ca(c));
+	text(s, 18, st_cert_key_sha256(c));
 	return step(inv, s);
 }
 

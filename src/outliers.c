@@ -345,6 +345,14 @@ static const char *const simple_rules[] = {
 	" WHERE sha256 IN (SELECT signer_sha256 FROM signatures) GROUP BY subject_cn HAVING count(DISTINCT issuer) > 1) x"
 	" JOIN certificates c ON c.subject_cn = x.cn JOIN signatures s ON s.signer_sha256 = c.sha256"
 	" JOIN files f ON f.id = s.file_id GROUP BY f.id",
+	/* One signer name and issuer with several keys. */
+	"SELECT 30, 'subject_multiple_keys', f.path,"
+	" 'signer ''' || c.subject_cn || ''' from ''' || c.issuer_cn || ''' appears with ' || x.n || ' different keys'"
+	" FROM (SELECT subject_cn AS cn, issuer AS iss, count(DISTINCT key_sha256) AS n FROM certificates"
+	" WHERE sha256 IN (SELECT signer_sha256 FROM signatures) GROUP BY subject_cn, issuer"
+	" HAVING count(DISTINCT key_sha256) > 1) x"
+	" JOIN certificates c ON c.subject_cn = x.cn AND c.issuer = x.iss"
+	" JOIN signatures s ON s.signer_sha256 = c.sha256 JOIN files f ON f.id = s.file_id GROUP BY f.id",
 	/* Leaf certificates valid for unusually long or short periods. */
 	"SELECT 50, 'unusual_validity', f.path, '''' || c.subject_cn || ''' is valid for ' ||"
 	" CAST(round(julianday(c.not_after) - julianday(c.not_before)) AS INTEGER) || ' days'"

@@ -379,6 +379,7 @@ int st_cert_key_bits(const st_cert *c) { return c->key_bits; }
 const char *st_cert_signature_algorithm(const st_cert *c) { return c->sig_alg; }
 int st_cert_is_trust_anchor(const st_cert *c) { return c->trust_anchor; }
 const char *st_cert_ekus(const st_cert *c) { return c->ekus; }
+const char *st_cert_key_sha256(const st_cert *c) { return c->key_sha256; }
 const char *st_cert_policies(const st_cert *c) { return c->policies; }
 const char *st_cert_critical_extensions(const st_cert *c) { return c->critical_extensions; }
 int st_cert_is_ca(const st_cert *c) { return c->is_ca; }

@@ -43,6 +43,7 @@ struct st_cert {
 	char *subject, *issuer, *subject_cn, *issuer_cn, *serial;
 	int64_t not_before, not_after;
 	char sha1[41], sha256[65];
+	char key_sha256[65];   /* SHA-256 of the public key (SubjectPublicKeyInfo bit string) */
 	char *key_alg, *sig_alg;
 	int key_bits;
 	int trust_anchor;

@@ -158,6 +158,8 @@ int st_cert_fill(st_cert *c, X509 *x, int is_anchor)
 		st_hex_into(c->sha1, md, mdlen);
 	if (X509_digest(x, EVP_sha256(), md, &mdlen))
 		st_hex_into(c->sha256, md, mdlen);
+	if (X509_pubkey_digest(x, EVP_sha256(), md, &mdlen))
+		st_hex_into(c->key_sha256, md, mdlen);
 	c->key_alg = st_strdup(pk ? st_pkey_type_name(pk) : "unknown");
 	c->key_bits = pk ? EVP_PKEY_get_bits(pk) : 0;
 	c->sig_alg = st_strdup(sig_nid != NID_undef ? OBJ_nid2ln(sig_nid)

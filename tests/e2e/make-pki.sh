@@ -34,6 +34,7 @@
 #   longlived.pem     code-signing leaf valid 2024-01-01 .. 2123-01-01 (99 years)
 #   revoked.pem       code-signing leaf revoked in inter-crl.pem (CRL of the intermediate)
 #   nvleaked.pem      leaf with the issuer name and serial of a leaked NVIDIA certificate
+#   dupkeya/b.pem     two leaves with one subject name and issuer, different keys
 #   selfsigned.pem    self-signed code-signing cert (CA:FALSE)
 #                                                    2024-01-01 .. 2026-01-01
 #   roguetsa.pem      self-signed TSA cert (EKU timeStamping, critical), NOT
@@ -237,6 +238,9 @@ issue ec       inter p256    v3_codesign 240101000000Z 260101000000Z "/C=XX/O=si
 issue ecexplicit inter p256x v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace EC Explicit-Curve Code Signer"
 # A code-signing certificate valid for 99 years (an outlier to hunt).
 issue longlived inter rsa2048 v3_codesign 240101000000Z 21230101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Long-Lived Code Signer"
+# Two certificates with one subject name and issuer but different keys.
+issue dupkeya inter rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Twin Code Signer"
+issue dupkeyb inter rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Twin Code Signer"
 # Revoked by the intermediate: listed in inter-crl.pem.
 issue revoked  inter rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Revoked Code Signer"
 run openssl ca -batch -config "$CNF" -cert "$WORK/inter.pem" -keyfile "$WORK/inter.key" \
@@ -265,7 +269,7 @@ issue vs2010 self rsa2048 v3_root 100101000000Z 300101000000Z "/C=US/O=VeriSign,
 issue nvleaked vs2010 rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=US/ST=California/L=Santa Clara/O=NVIDIA Corporation/CN=NVIDIA Corporation"
 
 # --- chain files ----------------------------------------------------------------
-for l in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked; do
+for l in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb; do
     cat "$WORK/$l.pem" "$WORK/inter.pem" >"$WORK/$l-chain.pem"
 done
 cp "$WORK/selfsigned.pem" "$WORK/selfsigned-chain.pem"
@@ -295,12 +299,12 @@ if openssl verify -CAfile "$WORK/root.pem" -untrusted "$WORK/inter.pem" \
 fi
 
 # --- publish ----------------------------------------------------------------------
-names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked selfsigned roguetsa msroot msleaf vs2010 nvleaked"
+names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned roguetsa msroot msleaf vs2010 nvleaked"
 for n in $names; do
     install -m 0644 "$WORK/$n.pem" "$OUT/$n.pem"
     install -m 0600 "$WORK/$n.key" "$OUT/$n.key"
 done
-for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked selfsigned msleaf nvleaked tsa roguetsa; do
+for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned msleaf nvleaked tsa roguetsa; do
     install -m 0644 "$WORK/$n-chain.pem" "$OUT/$n-chain.pem"
 done
 install -m 0644 "$WORK/trust.pem" "$OUT/trust.pem"

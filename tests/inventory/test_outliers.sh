@@ -25,6 +25,8 @@ cp "$fix/selfsigned.dll" "$c/mnt/Windows/System32/svc.dll"      # self-signed in
 cp "$fix/revoked.exe" "$c/planted/revoked.exe"                  # in a CRL made at test time
 cp "$fix/nv-leaked.exe" "$c/planted/nv-leaked.exe"              # on the shipped deny-list
 cp "$fix/longlived.exe" "$c/planted/longlived-2.exe"            # its signer: on one host only
+cp "$fix/dupkey-a.exe" "$c/planted/dupkey-a.exe"                # one name, one issuer,
+cp "$fix/dupkey-b.exe" "$c/planted/dupkey-b.exe"                # two keys
 "$st" scan -q --db "$tmp/inv.db" --no-system-trust --trust "$pki/root.pem" \
 	--crl "$pki/inter-crl.pem" --at 2025-06-01T00:00:00Z "$c" >/dev/null 2>&1
 # The normal files again, as seen from a second host (its own UTS namespace).
@@ -55,6 +57,7 @@ if [ "${two_hosts:-0}" = 1 ]; then
 	has planted/longlived-2.exe one_host_signer || has planted/longlived.exe one_host_signer
 	check "a signer seen on one host of two: one_host_signer" $?
 fi
+has planted/dupkey-b.exe subject_multiple_keys; check "one signer name and issuer with two keys: subject_multiple_keys" $?
 has planted/revoked.exe revoked; check "certificate in a CRL made at test time: revoked" $?
 has planted/nv-leaked.exe revoked; check "certificate on the deny-list (leaked NVIDIA serial): revoked" $?
 has Windows/System32/svc.dll untrusted_in_system_dir; check "self-signed file in System32: untrusted_in_system_dir" $?
