@@ -4,6 +4,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,19 +71,23 @@ int st_crl_load(STACK_OF(X509_CRL) *into, const char *path)
 	return total;
 }
 
-/* The deny-list entry for x (issuer CN and serial), as its source text. */
-static bool denied(X509 *x, char *source, size_t len)
-{
-	char *issuer_cn = st_name_cn(X509_get_issuer_name(x));
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	char *serial = bn ? BN_bn2hex(bn) : NULL;
-	const char *p = st_denylist_tsv;
-	bool hit = false;
+/* The deny-list, parsed once. */
+struct deny_entry {
+	char issuer[128], serial[80], source[256];
+};
 
-	while (issuer_cn && serial && *p && !hit) {
+static struct deny_entry deny[64];
+static size_t ndeny;
+static pthread_once_t deny_once = PTHREAD_ONCE_INIT;
+
+static void load_denylist(void)
+{
+	const char *p = st_denylist_tsv;
+
+	while (*p && ndeny < sizeof(deny) / sizeof(deny[0])) {
 		const char *eol = strchr(p, '\n');
 		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		char line[512], *f[4] = { 0 }, *save = NULL;
+		char line[768], *f[4] = { 0 }, *save = NULL;
 
 		if (*p != '#' && n > 0 && n < sizeof(line)) {
 			memcpy(line, p, n);
@@ -90,12 +95,38 @@ static bool denied(X509 *x, char *source, size_t len)
 			f[0] = strtok_r(line, "\t", &save);
 			for (int i = 1; i < 4 && f[i - 1]; i++)
 				f[i] = strtok_r(NULL, "\t", &save);
-			if (f[3] && strcmp(f[0], issuer_cn) == 0 && strcasecmp(f[1], serial) == 0) {
-				snprintf(source, len, "%s", f[3]);
-				hit = true;
+			if (f[3]) {
+				snprintf(deny[ndeny].issuer, sizeof(deny[ndeny].issuer), "%s", f[0]);
+				snprintf(deny[ndeny].serial, sizeof(deny[ndeny].serial), "%s", f[1]);
+				snprintf(deny[ndeny].source, sizeof(deny[ndeny].source), "%s", f[3]);
+				ndeny++;
 			}
 		}
 		p += n + (eol ? 1 : 0);
+	}
+}
+
+/* The deny-list entry for x (serial, then issuer CN), as its source text. */
+static bool denied(X509 *x, char *source, size_t len)
+{
+	BIGNUM *bn;
+	char *serial, *issuer_cn = NULL;
+	bool hit = false;
+
+	pthread_once(&deny_once, load_denylist);
+	if (!ndeny)
+		return false;
+	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	serial = bn ? BN_bn2hex(bn) : NULL;
+	for (size_t i = 0; serial && i < ndeny && !hit; i++) {
+		if (strcasecmp(deny[i].serial, serial) != 0)
+			continue;
+		if (!issuer_cn)
+			issuer_cn = st_name_cn(X509_get_issuer_name(x));
+		if (issuer_cn && strcmp(deny[i].issuer, issuer_cn) == 0) {
+			snprintf(source, len, "%s", deny[i].source);
+			hit = true;
+		}
 	}
 	free(issuer_cn);
 	OPENSSL_free(serial);
