@@ -10,7 +10,9 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 char *st_name_string(const X509_NAME *name)
 {
@@ -132,6 +134,17 @@ static void fill_extensions(st_cert *c, X509 *x)
 	EXTENDED_KEY_USAGE_free(eku);
 	CERTIFICATEPOLICIES_free(pol);
 	ERR_clear_error();
+}
+
+void st_format_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == ST_TIME_NONE || !gmtime_r(&tt, &tm))
+		snprintf(buf, len, "?");
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 int st_cert_fill(st_cert *c, X509 *x, int is_anchor)

@@ -63,17 +63,6 @@ bool st_cert_has_eku(X509 *x, const char *oid)
 	return found;
 }
 
-static void fmt_time(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == ST_TIME_NONE || !gmtime_r(&tt, &tm))
-		snprintf(buf, len, "?");
-	else
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static const char *cn_of(X509 *x, char *buf, size_t len)
 {
 	char *cn = x ? st_name_cn(X509_get_subject_name(x)) : NULL;
@@ -346,14 +335,14 @@ static int apply(const struct chain_entry *e, int64_t at, bool ts, st_reasons *r
 		if (st_reasons_add(rs, e->p[i].code, e->p[i].effect, "%s: %s", what,
 				   e->p[i].detail))
 			return ST_ENOMEM;
-	fmt_time(at, when, sizeof(when));
+	st_format_time(at, when, sizeof(when));
 	for (int i = 0; i < sk_X509_num(out->chain); i++) {
 		X509 *x = sk_X509_value(out->chain, i);
 		int64_t nb = st_asn1_time(X509_get0_notBefore(x));
 		int64_t na = st_asn1_time(X509_get0_notAfter(x));
 
 		if (na != ST_TIME_NONE && at > na) {
-			fmt_time(na, bound, sizeof(bound));
+			st_format_time(na, bound, sizeof(bound));
 			if (st_reasons_add(rs, ts ? ST_R_TIMESTAMP_INVALID : ST_R_CERT_EXPIRED,
 					   ST_VERDICT_INVALID,
 					   "%s: certificate '%s' expired %s, before the verification time %s",
@@ -361,7 +350,7 @@ static int apply(const struct chain_entry *e, int64_t at, bool ts, st_reasons *r
 				return ST_ENOMEM;
 			out->problems = true;
 		} else if (nb != ST_TIME_NONE && at < nb) {
-			fmt_time(nb, bound, sizeof(bound));
+			st_format_time(nb, bound, sizeof(bound));
 			if (st_reasons_add(rs, ts ? ST_R_TIMESTAMP_INVALID : ST_R_CERT_NOT_YET_VALID,
 					   ST_VERDICT_INVALID,
 					   "%s: certificate '%s' is valid only from %s, after the verification time %s",

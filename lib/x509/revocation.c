@@ -156,7 +156,7 @@ int st_revocation_check(const st_context *ctx, STACK_OF(X509) *chain, bool ts,
 			X509_CRL *crl = sk_X509_CRL_value(ctx->crls, k);
 			X509_REVOKED *rev = NULL;
 			EVP_PKEY *pk = X509_get0_pubkey(issuer);
-			char when[32] = "?";
+			char when[32];
 
 			if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(x)) != 0 ||
 			    X509_NAME_cmp(X509_get_subject_name(issuer), X509_get_issuer_name(x)) != 0)
@@ -169,15 +169,8 @@ int st_revocation_check(const st_context *ctx, STACK_OF(X509) *chain, bool ts,
 			}
 			if (X509_CRL_get0_by_cert(crl, &rev, x) != 1 || !rev)
 				continue;
-			{
-				int64_t t = st_asn1_time(X509_REVOKED_get0_revocationDate(rev));
-				if (t != ST_TIME_NONE) {
-					time_t tt = (time_t)t;
-					struct tm tm;
-					if (gmtime_r(&tt, &tm))
-						strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-				}
-			}
+			st_format_time(st_asn1_time(X509_REVOKED_get0_revocationDate(rev)),
+				       when, sizeof(when));
 			if (st_reasons_add(rs, code, ST_VERDICT_INVALID,
 					   "%s: certificate '%s' was revoked on %s (CRL of its issuer)",
 					   what, name, when))

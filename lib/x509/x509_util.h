@@ -14,6 +14,8 @@ char *st_name_string(const X509_NAME *name);
 char *st_name_cn(const X509_NAME *name);
 /* Seconds since the epoch, ST_TIME_NONE if t is absent or invalid. */
 int64_t st_asn1_time(const ASN1_TIME *t);
+/* ISO 8601 UTC ("2025-06-01T00:00:00Z") into buf; "?" for ST_TIME_NONE. */
+void st_format_time(int64_t t, char *buf, size_t len);
 const char *st_pkey_type_name(const EVP_PKEY *pk);
 /* Dotted text of an OID into buf (always terminated); comparison. */
 void st_oid_text(const ASN1_OBJECT *obj, char *buf, size_t len);
