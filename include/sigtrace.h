@@ -74,6 +74,15 @@ typedef enum {
 	ST_R_UNSUPPORTED_ALGORITHM,
 	ST_R_LIMIT_EXCEEDED,
 	ST_R_REVOKED,
+	/* Apple code signatures (Mach-O). */
+	ST_R_ADHOC,
+	ST_R_LINKER_SIGNED,
+	ST_R_CDHASH_MISMATCH,
+	ST_R_SPECIAL_SLOT_MISMATCH,
+	ST_R_TEAM_ID_MISMATCH,
+	ST_R_PARTIALLY_SIGNED,
+	ST_R_UNEXPECTED_SIGNER_TYPE,
+	ST_R_MALFORMED_MACHO,
 	ST_R__COUNT
 } st_reason;
 
@@ -138,14 +147,16 @@ int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
 void st_result_free(st_result *res);
 
 st_verdict st_result_verdict(const st_result *res);
-/* Short name of the format ("pe"), or NULL for ST_VERDICT_NOT_EXECUTABLE. */
+/* Short name of the format ("pe", "macho"), or NULL for ST_VERDICT_NOT_EXECUTABLE. */
 const char *st_result_format(const st_result *res);
 uint64_t st_result_file_size(const st_result *res);
 /* Lower-case hex SHA-256 of the whole file; NULL for files rejected as
  * not executable by st_verify_file() (they are not read past their head). */
 const char *st_result_sha256(const st_result *res);
 
-/* Format details: for PE "x64", "x86", "arm64", ...; PE32 vs PE32+. */
+/* Format details: for PE "x64", "x86", "arm64", ... and "PE32"/"PE32+";
+ * for Mach-O the architecture of a thin file ("arm64", "x86_64", ...) or
+ * "universal", and "macho32"/"macho64"/"fat"/"fat64". */
 const char *st_result_arch(const st_result *res);
 const char *st_result_subformat(const st_result *res);
 
@@ -164,6 +175,19 @@ const char *st_result_reason_detail(const st_result *res, size_t i);
 size_t st_result_signature_count(const st_result *res);
 const st_signature *st_result_signature(const st_result *res, size_t i);
 
+/* Mach-O architecture slices: one for a thin file, one per architecture
+ * of a universal (fat) file, none for other formats. Each slice is verified
+ * on its own; its signature (if any) is st_result_signature(index). */
+size_t st_result_slice_count(const st_result *res);
+/* "arm64", "x86_64", "arm64e", "i386", "ppc", ... */
+const char *st_result_slice_arch(const st_result *res, size_t i);
+uint64_t st_result_slice_offset(const st_result *res, size_t i);
+uint64_t st_result_slice_size(const st_result *res, size_t i);
+/* ST_VERDICT_UNSIGNED for a slice without a code signature. */
+st_verdict st_result_slice_verdict(const st_result *res, size_t i);
+/* Index of the slice's signature, -1 when it has none. */
+int st_result_slice_signature(const st_result *res, size_t i);
+
 /* ---- One signature ---------------------------------------------------- */
 
 st_verdict st_signature_verdict(const st_signature *sig);
@@ -175,7 +199,8 @@ int st_signature_depth(const st_signature *sig);
 int st_signature_parent(const st_signature *sig);
 /* "sha256", "sha1", "md5", ... NULL if unknown. */
 const char *st_signature_digest_algorithm(const st_signature *sig);
-/* Digest carried in the signature and the digest computed over the file,
+/* Digest carried in the signature and the digest computed over the file
+ * (Mach-O: the CMS messageDigest and the hash of the CodeDirectory),
  * lower-case hex; NULL if unavailable. */
 const char *st_signature_signed_digest(const st_signature *sig);
 const char *st_signature_computed_digest(const st_signature *sig);
@@ -183,8 +208,24 @@ const char *st_signature_computed_digest(const st_signature *sig);
 int64_t st_signature_signing_time(const st_signature *sig);
 /* Program name and URL from SpcSpOpusInfo, NULL if absent. */
 const char *st_signature_program_name(const st_signature *sig);
-/* Page hashes: "sha1"/"sha256" when present, else NULL. */
+/* Page hashes: "sha1"/"sha256" when present, else NULL (Mach-O: the hash
+ * type of the first CodeDirectory, "sha256-truncated" for type 3). */
 const char *st_signature_page_hash_algorithm(const st_signature *sig);
+/* Apple code signatures: the slice (index) the signature belongs to, or -1
+ * for other formats; the CodeDirectory's identifier (signing ID) and team
+ * ID; the CDHash (lower-case hex, 20 bytes, of the CodeDirectory with the
+ * strongest hash, as codesign prints it); the CodeDirectory flags (0x2
+ * adhoc, 0x10000 runtime, 0x20000 linker-signed, ...); and the signer
+ * class from Apple's certificate markers: "apple_platform",
+ * "mac_app_store", "developer_id_application", "developer_id_installer",
+ * "development", "submission", "other", or NULL without a certificate. */
+int st_signature_slice(const st_signature *sig);
+const char *st_signature_signing_id(const st_signature *sig);
+const char *st_signature_team_id(const st_signature *sig);
+const char *st_signature_cdhash(const st_signature *sig);
+uint32_t st_signature_code_directory_flags(const st_signature *sig);
+const char *st_signature_signer_type(const st_signature *sig);
+
 /* Whether the chain ends at a trust anchor. */
 int st_signature_trusted(const st_signature *sig);
 /* The time the chain was validated at. */

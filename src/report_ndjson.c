@@ -157,6 +157,14 @@ static json_t *signature_obj(const st_signature *s, size_t index)
 	set(o, "trusted", json_boolean(st_signature_trusted(s)));
 	set_if(o, "program_name", st_signature_program_name(s));
 	set_if(o, "page_hash_algorithm", st_signature_page_hash_algorithm(s));
+	if (st_signature_slice(s) >= 0) {
+		set(o, "slice", json_integer(st_signature_slice(s)));
+		set_if(o, "signing_id", st_signature_signing_id(s));
+		set_if(o, "team_id", st_signature_team_id(s));
+		set_if(o, "cdhash", st_signature_cdhash(s));
+		set(o, "code_directory_flags", json_integer(st_signature_code_directory_flags(s)));
+		set_if(o, "signer_type", st_signature_signer_type(s));
+	}
 	if (signer)
 		set(o, "signer", cert_brief(signer));
 	for (size_t k = 0; k < st_signature_chain_length(s); k++)
@@ -240,8 +248,10 @@ void report_ndjson(FILE *out, const char *path, const st_result *res)
 		       v == ST_VERDICT_UNTRUSTED;
 
 	set(file, "size", json_integer((json_int_t)st_result_file_size(res)));
-	if (st_result_sha256(res)) {
-		set(hash, "sha256", json_string(st_result_sha256(res)));
+	if (ps && st_signature_cdhash(ps))
+		set(hash, "cdhash", json_string(st_signature_cdhash(ps)));
+	if (st_result_sha256(res) || json_object_size(hash)) {
+		set_if(hash, "sha256", st_result_sha256(res));
 		set(file, "hash", hash);
 	} else {
 		json_decref(hash);
@@ -265,6 +275,8 @@ void report_ndjson(FILE *out, const char *path, const st_result *res)
 			}
 			if (ps) {
 				set_if(cs, "digest_algorithm", st_signature_digest_algorithm(ps));
+				set_if(cs, "team_id", st_signature_team_id(ps));
+				set_if(cs, "signing_id", st_signature_signing_id(ps));
 				if (st_signature_timestamp_valid(ps))
 					set(cs, "timestamp", jtime(st_signature_timestamp_time(ps)));
 			}
@@ -281,6 +293,10 @@ void report_ndjson(FILE *out, const char *path, const st_result *res)
 			set_if(pe, "file_version", st_result_version_string(res, "FileVersion"));
 			set_if(pe, "architecture", st_result_arch(res));
 			set(file, "pe", pe);
+		} else if (strcmp(st_result_format(res), "macho") == 0) {
+			json_t *mo = json_object();
+			set_if(mo, "architecture", st_result_arch(res));
+			set(file, "macho", mo);
 		}
 	}
 	if (finding) {
@@ -294,6 +310,21 @@ void report_ndjson(FILE *out, const char *path, const st_result *res)
 	for (size_t i = 0; i < st_result_signature_count(res); i++)
 		json_array_append_new(sigs, signature_obj(st_result_signature(res, i), i));
 	set(st, "signatures", sigs);
+	if (st_result_slice_count(res)) {
+		json_t *slices = json_array();
+		for (size_t i = 0; i < st_result_slice_count(res); i++) {
+			json_t *o = json_object();
+			set(o, "index", json_integer((json_int_t)i));
+			set(o, "arch", js(st_result_slice_arch(res, i)));
+			set(o, "offset", json_integer((json_int_t)st_result_slice_offset(res, i)));
+			set(o, "size", json_integer((json_int_t)st_result_slice_size(res, i)));
+			set(o, "verdict", json_string(st_verdict_name(st_result_slice_verdict(res, i))));
+			if (st_result_slice_signature(res, i) >= 0)
+				set(o, "signature", json_integer(st_result_slice_signature(res, i)));
+			json_array_append_new(slices, o);
+		}
+		set(st, "slices", slices);
+	}
 	set(rec, "sigtrace", st);
 	emit(out, rec);
 }

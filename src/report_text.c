@@ -29,7 +29,10 @@ static void signature_block(FILE *out, const st_result *res, size_t i)
 	const char *alg = st_signature_digest_algorithm(s);
 
 	fprintf(out, "  signature %zu: %s", i, st_verdict_name(st_signature_verdict(s)));
-	if (st_signature_depth(s) > 0)
+	if (st_signature_slice(s) >= 0)
+		fprintf(out, " (%s slice)",
+			st_result_slice_arch(res, (size_t)st_signature_slice(s)));
+	else if (st_signature_depth(s) > 0)
 		fprintf(out, " (nested in signature %d, depth %d)",
 			st_signature_parent(s), st_signature_depth(s));
 	else
@@ -37,6 +40,18 @@ static void signature_block(FILE *out, const st_result *res, size_t i)
 	fputc('\n', out);
 	if (signer) {
 		fprintf(out, "    signer:       %s\n", st_cert_subject_cn(signer));
+	}
+	if (st_signature_slice(s) >= 0) {
+		uint32_t f = st_signature_code_directory_flags(s);
+		fprintf(out, "    identifier:   %s\n", st_signature_signing_id(s) ? st_signature_signing_id(s) : "");
+		if (st_signature_team_id(s))
+			fprintf(out, "    team id:      %s\n", st_signature_team_id(s));
+		if (st_signature_cdhash(s))
+			fprintf(out, "    cdhash:       %s\n", st_signature_cdhash(s));
+		fprintf(out, "    flags:        0x%x%s%s%s\n", f, f & 0x2 ? " adhoc" : "",
+			f & 0x20000 ? " linker-signed" : "", f & 0x10000 ? " runtime" : "");
+		if (st_signature_signer_type(s))
+			fprintf(out, "    signer type:  %s\n", st_signature_signer_type(s));
 	}
 	if (st_signature_program_name(s))
 		fprintf(out, "    program name: %s\n", st_signature_program_name(s));
@@ -106,6 +121,21 @@ void report_text_verbose(FILE *out, const char *path, const st_result *res)
 			const char *val = st_result_version_string(res, keys[k]);
 			if (val)
 				fprintf(out, "  %-17s %s\n", keys[k], val);
+		}
+	}
+	if (st_result_slice_count(res) > 1 ||
+	    (st_result_slice_count(res) == 1 && st_result_arch(res) &&
+	     strcmp(st_result_arch(res), "universal") == 0)) {
+		fprintf(out, "  slices:\n");
+		for (size_t i = 0; i < st_result_slice_count(res); i++) {
+			int sig = st_result_slice_signature(res, i);
+			fprintf(out, "    %-9s %s", st_result_slice_arch(res, i),
+				st_verdict_name(st_result_slice_verdict(res, i)));
+			if (sig >= 0)
+				fprintf(out, " (signature %d)", sig);
+			fprintf(out, ", offset %llu, %llu bytes\n",
+				(unsigned long long)st_result_slice_offset(res, i),
+				(unsigned long long)st_result_slice_size(res, i));
 		}
 	}
 	if (st_result_reason_count(res)) {

@@ -36,44 +36,6 @@
 			goto enomem;                                       \
 	} while (0)
 
-static int check_keys(STACK_OF(X509) *chain, const st_context *ctx,
-		      st_reasons *rs, const char *what)
-{
-	for (int i = 0; i < sk_X509_num(chain); i++) {
-		X509 *x = sk_X509_value(chain, i);
-		EVP_PKEY *pk = X509_get0_pubkey(x);
-		int bits, type, min;
-		char *cn;
-
-		if (!pk || st_context_is_anchor(ctx, x))
-			continue;
-		bits = EVP_PKEY_get_bits(pk);
-		type = EVP_PKEY_get_base_id(pk);
-		if (type == EVP_PKEY_RSA || type == EVP_PKEY_RSA_PSS || type == EVP_PKEY_DSA)
-			min = 2048;
-		else if (type == EVP_PKEY_EC)
-			min = 256;
-		else
-			continue;
-		if (bits >= min)
-			continue;
-		cn = st_name_cn(X509_get_subject_name(x));
-		/* 1024-bit RSA was standard for code signing until 2013 and
-		 * still verifies on Windows: a warning. Below that, keys are
-		 * factorable in practice: the signature proves nothing. */
-		if (st_reasons_add(rs, ST_R_WEAK_KEY,
-				   (type != EVP_PKEY_EC && bits < 1024) || (type == EVP_PKEY_EC && bits < 224)
-					   ? ST_VERDICT_INVALID : ST_VERDICT_VALID,
-				   "%s: certificate '%s' has a %d-bit %s key", what,
-				   cn ? cn : "?", bits, type == EVP_PKEY_EC ? "EC" : "RSA/DSA")) {
-			free(cn);
-			return ST_ENOMEM;
-		}
-		free(cn);
-	}
-	return ST_OK;
-}
-
 static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 		      st_span der, st_result *res, int entry, int depth, int parent);
 
@@ -318,7 +280,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	rc = st_chain_export(ctx, cr.chain, &SIG->chain, &SIG->chain_len);
 	if (rc)
 		goto done;
-	rc = check_keys(cr.chain, ctx, &SIG->reasons, what);
+	rc = st_chain_check_keys(ctx, cr.chain, &SIG->reasons, what);
 	if (rc)
 		goto done;
 nested:

@@ -25,6 +25,9 @@
 
 #define OID_PKCS9_COUNTERSIGNATURE "1.2.840.113549.1.9.6"
 #define OID_CT_TSTINFO "1.2.840.113549.1.9.16.1.4"
+/* id-aa-timeStampToken (RFC 3161 appendix A): the standard place for a
+ * token in CMS; Apple code signatures use it. */
+#define OID_AA_TIMESTAMP_TOKEN "1.2.840.113549.1.9.16.2.14"
 
 #define ADD(eff, ...)                                                        \
 	do {                                                                 \
@@ -226,7 +229,8 @@ int st_timestamp_verify(const st_context *ctx, ST_SIGNER_INFO *si,
 	for (int i = 0; i < sk_X509_ATTRIBUTE_num(ua) && !out->valid; i++) {
 		X509_ATTRIBUTE *a = sk_X509_ATTRIBUTE_value(ua, i);
 		const ASN1_OBJECT *obj = X509_ATTRIBUTE_get0_object(a);
-		bool rfc = st_oid_is(obj, OID_SPC_RFC3161_TIMESTAMP);
+		bool rfc = st_oid_is(obj, OID_SPC_RFC3161_TIMESTAMP) ||
+			   st_oid_is(obj, OID_AA_TIMESTAMP_TOKEN);
 		bool legacy = st_oid_is(obj, OID_PKCS9_COUNTERSIGNATURE);
 		st_reasons tmp = { 0 };
 		struct ts_outcome one = { .time = ST_TIME_NONE };

@@ -52,3 +52,11 @@ const EVP_MD *st_md_sha256(void)
 	return st_md_get(NID_sha256);
 }
 
+
+bool st_digest(int nid, const uint8_t *data, size_t len, uint8_t *out,
+	       unsigned *outlen)
+{
+	const EVP_MD *md = st_md_get(nid);
+
+	return md && EVP_Digest(data, len, out, outlen, md, NULL);
+}

@@ -1,7 +1,7 @@
 /*
  * The contract between the verification driver and one file format.
  *
- * Each format (pe_format.c now; Mach-O, MSI, CAB, scripts later) provides
+ * Each format (pe_format.c, macho_format.c; MSI, CAB, scripts later) provides
  * one table: a cheap probe on the first bytes, and a verify function that
  * fills a result. Formats are identified by content, never by file name.
  */
@@ -36,5 +36,6 @@ struct st_format {
 };
 
 extern const struct st_format st_format_pe;
+extern const struct st_format st_format_macho;
 
 #endif

@@ -46,6 +46,18 @@ static void populate(const struct st_input *in, uint64_t pos, uint64_t end, bool
 		(void)madvise((void *)a, b - a, drop ? MADV_DONTNEED : MADV_POPULATE_READ);
 }
 
+void st_input_prefetch(const struct st_input *in, uint64_t off, uint64_t len)
+{
+	if (in->mapped && off <= in->file.len)
+		populate(in, off, len > in->file.len - off ? in->file.len : off + len + 4095 > in->file.len ? in->file.len : off + len + 4095, false);
+}
+
+void st_input_release(const struct st_input *in, uint64_t off, uint64_t len)
+{
+	if (in->mapped && off <= in->file.len)
+		populate(in, off, len > in->file.len - off ? in->file.len : off + len, true);
+}
+
 int st_hash_pass(struct st_input *in, const struct st_range *ranges,
 		 size_t nranges, EVP_MD_CTX *const *mds, size_t nmds)
 {

@@ -35,4 +35,10 @@ struct st_input {
 int st_hash_pass(struct st_input *in, const struct st_range *ranges,
 		  size_t nranges, EVP_MD_CTX *const *mds, size_t nmds);
 
+/* For formats that walk a mapped file themselves: map [off, off+len) in one
+ * call before reading it, and drop it from the resident set after (no-ops
+ * for files read into memory). */
+void st_input_prefetch(const struct st_input *in, uint64_t off, uint64_t len);
+void st_input_release(const struct st_input *in, uint64_t off, uint64_t len);
+
 #endif

@@ -35,6 +35,23 @@
 #define ST_LIMIT_VERSION_DEPTH 4
 #define ST_LIMIT_VERSION_STRING 512
 
+/* Mach-O. Architectures in a universal file (real files carry 2-4; the
+ * probe tells a fat header from a Java class file by nfat_arch < 45). */
+#define ST_LIMIT_FAT_ARCHS 16
+/* Load commands walked per slice (real binaries carry under 200). */
+#define ST_LIMIT_LOAD_COMMANDS 16384
+/* Blobs indexed by one SuperBlob (real signatures carry 3-8) and
+ * CodeDirectories in it (slot 0 plus alternates 0x1000-0x1004). */
+#define ST_LIMIT_SUPERBLOB_BLOBS 64
+#define ST_LIMIT_CODE_DIRECTORIES 6
+/* Special slots in a CodeDirectory (Apple defines 11) and page sizes
+ * (log2) accepted besides 0, "one page". */
+#define ST_LIMIT_SPECIAL_SLOTS 64
+#define ST_MACHO_PAGE_LOG2_MIN 9
+#define ST_MACHO_PAGE_LOG2_MAX 24
+/* Bytes of the CMS signature's cdhashes plist that are parsed. */
+#define ST_LIMIT_CDHASH_PLIST 65536
+
 /* Detail text of one reason, in bytes. */
 #define ST_LIMIT_DETAIL 512
 

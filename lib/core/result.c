@@ -35,6 +35,14 @@ static const struct {
 	[ST_R_UNSUPPORTED_ALGORITHM] = { "unsupported_algorithm", ST_VERDICT_MALFORMED },
 	[ST_R_LIMIT_EXCEEDED] = { "limit_exceeded", ST_VERDICT_MALFORMED },
 	[ST_R_REVOKED] = { "revoked", ST_VERDICT_INVALID },
+	[ST_R_ADHOC] = { "adhoc", ST_VERDICT_UNTRUSTED },
+	[ST_R_LINKER_SIGNED] = { "linker_signed", ST_VERDICT_UNTRUSTED },
+	[ST_R_CDHASH_MISMATCH] = { "cdhash_mismatch", ST_VERDICT_INVALID },
+	[ST_R_SPECIAL_SLOT_MISMATCH] = { "special_slot_mismatch", ST_VERDICT_INVALID },
+	[ST_R_TEAM_ID_MISMATCH] = { "team_id_mismatch", ST_VERDICT_INVALID },
+	[ST_R_PARTIALLY_SIGNED] = { "partially_signed", ST_VERDICT_INVALID },
+	[ST_R_UNEXPECTED_SIGNER_TYPE] = { "unexpected_signer_type", ST_VERDICT_UNTRUSTED },
+	[ST_R_MALFORMED_MACHO] = { "malformed_macho", ST_VERDICT_MALFORMED },
 };
 
 static const char *const verdict_names[] = {
@@ -190,6 +198,7 @@ int st_result_add_signature(st_result *res)
 	s = &res->sigs[res->nsigs];
 	memset(s, 0, sizeof(*s));
 	s->parent = -1;
+	s->slice = -1;
 	s->signing_time = ST_TIME_NONE;
 	s->verification_time = ST_TIME_NONE;
 	s->ts_time = ST_TIME_NONE;
@@ -230,7 +239,12 @@ void st_result_finish(st_result *res, bool signed_file)
 	if (res->nsigs == 0)
 		res->verdict = signed_file ? st_verdict_max(file, ST_VERDICT_MALFORMED)
 					   : ST_VERDICT_UNSIGNED;
-	else if (broken >= ST_VERDICT_INVALID)
+	else if (res->all_must_hold) {
+		st_verdict worst = file;
+		for (size_t i = 0; i < res->nsigs; i++)
+			worst = st_verdict_max(worst, res->sigs[i].verdict);
+		res->verdict = worst;
+	} else if (broken >= ST_VERDICT_INVALID)
 		res->verdict = st_verdict_max(file, broken);
 	else
 		res->verdict = st_verdict_max(file, any_valid ? ST_VERDICT_VALID
@@ -257,6 +271,8 @@ static void signature_clear(st_signature *s)
 	free(s->signed_digest);
 	free(s->computed_digest);
 	free(s->program_name);
+	free(s->signing_id);
+	free(s->team_id);
 	st_reasons_clear(&s->reasons);
 	st_cert_clear(&s->signer);
 	for (size_t i = 0; i < s->chain_len; i++)
@@ -272,6 +288,7 @@ void st_result_free(st_result *res)
 	for (size_t i = 0; i < res->nsigs; i++)
 		signature_clear(&res->sigs[i]);
 	free(res->sigs);
+	free(res->slices);
 	for (size_t i = 0; i < ST_VERSION_KEYS; i++)
 		free(res->version[i]);
 	st_reasons_clear(&res->reasons);
@@ -326,6 +343,19 @@ int64_t st_signature_signing_time(const st_signature *s) { return s->signing_tim
 const char *st_signature_program_name(const st_signature *s) { return s->program_name; }
 const char *st_signature_page_hash_algorithm(const st_signature *s) { return s->page_hash_alg; }
 int st_signature_trusted(const st_signature *s) { return s->trusted; }
+int st_signature_slice(const st_signature *s) { return s->slice; }
+const char *st_signature_signing_id(const st_signature *s) { return s->signing_id; }
+const char *st_signature_team_id(const st_signature *s) { return s->team_id; }
+const char *st_signature_cdhash(const st_signature *s) { return s->cdhash[0] ? s->cdhash : NULL; }
+uint32_t st_signature_code_directory_flags(const st_signature *s) { return s->cd_flags; }
+const char *st_signature_signer_type(const st_signature *s) { return s->signer_type; }
+
+size_t st_result_slice_count(const st_result *r) { return r->nslices; }
+const char *st_result_slice_arch(const st_result *r, size_t i) { return i < r->nslices ? r->slices[i].arch : NULL; }
+uint64_t st_result_slice_offset(const st_result *r, size_t i) { return i < r->nslices ? r->slices[i].offset : 0; }
+uint64_t st_result_slice_size(const st_result *r, size_t i) { return i < r->nslices ? r->slices[i].size : 0; }
+st_verdict st_result_slice_verdict(const st_result *r, size_t i) { return i < r->nslices ? r->slices[i].verdict : ST_VERDICT_UNSIGNED; }
+int st_result_slice_signature(const st_result *r, size_t i) { return i < r->nslices ? r->slices[i].sig : -1; }
 int64_t st_signature_verification_time(const st_signature *s) { return s->verification_time; }
 size_t st_signature_reason_count(const st_signature *s) { return s->reasons.n; }
 

@@ -76,6 +76,20 @@ struct st_signature {
 	bool has_ts_signer;
 	st_cert ts_signer;
 	const char *ts_digest_alg;   /* static string */
+	/* Apple code signatures. */
+	int slice;                   /* -1 for other formats */
+	char *signing_id, *team_id;
+	char cdhash[41];             /* "" when unknown */
+	uint32_t cd_flags;
+	const char *signer_type;     /* static string */
+};
+
+/* One Mach-O architecture slice. */
+struct st_slice {
+	const char *arch;            /* static string */
+	uint64_t offset, size;
+	st_verdict verdict;
+	int sig;                     /* signature index or -1 */
 };
 
 #define ST_VERSION_KEYS 5
@@ -92,6 +106,12 @@ struct st_result {
 	st_reasons all_reasons;  /* file-level plus every signature's, merged */
 	st_signature *sigs;
 	size_t nsigs, sigcap;
+	struct st_slice *slices;
+	size_t nslices;
+	/* Verdict policy: false (PE) -- one valid signature makes the file
+	 * valid unless another is broken; true (Mach-O slices) -- every
+	 * signature must hold, the file gets the worst. */
+	bool all_must_hold;
 };
 
 /* Adds a zeroed signature; returns its index or -1 on ENOMEM. */

@@ -76,6 +76,7 @@ static uint8_t *thread_buffer(size_t len)
 
 static const struct st_format *const formats[] = {
 	&st_format_pe,
+	&st_format_macho,
 };
 
 static enum st_probe probe(st_span head, uint64_t size, const struct st_format **fmt)

@@ -193,6 +193,34 @@ static int problem(struct chain_entry *e, st_reason code, st_verdict eff,
 	} while (0)
 
 /* Builds the chain and records every time-independent problem. */
+/*
+ * Apple marks its certificate-class extensions (1.2.840.113635.100.6.x:
+ * Developer ID, Mac App Store, WWDR, ...) critical, which OpenSSL cannot
+ * process. They are accepted, but only they: any other critical extension
+ * OpenSSL does not handle still fails the chain.
+ */
+#define OID_APPLE_CERT_EXT_PREFIX "1.2.840.113635.100.6."
+
+static bool only_apple_critical(X509 *x)
+{
+	bool apple = false;
+
+	if (!x)
+		return false;
+	for (int i = 0; i < X509_get_ext_count(x); i++) {
+		X509_EXTENSION *ext = X509_get_ext(x, i);
+		char oid[80];
+
+		if (!X509_EXTENSION_get_critical(ext) || X509_supported_extension(ext))
+			continue;
+		st_oid_text(X509_EXTENSION_get_object(ext), oid, sizeof(oid));
+		if (strncmp(oid, OID_APPLE_CERT_EXT_PREFIX, strlen(OID_APPLE_CERT_EXT_PREFIX)) != 0)
+			return false;
+		apple = true;
+	}
+	return apple;
+}
+
 static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 		 enum st_usage usage, struct chain_entry *e)
 {
@@ -233,6 +261,13 @@ static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 		case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 			PROB(untrusted_code, ST_VERDICT_UNTRUSTED,
 			     "chain ends at self-signed '%s', which is not a trust anchor", name);
+			break;
+		case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
+			if (only_apple_critical(x))
+				break;
+			PROB(ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID, ST_VERDICT_INVALID,
+			     "certificate '%s' (depth %d) has a critical extension sigtrace does not know",
+			     name, col.e[i].depth);
 			break;
 		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
@@ -468,5 +503,43 @@ int st_chain_export(const st_context *ctx, STACK_OF(X509) *chain,
 	}
 	*out = v;
 	*n = (size_t)cnt;
+	return ST_OK;
+}
+
+int st_chain_check_keys(const st_context *ctx, STACK_OF(X509) *chain,
+			st_reasons *rs, const char *what)
+{
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+		EVP_PKEY *pk = X509_get0_pubkey(x);
+		int bits, type, min;
+		char *cn;
+
+		if (!pk || st_context_is_anchor(ctx, x))
+			continue;
+		bits = EVP_PKEY_get_bits(pk);
+		type = EVP_PKEY_get_base_id(pk);
+		if (type == EVP_PKEY_RSA || type == EVP_PKEY_RSA_PSS || type == EVP_PKEY_DSA)
+			min = 2048;
+		else if (type == EVP_PKEY_EC)
+			min = 256;
+		else
+			continue;
+		if (bits >= min)
+			continue;
+		cn = st_name_cn(X509_get_subject_name(x));
+		/* 1024-bit RSA was standard for code signing until 2013 and
+		 * still verifies on Windows: a warning. Below that, keys are
+		 * factorable in practice: the signature proves nothing. */
+		if (st_reasons_add(rs, ST_R_WEAK_KEY,
+				   (type != EVP_PKEY_EC && bits < 1024) || (type == EVP_PKEY_EC && bits < 224)
+					   ? ST_VERDICT_INVALID : ST_VERDICT_VALID,
+				   "%s: certificate '%s' has a %d-bit %s key", what,
+				   cn ? cn : "?", bits, type == EVP_PKEY_EC ? "EC" : "RSA/DSA")) {
+			free(cn);
+			return ST_ENOMEM;
+		}
+		free(cn);
+	}
 	return ST_OK;
 }

@@ -38,6 +38,12 @@ void st_chain_cache_free(struct st_chain_cache *c);
 /* Drops every entry (trust anchors changed). */
 void st_chain_cache_clear(struct st_chain_cache *c);
 
+/* Adds weak_key for chain certificates (trust anchors excepted) with RSA
+ * or DSA keys under 2048 bits (a warning down to 1024, invalid below) or EC
+ * keys under 256 bits (invalid under 224). */
+int st_chain_check_keys(const st_context *ctx, STACK_OF(X509) *chain,
+			st_reasons *rs, const char *what);
+
 /* Whether x carries the extended key usage `oid` (dotted). */
 bool st_cert_has_eku(X509 *x, const char *oid);
 

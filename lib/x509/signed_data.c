@@ -42,7 +42,7 @@ ASN1_CHOICE(ST_SID) = {
 } ASN1_CHOICE_END(ST_SID)
 IMPLEMENT_ASN1_FUNCTIONS(ST_SID)
 
-ASN1_SEQUENCE(ST_SIGNER_INFO) = {
+ASN1_SEQUENCE_enc(ST_SIGNER_INFO, enc, NULL) = {
 	ASN1_SIMPLE(ST_SIGNER_INFO, version, ASN1_INTEGER),
 	ASN1_SIMPLE(ST_SIGNER_INFO, sid, ST_SID),
 	ASN1_SIMPLE(ST_SIGNER_INFO, digest_alg, X509_ALGOR),
@@ -50,8 +50,54 @@ ASN1_SEQUENCE(ST_SIGNER_INFO) = {
 	ASN1_SIMPLE(ST_SIGNER_INFO, sig_alg, X509_ALGOR),
 	ASN1_SIMPLE(ST_SIGNER_INFO, signature, ASN1_OCTET_STRING),
 	ASN1_IMP_SET_OF_OPT(ST_SIGNER_INFO, unsigned_attrs, X509_ATTRIBUTE, 1)
-} ASN1_SEQUENCE_END(ST_SIGNER_INFO)
+} ASN1_SEQUENCE_END_enc(ST_SIGNER_INFO, ST_SIGNER_INFO)
 IMPLEMENT_ASN1_FUNCTIONS(ST_SIGNER_INFO)
+
+/* Skips one TLV at *p (definite length only: the element came through the
+ * decoder already, so lengths are consistent). */
+static bool skip_tlv(const unsigned char **p, long *left, int *tag, int *cls,
+		     const unsigned char **start, long *total)
+{
+	const unsigned char *q = *p;
+	long len;
+	int r = ASN1_get_object(&q, &len, tag, cls, *left);
+
+	if ((r & 0x80) || (r & 0x01))
+		return false;
+	*start = *p;
+	*total = (long)(q - *p) + len;
+	if (*total > *left)
+		return false;
+	*p += *total;
+	*left -= *total;
+	return true;
+}
+
+bool st_si_raw_signed_attrs(const ST_SIGNER_INFO *si, const uint8_t **out,
+			    size_t *outlen)
+{
+	const unsigned char *p = si->enc.enc, *el;
+	long left = si->enc.len, len, total;
+	int tag, cls, r;
+
+	if (!p || left <= 0 || si->enc.modified)
+		return false;
+	/* SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm,
+	 *   signedAttrs [0] IMPLICIT OPTIONAL, ... } */
+	r = ASN1_get_object(&p, &len, &tag, &cls, left);
+	if ((r & 0x80) || (r & 0x01) || tag != V_ASN1_SEQUENCE)
+		return false;
+	left = len;
+	for (int i = 0; i < 3; i++)
+		if (!skip_tlv(&p, &left, &tag, &cls, &el, &total))
+			return false;
+	if (!skip_tlv(&p, &left, &tag, &cls, &el, &total) ||
+	    cls != V_ASN1_CONTEXT_SPECIFIC || tag != 0)
+		return false;
+	*out = el;
+	*outlen = (size_t)total;
+	return true;
+}
 
 /* PKCS#7 ContentInfo and CMS EncapsulatedContentInfo have the same shape:
  * a type and an optional [0] EXPLICIT content (the content itself for

@@ -34,10 +34,16 @@ typedef struct {
 	X509_ALGOR *sig_alg;
 	ASN1_OCTET_STRING *signature;
 	STACK_OF(X509_ATTRIBUTE) *unsigned_attrs;
+	ASN1_ENCODING enc;  /* the SignerInfo as received (for signedAttrs) */
 } ST_SIGNER_INFO;
 
 DECLARE_ASN1_FUNCTIONS(ST_SIGNER_INFO)
 DEFINE_STACK_OF(ST_SIGNER_INFO)
+
+/* The signedAttrs field of si as received ([0] IMPLICIT SET OF, tag byte
+ * included), or false when si carries none or its encoding is not kept. */
+bool st_si_raw_signed_attrs(const ST_SIGNER_INFO *si, const uint8_t **p,
+			    size_t *len);
 
 /* A parsed SignedData. */
 struct st_sd {

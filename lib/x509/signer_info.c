@@ -38,14 +38,6 @@ X509_ATTRIBUTE *st_attr_find(const STACK_OF(X509_ATTRIBUTE) *sk,
 	return found;
 }
 
-bool st_digest(int nid, const uint8_t *data, size_t len, uint8_t *out,
-	       unsigned *outlen)
-{
-	const EVP_MD *md = st_md_get(nid);
-
-	return md && EVP_Digest(data, len, out, outlen, md, NULL);
-}
-
 bool st_verify_raw(X509 *cert, int md_nid, const uint8_t *data, size_t len,
 		   const ASN1_OCTET_STRING *sig)
 {
@@ -133,6 +125,8 @@ int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 		out->has_signed_attrs = true;
 		if (n_md != 1 || !v_md || v_md->type != V_ASN1_OCTET_STRING)
 			ADD("%s: signed attributes need exactly one messageDigest", what);
+		else if ((out->message_digest = v_md->value.octet_string) && !content)
+			digest_ok = true;  /* the caller compares it */
 		else if (!st_digest(out->md_nid, content, content_len, md, &mdlen) ||
 			 (unsigned)ASN1_STRING_length(v_md->value.octet_string) != mdlen ||
 			 memcmp(ASN1_STRING_get0_data(v_md->value.octet_string), md, mdlen) != 0)
@@ -148,13 +142,30 @@ int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 		if (n_st == 1 && v_st && (v_st->type == V_ASN1_UTCTIME ||
 					  v_st->type == V_ASN1_GENERALIZEDTIME))
 			out->signing_time = st_asn1_time((ASN1_TIME *)v_st->value.asn1_string);
-		/* The signature covers the DER of the attributes as a SET, in
-		 * the order they were encoded (not re-sorted). */
-		derlen = ASN1_item_i2d((ASN1_VALUE *)si->signed_attrs, &der,
-				       ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
+		/* The signature covers the attributes as a SET with the bytes
+		 * the signer encoded: verify over those as received (some
+		 * genuine Apple signatures carry attributes that are not in
+		 * DER order, so a re-encoding would differ), then over the
+		 * re-encoding in received order. */
+		{
+			const uint8_t *raw;
+			size_t rawlen;
+			if (st_si_raw_signed_attrs(si, &raw, &rawlen) && rawlen > 0) {
+				uint8_t *copy = OPENSSL_malloc(rawlen);
+				if (!copy)
+					return ST_ENOMEM;
+				memcpy(copy, raw, rawlen);
+				copy[0] = 0x31;  /* [0] IMPLICIT -> SET */
+				sig_ok = st_verify_raw(out->cert, out->md_nid, copy, rawlen,
+						       si->signature);
+				OPENSSL_free(copy);
+			}
+		}
+		derlen = sig_ok ? 1 : ASN1_item_i2d((ASN1_VALUE *)si->signed_attrs, &der,
+						    ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
 		if (derlen <= 0) {
 			ADD("%s: signed attributes cannot be encoded", what);
-		} else {
+		} else if (!sig_ok) {
 			sig_ok = st_verify_raw(out->cert, out->md_nid, der, (size_t)derlen,
 					       si->signature);
 			OPENSSL_free(der);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "core/digest.h"
 #include "core/result.h"
 #include "x509/signed_data.h"
 
@@ -14,6 +15,7 @@ struct st_signer_check {
 	bool has_signed_attrs;
 	int64_t signing_time;  /* signingTime attribute, ST_TIME_NONE */
 	bool ok;               /* messageDigest and signature both verified */
+	const ASN1_OCTET_STRING *message_digest;  /* borrowed from si, or NULL */
 };
 
 /*
@@ -21,7 +23,8 @@ struct st_signer_check {
  * covers): signer certificate found in pool by issuer and serial or by
  * subjectKeyIdentifier; signed attributes with contentType equal to
  * content_type (dotted OID, or NULL to skip) and exactly one messageDigest
- * equal to the digest of content; the signature over the DER of the signed
+ * equal to the digest of content (content NULL: the caller compares
+ * out->message_digest itself); the signature over the DER of the signed
  * attributes (or over the content when there are none). Failures are added
  * to rs with `fail` as the code and `what` naming the signature.
  */
@@ -38,8 +41,5 @@ X509_ATTRIBUTE *st_attr_find(const STACK_OF(X509_ATTRIBUTE) *sk,
 bool st_verify_raw(X509 *cert, int md_nid, const uint8_t *data, size_t len,
 		   const ASN1_OCTET_STRING *sig);
 
-/* Digest of data with nid into out; false if unsupported. */
-bool st_digest(int nid, const uint8_t *data, size_t len, uint8_t *out,
-	       unsigned *outlen);
 
 #endif

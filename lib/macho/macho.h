@@ -1,0 +1,54 @@
+/*
+ * Verification of one Mach-O slice's code signature, shared by the files of
+ * lib/macho: macho_format.c (file and slices), macho_signature.c (one
+ * slice's SuperBlob), macho_pages.c (code page hashes), macho_slots.c
+ * (special slots), macho_cms.c (the CMS signature and its binding to the
+ * CodeDirectories), macho_signer.c (signer class and team ID).
+ */
+#ifndef ST_MACHO_H
+#define ST_MACHO_H
+
+#include <openssl/x509.h>
+
+#include "core/context.h"
+#include "core/hash_pass.h"
+#include "core/result.h"
+#include "macho/macho_blobs.h"
+#include "macho/macho_layout.h"
+
+struct macho_check {
+	const st_context *ctx;
+	struct st_input *in;
+	st_result *res;
+	const struct macho_slice *ms;
+	st_span slice;        /* the slice's bytes */
+	int idx;              /* signature index in res */
+	char what[48];        /* "arm64 slice", for details */
+	struct cs_superblob sb;
+	struct cs_codedir cds[ST_LIMIT_CODE_DIRECTORIES];  /* slot order */
+	size_t ncd;
+	size_t best;          /* strongest hash type */
+};
+
+#define MSIG(m) (&(m)->res->sigs[(m)->idx])
+
+/* Verifies the slice's signature (LC_CODE_SIGNATURE present) into a new
+ * signature of m->res. */
+int macho_verify_signature(struct macho_check *m);
+
+/* Every code page of the slice against cd's code slots. */
+int macho_check_pages(struct macho_check *m, const struct cs_codedir *cd);
+/* cd's special slots against the blobs of the SuperBlob, both ways. */
+int macho_check_slots(struct macho_check *m, const struct cs_codedir *cd);
+/* The CMS signature in `blob` (slot 0x10000): signer, messageDigest, cdhash
+ * attributes, timestamp, chain, signer class and team ID. */
+int macho_check_cms(struct macho_check *m, const struct cs_blob *blob);
+
+/* Signer class from Apple's certificate markers (static string). */
+const char *macho_signer_type(X509 *leaf);
+/* Whether the class is one code is distributed with. */
+bool macho_signer_type_expected(const char *type);
+/* The leaf's team ID (first subject OU), malloc'd, or NULL. */
+char *macho_team_of(X509 *leaf);
+
+#endif

@@ -1,0 +1,360 @@
+/*
+ * The CMS signature of an Apple code signature (slot 0x10000, wrapped in a
+ * 0xfade0b01 blob): a detached SignedData over the slot-0 CodeDirectory.
+ *
+ * The messageDigest binds only the first CodeDirectory. The alternates
+ * (slots 0x1000+, e.g. the SHA-256 one beside a SHA-1 one) are bound by two
+ * signed attributes: 1.2.840.113635.100.9.1, a plist listing every
+ * CodeDirectory's CDHash, and 1.2.840.113635.100.9.2, one SEQUENCE
+ * {hash algorithm, full hash} per CodeDirectory. A verifier that checks
+ * only the messageDigest accepts a signature whose alternate CodeDirectory
+ * (the one modern systems use) was replaced: cdhash_mismatch.
+ */
+#include <openssl/asn1t.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authenticode/timestamp.h"
+#include "core/digest.h"
+#include "core/limits.h"
+#include "macho/macho.h"
+#include "x509/chain.h"
+#include "x509/signed_data.h"
+#include "x509/signer_info.h"
+#include "x509/x509_util.h"
+
+#define OID_DATA "1.2.840.113549.1.7.1"
+#define OID_APPLE_CDHASHES_PLIST "1.2.840.113635.100.9.1"
+#define OID_APPLE_CDHASHES "1.2.840.113635.100.9.2"
+
+typedef struct {
+	ASN1_OBJECT *alg;
+	ASN1_OCTET_STRING *digest;
+} ST_CDHASH_ENTRY;
+
+DECLARE_ASN1_FUNCTIONS(ST_CDHASH_ENTRY)
+ASN1_SEQUENCE(ST_CDHASH_ENTRY) = {
+	ASN1_SIMPLE(ST_CDHASH_ENTRY, alg, ASN1_OBJECT),
+	ASN1_SIMPLE(ST_CDHASH_ENTRY, digest, ASN1_OCTET_STRING)
+} ASN1_SEQUENCE_END(ST_CDHASH_ENTRY)
+IMPLEMENT_ASN1_FUNCTIONS(ST_CDHASH_ENTRY)
+
+#define ADD(code, ...)                                                              \
+	do {                                                                        \
+		if (st_reasons_add(&MSIG(m)->reasons, code, ST_EFFECT_DEFAULT, __VA_ARGS__)) \
+			return ST_ENOMEM;                                           \
+	} while (0)
+
+static const uint8_t *find_mem(const uint8_t *p, const uint8_t *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (; p && (size_t)(end - p) >= n; p++)
+		if (memcmp(p, s, n) == 0)
+			return p;
+	return NULL;
+}
+
+/* Decodes the base64 text [p, end) (whitespace ignored) into out (cap
+ * bytes); returns the decoded length or -1. */
+static int b64(const uint8_t *p, const uint8_t *end, uint8_t *out, size_t cap)
+{
+	char text[128];
+	uint8_t tmp[96];
+	size_t n = 0;
+	int len, pad = 0;
+
+	for (; p < end; p++) {
+		if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+			continue;
+		if (n + 1 >= sizeof(text))
+			return -1;
+		text[n++] = (char)*p;
+	}
+	if (n == 0 || n % 4)
+		return -1;
+	pad = (text[n - 1] == '=') + (text[n - 2] == '=');
+	len = EVP_DecodeBlock(tmp, (const unsigned char *)text, (int)n);
+	if (len < 0 || len - pad < 0 || (size_t)(len - pad) > cap)
+		return -1;
+	memcpy(out, tmp, (size_t)(len - pad));
+	return len - pad;
+}
+
+/* 1.2.840.113635.100.9.1: <dict><key>cdhashes</key><array><data>..</data>
+ * ...</array></dict>, one 20-byte CDHash per CodeDirectory in slot order.
+ * Returns 1 when it matches, 0 when it does not (detail in why), <0 on
+ * error. */
+static int check_plist(const struct macho_check *m, const ASN1_TYPE *v, char *why, size_t wl)
+{
+	const uint8_t *p, *end, *arr, *arr_end;
+	size_t i = 0;
+
+	if (!v || v->type != V_ASN1_OCTET_STRING) {
+		snprintf(why, wl, "the cdhashes plist attribute is not an OCTET STRING");
+		return 0;
+	}
+	p = ASN1_STRING_get0_data(v->value.octet_string);
+	end = p + ASN1_STRING_length(v->value.octet_string);
+	if (end - p > ST_LIMIT_CDHASH_PLIST) {
+		snprintf(why, wl, "the cdhashes plist is larger than %d bytes", ST_LIMIT_CDHASH_PLIST);
+		return 0;
+	}
+	arr = find_mem(find_mem(p, end, "<key>cdhashes</key>"), end, "<array>");
+	arr_end = find_mem(arr, end, "</array>");
+	if (!arr || !arr_end) {
+		snprintf(why, wl, "the cdhashes plist has no cdhashes array");
+		return 0;
+	}
+	for (p = arr; (p = find_mem(p, arr_end, "<data>")) != NULL; i++) {
+		const uint8_t *q = find_mem(p, arr_end, "</data>");
+		uint8_t h[64];
+		int n;
+
+		if (!q) {
+			snprintf(why, wl, "the cdhashes plist has an unterminated <data>");
+			return 0;
+		}
+		n = b64(p + 6, q, h, sizeof(h));
+		if (i >= m->ncd) {
+			snprintf(why, wl, "the cdhashes plist lists more CDHashes than the %zu CodeDirectories",
+				 m->ncd);
+			return 0;
+		}
+		if (n != 20 || memcmp(h, m->cds[i].cdhash, 20) != 0) {
+			snprintf(why, wl, "the cdhashes plist entry %zu differs from the CDHash of the %s CodeDirectory (slot 0x%x)",
+				 i, m->cds[i].hash_name, m->cds[i].slot);
+			return 0;
+		}
+		p = q;
+	}
+	if (i != m->ncd) {
+		snprintf(why, wl, "the cdhashes plist lists %zu CDHashes for %zu CodeDirectories", i, m->ncd);
+		return 0;
+	}
+	return 1;
+}
+
+/* 1.2.840.113635.100.9.2: one SEQUENCE {hash OID, full hash} per
+ * CodeDirectory; every CodeDirectory must appear. */
+static int check_hashes(const struct macho_check *m, X509_ATTRIBUTE *a, char *why, size_t wl)
+{
+	bool seen[ST_LIMIT_CODE_DIRECTORIES] = { false };
+	int n = X509_ATTRIBUTE_count(a);
+
+	for (int i = 0; i < n; i++) {
+		ASN1_TYPE *v = X509_ATTRIBUTE_get0_type(a, i);
+		const unsigned char *q;
+		ST_CDHASH_ENTRY *e;
+		bool found = false;
+		int nid;
+
+		if (!v || v->type != V_ASN1_SEQUENCE) {
+			snprintf(why, wl, "cdhashes attribute value %d is not a SEQUENCE", i);
+			return 0;
+		}
+		q = ASN1_STRING_get0_data(v->value.sequence);
+		e = d2i_ST_CDHASH_ENTRY(NULL, &q, ASN1_STRING_length(v->value.sequence));
+		if (!e) {
+			ERR_clear_error();
+			snprintf(why, wl, "cdhashes attribute value %d is malformed", i);
+			return 0;
+		}
+		nid = OBJ_obj2nid(e->alg);
+		for (size_t k = 0; k < m->ncd && !found; k++) {
+			const struct cs_codedir *cd = &m->cds[k];
+			if (!seen[k] && cd->md_nid == nid &&
+			    (unsigned)ASN1_STRING_length(e->digest) == cd->cdhash_len &&
+			    memcmp(ASN1_STRING_get0_data(e->digest), cd->cdhash, cd->cdhash_len) == 0)
+				seen[k] = found = true;
+		}
+		ST_CDHASH_ENTRY_free(e);
+		if (!found) {
+			snprintf(why, wl, "cdhashes attribute value %d (%s) matches no CodeDirectory", i,
+				 st_md_name(nid) ? st_md_name(nid) : "unknown hash");
+			return 0;
+		}
+	}
+	for (size_t k = 0; k < m->ncd; k++) {
+		if (!seen[k]) {
+			snprintf(why, wl, "the cdhashes attribute omits the %s CodeDirectory (slot 0x%x)",
+				 m->cds[k].hash_name, m->cds[k].slot);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int check_binding(struct macho_check *m, ST_SIGNER_INFO *si)
+{
+	X509_ATTRIBUTE *plist, *hashes;
+	int np, nh;
+	char why[200];
+
+	plist = st_attr_find(si->signed_attrs, OID_APPLE_CDHASHES_PLIST, &np);
+	hashes = st_attr_find(si->signed_attrs, OID_APPLE_CDHASHES, &nh);
+	if (np > 1 || nh > 1)
+		ADD(ST_R_CDHASH_MISMATCH, "%s: a cdhashes attribute appears more than once", m->what);
+	if (plist && (X509_ATTRIBUTE_count(plist) != 1 ||
+		      check_plist(m, X509_ATTRIBUTE_get0_type(plist, 0), why, sizeof(why)) != 1)) {
+		if (X509_ATTRIBUTE_count(plist) != 1)
+			snprintf(why, sizeof(why), "the cdhashes plist attribute has %d values",
+				 X509_ATTRIBUTE_count(plist));
+		ADD(ST_R_CDHASH_MISMATCH, "%s: %s", m->what, why);
+	}
+	if (hashes && check_hashes(m, hashes, why, sizeof(why)) != 1)
+		ADD(ST_R_CDHASH_MISMATCH, "%s: %s", m->what, why);
+	if (!plist && !hashes && m->ncd > 1)
+		ADD(ST_R_CDHASH_MISMATCH,
+		    "%s: the signature binds only the first CodeDirectory; %zu alternate CodeDirectories are not signed",
+		    m->what, m->ncd - 1);
+	return ST_OK;
+}
+
+static int check_team(struct macho_check *m, X509 *leaf)
+{
+	st_signature *sig = MSIG(m);
+	char *team = macho_team_of(leaf);
+	int rc = ST_OK;
+
+	if (team && sig->team_id && strcmp(team, sig->team_id) != 0)
+		rc = st_reasons_add(&sig->reasons, ST_R_TEAM_ID_MISMATCH, ST_EFFECT_DEFAULT,
+				    "%s: the CodeDirectory names team %s, the signer certificate team %s",
+				    m->what, sig->team_id, team);
+	else if (!team && sig->team_id)
+		rc = st_reasons_add(&sig->reasons, ST_R_TEAM_ID_MISMATCH, ST_EFFECT_DEFAULT,
+				    "%s: the CodeDirectory names team %s, the signer certificate names none",
+				    m->what, sig->team_id);
+	free(team);
+	return rc;
+}
+
+int macho_check_cms(struct macho_check *m, const struct cs_blob *blob)
+{
+	const st_context *ctx = m->ctx;
+	const struct cs_codedir *cd0 = &m->cds[0];
+	struct st_sd sd = { 0 };
+	struct st_signer_check chk;
+	struct ts_outcome ts;
+	struct st_chain_result cr = { 0 };
+	ST_SIGNER_INFO *si;
+	st_span der = { blob->data.data + 8, blob->data.len - 8 };
+	size_t used = 0;
+	char why[200];
+	int rc;
+	st_signature *sig;
+
+	rc = st_sd_parse(ctx, der.data, der.len, &sd, &used, why, sizeof(why));
+	if (rc < 0)
+		return rc;
+	if (rc > 0) {
+		rc = st_reasons_add(&MSIG(m)->reasons,
+				    rc == ST_PARSE_LIMIT ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_SIGNATURE,
+				    ST_EFFECT_DEFAULT, "%s: CMS signature: %s", m->what, why);
+		goto done;
+	}
+	sig = MSIG(m);
+	/* codesign pads the wrapper with zeros; anything else after the CMS
+	 * is hidden data. */
+	for (size_t i = used; i < der.len; i++) {
+		if (der.data[i]) {
+			rc = st_reasons_add(&sig->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+					    "%s: %zu bytes follow the CMS signature in its blob", m->what,
+					    der.len - used);
+			if (rc)
+				goto done;
+			break;
+		}
+	}
+	if (!st_oid_is(sd.content_type, OID_DATA) || sd.content) {
+		rc = st_reasons_add(&sig->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+				    "%s: the CMS signature is not a detached signature over data", m->what);
+		goto done;
+	}
+	if (sk_ST_SIGNER_INFO_num(sd.signers) != 1) {
+		rc = st_reasons_add(&sig->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+				    "%s: the CMS signature has %d SignerInfos, not one", m->what,
+				    sk_ST_SIGNER_INFO_num(sd.signers));
+		goto done;
+	}
+	si = sk_ST_SIGNER_INFO_value(sd.signers, 0);
+
+	/* The signer; the messageDigest is compared here so that a changed
+	 * CodeDirectory reads as digest_mismatch, not as a bad signature. */
+	if (sk_X509_ATTRIBUTE_num(si->signed_attrs) > 0)
+		rc = st_signer_check(si, sd.certs, OID_DATA, NULL, 0, &chk, &sig->reasons,
+				     ST_R_SIGNATURE_INVALID, m->what);
+	else
+		rc = st_signer_check(si, sd.certs, OID_DATA, cd0->raw.data, cd0->raw.len, &chk,
+				     &sig->reasons, ST_R_SIGNATURE_INVALID, m->what);
+	if (rc)
+		goto done;
+	sig = MSIG(m);
+	sig->digest_alg = st_md_name(chk.md_nid);
+	sig->signing_time = chk.signing_time;
+	if (chk.md_nid == NID_md5 &&
+	    (rc = st_reasons_add(&sig->reasons, ST_R_WEAK_DIGEST, ST_VERDICT_INVALID,
+				 "%s: the CMS signature uses MD5", m->what)))
+		goto done;
+	if (chk.message_digest && sig->digest_alg) {
+		uint8_t md[EVP_MAX_MD_SIZE];
+		unsigned mdlen = 0;
+
+		if (!st_digest(chk.md_nid, cd0->raw.data, cd0->raw.len, md, &mdlen)) {
+			rc = ST_ENOMEM;
+			goto done;
+		}
+		if (!(sig->signed_digest = st_hex(ASN1_STRING_get0_data(chk.message_digest),
+						  (size_t)ASN1_STRING_length(chk.message_digest))) ||
+		    !(sig->computed_digest = st_hex(md, mdlen))) {
+			rc = ST_ENOMEM;
+			goto done;
+		}
+		if ((unsigned)ASN1_STRING_length(chk.message_digest) != mdlen ||
+		    memcmp(ASN1_STRING_get0_data(chk.message_digest), md, mdlen) != 0) {
+			rc = st_reasons_add(&sig->reasons, ST_R_DIGEST_MISMATCH, ST_EFFECT_DEFAULT,
+					    "%s: the signed messageDigest %s is not the %s hash of the CodeDirectory (%s)",
+					    m->what, sig->signed_digest, sig->digest_alg,
+					    sig->computed_digest);
+			if (rc)
+				goto done;
+		}
+	}
+	if ((rc = check_binding(m, si)))
+		goto done;
+	if (!chk.cert)
+		goto done;
+	sig = MSIG(m);
+	sig->has_signer = true;
+	if ((rc = st_cert_fill_cached(ctx, &sig->signer, chk.cert)))
+		goto done;
+	sig->signer_type = macho_signer_type(chk.cert);
+	if ((rc = check_team(m, chk.cert)))
+		goto done;
+	if (!macho_signer_type_expected(sig->signer_type) &&
+	    (rc = st_reasons_add(&sig->reasons, ST_R_UNEXPECTED_SIGNER_TYPE, ST_EFFECT_DEFAULT,
+				 "%s: signed with a %s certificate ('%s'), not one code is distributed with",
+				 m->what, sig->signer_type, sig->signer.subject_cn)))
+		goto done;
+
+	/* Timestamp (id-aa-timeStampToken), then the chain at the time it
+	 * proves. */
+	if ((rc = st_timestamp_verify(ctx, si, sd.certs, sig, &ts)))
+		goto done;
+	sig->verification_time = ts.valid ? ts.time : ctx->at;
+	if ((rc = st_chain_verify(ctx, chk.cert, sd.certs, sig->verification_time,
+				  ST_USAGE_CODE_SIGNING, &sig->reasons, m->what, &cr)))
+		goto done;
+	sig->trusted = cr.trusted;
+	if ((rc = st_chain_export(ctx, cr.chain, &sig->chain, &sig->chain_len)))
+		goto done;
+	rc = st_chain_check_keys(ctx, cr.chain, &sig->reasons, m->what);
+done:
+	st_chain_result_clear(&cr);
+	st_sd_clear(&sd);
+	ERR_clear_error();
+	return rc;
+}

@@ -1,0 +1,179 @@
+/*
+ * One slice's code signature: the SuperBlob, its CodeDirectories (slot 0
+ * and alternates), their agreement with each other and with the layout,
+ * page and special-slot hashes, then ad-hoc status or the CMS signature.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/digest.h"
+#include "macho/macho.h"
+
+#define ADD(code, eff, ...)                                                        \
+	do {                                                                       \
+		if (st_reasons_add(&MSIG(m)->reasons, code, eff, __VA_ARGS__))     \
+			return ST_ENOMEM;                                          \
+	} while (0)
+
+/* Bytes of the signature area after the SuperBlob: codesign pads with
+ * zeros to a 16-byte boundary; anything else is data no hash covers. */
+static int check_padding(struct macho_check *m, st_span sig)
+{
+	for (size_t i = m->sb.length; i < sig.len; i++) {
+		if (sig.data[i]) {
+			ADD(ST_R_TRAILING_DATA, ST_EFFECT_DEFAULT,
+			    "%s: non-zero bytes at offset %zu of the signature area, after the SuperBlob (%u bytes)",
+			    m->what, i, m->sb.length);
+			break;
+		}
+	}
+	return ST_OK;
+}
+
+static int load_codedirs(struct macho_check *m)
+{
+	char why[200];
+	int rc;
+
+	for (uint32_t k = 0; k <= CSSLOT_ALTERNATE_CODEDIRECTORY_MAX; k++) {
+		uint32_t slot = k ? CSSLOT_ALTERNATE_CODEDIRECTORIES + k - 1 : CSSLOT_CODEDIRECTORY;
+		const struct cs_blob *b = cs_superblob_find(&m->sb, slot);
+
+		if (!b)
+			continue;
+		if (m->ncd == ST_LIMIT_CODE_DIRECTORIES)
+			break;
+		rc = cs_codedir_parse(b->data, slot, &m->cds[m->ncd], why, sizeof(why));
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			ADD(rc == ST_PARSE_LIMIT ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_SIGNATURE,
+			    ST_EFFECT_DEFAULT, "%s: %s", m->what, why);
+			return 1;
+		}
+		m->ncd++;
+	}
+	if (m->ncd == 0 || m->cds[0].slot != CSSLOT_CODEDIRECTORY) {
+		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		    "%s: the code signature has no CodeDirectory in slot 0", m->what);
+		return 1;
+	}
+	return ST_OK;
+}
+
+/* Alternates describe the same code: identifier, team and flags must
+ * agree, or different systems would see different programs. */
+static int check_agreement(struct macho_check *m)
+{
+	const struct cs_codedir *a = &m->cds[0];
+
+	for (size_t k = 1; k < m->ncd; k++) {
+		const struct cs_codedir *b = &m->cds[k];
+		bool team_same = (!a->team && !b->team) ||
+				 (a->team && b->team && strcmp(a->team, b->team) == 0);
+
+		if (strcmp(a->ident, b->ident) != 0 || !team_same || a->flags != b->flags ||
+		    a->code_limit != b->code_limit)
+			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+			    "%s: the %s CodeDirectory (slot 0x%x) disagrees with the first on identifier, team, flags or codeLimit",
+			    m->what, b->hash_name, b->slot);
+	}
+	return ST_OK;
+}
+
+static int fill_signature(struct macho_check *m)
+{
+	st_signature *sig = MSIG(m);
+	const struct cs_codedir *best = &m->cds[m->best];
+
+	sig->signing_id = st_strdup(best->ident);
+	if (!sig->signing_id)
+		return ST_ENOMEM;
+	if (best->team && !(sig->team_id = st_strdup(best->team)))
+		return ST_ENOMEM;
+	st_hex_into(sig->cdhash, best->cdhash, 20);
+	sig->cd_flags = best->flags;
+	sig->page_hash_alg = best->hash_name;
+	sig->digest_alg = st_md_name(best->md_nid);
+	if (best->md_nid == NID_sha1)
+		ADD(ST_R_WEAK_DIGEST, ST_VERDICT_VALID,
+		    "%s: only SHA-1 CodeDirectories, deprecated for code signing", m->what);
+	return ST_OK;
+}
+
+int macho_verify_signature(struct macho_check *m)
+{
+	const struct macho_slice *ms = m->ms;
+	st_span sig;
+	char why[200];
+	const struct cs_blob *cms;
+	bool cms_empty;
+	int rc;
+
+	(void)st_span_sub(m->slice, ms->sig_off, ms->sig_size, &sig);  /* checked by the layout */
+	if ((uint64_t)ms->sig_off + ms->sig_size < m->slice.len)
+		ADD(ST_R_TRAILING_DATA, ST_EFFECT_DEFAULT,
+		    "%s: %" PRIu64 " bytes follow the code signature in the slice", m->what,
+		    (uint64_t)m->slice.len - ms->sig_off - ms->sig_size);
+	rc = cs_superblob_parse(sig, &m->sb, why, sizeof(why));
+	if (rc) {
+		ADD(rc == ST_PARSE_LIMIT ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_SIGNATURE,
+		    ST_EFFECT_DEFAULT, "%s: %s", m->what, why);
+		return ST_OK;
+	}
+	if ((rc = check_padding(m, sig)))
+		return rc;
+	rc = load_codedirs(m);
+	if (rc)
+		return rc < 0 ? rc : ST_OK;
+	for (size_t k = 1; k < m->ncd; k++)
+		if (m->cds[k].strength > m->cds[m->best].strength)
+			m->best = k;
+	if ((rc = fill_signature(m)) || (rc = check_agreement(m)))
+		return rc;
+
+	for (size_t k = 0; k < m->ncd; k++) {
+		const struct cs_codedir *cd = &m->cds[k];
+
+		/* The pages run up to the signature: a codeLimit before it
+		 * leaves bytes no hash covers, one past it hashes the
+		 * signature itself. */
+		if (cd->code_limit < ms->sig_off)
+			ADD(ST_R_TRAILING_DATA, ST_EFFECT_DEFAULT,
+			    "%s: slice bytes %" PRIu64 "..%u before the signature are not covered by the %s page hashes",
+			    m->what, cd->code_limit, ms->sig_off - 1, cd->hash_name);
+		else if (cd->code_limit > ms->sig_off)
+			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+			    "%s: the %s codeLimit %" PRIu64 " reaches into the signature at %u",
+			    m->what, cd->hash_name, cd->code_limit, ms->sig_off);
+		if ((rc = macho_check_pages(m, cd)) || (rc = macho_check_slots(m, cd)))
+			return rc;
+	}
+
+	cms = cs_superblob_find(&m->sb, CSSLOT_SIGNATURESLOT);
+	if (cms && cms->magic != CSMAGIC_BLOBWRAPPER)
+		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		    "%s: the signature slot holds magic 0x%08x, not a CMS wrapper", m->what, cms->magic);
+	cms_empty = !cms || cms->data.len <= 8;
+	if (m->cds[0].flags & CS_ADHOC) {
+		if (m->cds[0].flags & CS_LINKER_SIGNED)
+			ADD(ST_R_LINKER_SIGNED, ST_EFFECT_DEFAULT,
+			    "%s: linker-signed ad-hoc signature: integrity only, no signer", m->what);
+		else
+			ADD(ST_R_ADHOC, ST_EFFECT_DEFAULT,
+			    "%s: ad-hoc signature: integrity only, no signer", m->what);
+		if (!cms_empty)
+			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+			    "%s: the CodeDirectory is flagged ad-hoc but a CMS signature is attached", m->what);
+		return ST_OK;
+	}
+	if (cms_empty) {
+		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		    "%s: the CodeDirectory is not flagged ad-hoc but there is no CMS signature", m->what);
+		return ST_OK;
+	}
+	if (cms->magic != CSMAGIC_BLOBWRAPPER)
+		return ST_OK;
+	return macho_check_cms(m, cms);
+}

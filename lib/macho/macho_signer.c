@@ -1,0 +1,67 @@
+/*
+ * Who signed: Apple marks each class of code-signing certificate with an
+ * extension under 1.2.840.113635.100.6.1 (critical, value NULL), and puts
+ * the developer's team ID in the subject OU.
+ */
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macho/macho.h"
+#include "x509/x509_util.h"
+
+static const struct {
+	const char *oid;
+	const char *type;
+} markers[] = {
+	{ "1.2.840.113635.100.6.1.13", "developer_id_application" },
+	{ "1.2.840.113635.100.6.1.14", "developer_id_installer" },
+	{ "1.2.840.113635.100.6.1.9", "mac_app_store" },
+	{ "1.2.840.113635.100.6.1.7", "submission" },   /* 3rd Party Mac Developer Application */
+	{ "1.2.840.113635.100.6.1.12", "development" }, /* Mac Developer / Apple Development */
+	{ "1.2.840.113635.100.6.1.2", "development" },  /* iPhone Developer */
+	{ "1.2.840.113635.100.6.22", "apple_platform" }, /* Apple software signing */
+};
+
+const char *macho_signer_type(X509 *leaf)
+{
+	for (size_t k = 0; k < sizeof(markers) / sizeof(markers[0]); k++) {
+		for (int i = 0; i < X509_get_ext_count(leaf); i++) {
+			if (st_oid_is(X509_EXTENSION_get_object(X509_get_ext(leaf, i)), markers[k].oid))
+				return markers[k].type;
+		}
+	}
+	return "other";
+}
+
+bool macho_signer_type_expected(const char *type)
+{
+	/* Code runs outside development machines only with a Developer ID,
+	 * Mac App Store or Apple signature; installer, submission and
+	 * development certificates on shipped code are worth a look. */
+	return type && (strcmp(type, "developer_id_application") == 0 ||
+			strcmp(type, "mac_app_store") == 0 ||
+			strcmp(type, "apple_platform") == 0);
+}
+
+char *macho_team_of(X509 *leaf)
+{
+	X509_NAME *n = X509_get_subject_name(leaf);
+	int i = X509_NAME_get_index_by_NID(n, NID_organizationalUnitName, -1);
+	unsigned char *u = NULL;
+	char *out;
+	int len;
+
+	if (i < 0)
+		return NULL;
+	len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
+	if (len < 0)
+		return NULL;
+	out = malloc((size_t)len + 1);
+	if (out) {
+		memcpy(out, u, (size_t)len);
+		out[len] = 0;
+	}
+	OPENSSL_free(u);
+	return out;
+}
