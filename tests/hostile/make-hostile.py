@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes a directory of crafted hostile inputs for the scan robustness test.
 
-usage: make-hostile.py SIGNED_PE OUTDIR
+usage: make-hostile.py SIGNED_PE OUTDIR [SIGNED_MACHO]
 
-SIGNED_PE is a signed PE (an e2e fixture). Every file here must get a verdict
+SIGNED_PE is a signed PE (an e2e fixture); SIGNED_MACHO a thin 64-bit
+little-endian Mach-O with a code signature (an e2e fixture). Every file here must get a verdict
 or a reported error from one `sigtrace scan`, with bounded time and memory.
 """
 import os
@@ -11,6 +12,7 @@ import struct
 import sys
 
 src, out = sys.argv[1], sys.argv[2]
+macho_src = sys.argv[3] if len(sys.argv) > 3 else None
 os.makedirs(out, exist_ok=True)
 data = open(src, "rb").read()
 
@@ -148,3 +150,52 @@ if i > 0:
 
 # 10. Random-looking bytes after an MZ header.
 put("mz-noise.dll", b"MZ" + bytes((i * 7919 + 13) & 0xFF for i in range(70000)))
+
+# 11. Mach-O: the signed file truncated at every 512 bytes, and every size
+#     and offset of the layout and the signature aimed at the limits.
+if macho_src:
+    mo = open(macho_src, "rb").read()
+    for cut in range(0, len(mo), 512):
+        put(f"macho-trunc-{cut:07d}", mo[:cut])
+    ncmds, sizeofcmds = struct.unpack_from("<II", mo, 16)
+    pos, cs = 32, None
+    for _ in range(ncmds):
+        cmd, size = struct.unpack_from("<II", mo, pos)
+        if cmd == 0x1D:
+            cs = pos
+        pos += size
+    assert cs, "the Mach-O fixture has no LC_CODE_SIGNATURE"
+    dataoff, datasize = struct.unpack_from("<II", mo, cs + 8)
+
+    def patched(name, off, fmt, *vals):
+        b = bytearray(mo)
+        struct.pack_into(fmt, b, off, *vals)
+        put(name, bytes(b))
+
+    patched("macho-ncmds-huge", 16, "<I", 0xFFFFFFFF)
+    patched("macho-sizeofcmds-huge", 20, "<I", 0xFFFFFFF0)
+    patched("macho-cmdsize-zero", 32 + 4, "<I", 0)
+    patched("macho-sig-outside", cs + 8, "<II", 0xFFFFFF00, 0x1000)
+    patched("macho-sig-huge", cs + 12, "<I", 0xFFFFFFFF)
+    # SuperBlob fields (big-endian).
+    patched("macho-superblob-count-huge", dataoff + 8, ">I", 0xFFFFFFFF)
+    patched("macho-superblob-length-huge", dataoff + 4, ">I", 0xFFFFFFFF)
+    patched("macho-blob-offset-huge", dataoff + 16, ">I", 0xFFFFFFF0)
+    cd = dataoff + struct.unpack_from(">I", mo, dataoff + 16)[0]
+    patched("macho-cd-ncodeslots-huge", cd + 28, ">I", 0xFFFFFFFF)
+    patched("macho-cd-nspecial-huge", cd + 24, ">I", 0x10000)
+    patched("macho-cd-pagesize-255", cd + 39, ">B", 255)
+    patched("macho-cd-hashoffset-huge", cd + 16, ">I", 0xFFFFFFF0)
+    patched("macho-cd-codelimit-huge", cd + 32, ">I", 0xFFFFFFFF)
+    patched("macho-cd-identoffset-huge", cd + 20, ">I", 0xFFFFFFFF)
+    patched("macho-cd-version-future", cd + 8, ">I", 0x30000)
+    # 17 architectures (over the limit), a fat64 header with offsets past
+    # 2^63, and a Java class file (0xcafebabe, major version 52).
+    fat = struct.pack(">II", 0xCAFEBABE, 17) + b"".join(
+        struct.pack(">IIIII", 0x0100000C, 0, 0x4000 * (i + 1), len(mo), 14) for i in range(17))
+    put("macho-fat-17", fat + b"\0" * (0x4000 - len(fat)) + mo * 17)
+    fat64 = struct.pack(">II", 0xCAFEBABF, 2) + b"".join(
+        struct.pack(">IIQQII", 0x0100000C, 0, off, len(mo), 14, 0)
+        for off in (0x4000, 0xFFFFFFFFFFFFF000))
+    put("macho-fat64-wild", fat64 + b"\0" * (0x4000 - len(fat64)) + mo)
+    put("java.class", struct.pack(">IHH", 0xCAFEBABE, 0, 52) + b"\0" * 64)

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Hostile-input end-to-end test: one scan over crafted files must finish in
 # bounded time and memory, and give every file a verdict or a reported error.
-# usage: test_hostile.sh SIGTRACE SIGNED_PE WORKDIR [--sparse]
+# usage: test_hostile.sh SIGTRACE SIGNED_PE WORKDIR [--sparse] [--macho SIGNED_MACHO]
 set -uo pipefail
-st=$1 signed=$2 work=$3 sparse=${4:-}
+st=$1 signed=$2 work=$3 sparse= macho=
+shift 3
+while [ $# -gt 0 ]; do
+	case $1 in
+	--sparse) sparse=--sparse ;;
+	--macho) macho=$2; shift ;;
+	esac
+	shift
+done
 passed=0 failed=0
 check() {
 	if [ "$2" -eq 0 ]; then echo "PASS hostile: $1"; passed=$((passed + 1));
@@ -11,7 +19,7 @@ check() {
 }
 rm -rf "$work"
 mkdir -p "$work"
-python3 "$(dirname "$0")/make-hostile.py" "$signed" "$work/in"
+python3 "$(dirname "$0")/make-hostile.py" "$signed" "$work/in" $macho
 if [ "$sparse" = --sparse ]; then
 	# 4 GiB sparse files: one plain, one a signed PE grown to the size limit.
 	truncate -s 4G "$work/in/sparse-4g"
@@ -47,6 +55,15 @@ ok &= has("asn1-deep-indefinite.dll", "malformed", "malformed_signature")
 ok &= has("zero-length", "not_executable")
 ok &= has("spc-broken.dll", "malformed", "malformed_signature")
 ok &= has("trunc-0001024.dll", "malformed")
+ok &= has("fat-overlapping", "malformed", "malformed_macho")
+if "macho-fat-17" in by:
+    ok &= has("macho-fat-17", "malformed", "limit_exceeded")
+    ok &= has("macho-fat64-wild", "malformed", "malformed_macho")
+    ok &= has("java.class", "not_executable")
+    ok &= has("macho-sig-outside", "malformed", "malformed_macho")
+    ok &= has("macho-superblob-count-huge", "malformed", "limit_exceeded")
+    ok &= has("macho-cd-pagesize-255", "malformed", "malformed_signature")
+    ok &= has("macho-cd-ncodeslots-huge", "malformed", "malformed_signature")
 sys.exit(0 if ok else 1)
 PY
 check "crafted files get the expected verdicts and reasons" $?
