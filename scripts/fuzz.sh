@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_pe fuzz_authenticode fuzz_version)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_pe fuzz_authenticode fuzz_version fuzz_timestamp fuzz_macho fuzz_codesign)
 if [ ! -d build-fuzz ]; then
 	CC=clang-14 meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dc_args=-fno-sanitize-recover=undefined >/dev/null

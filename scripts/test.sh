@@ -49,7 +49,7 @@ for b in build build-asan; do
 		"$t" | sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 		[ "${PIPESTATUS[0]}" -le 1 ] || echo "FAIL [$b] $t crashed" >>"$log"
 	done
-	for t in fuzz_pe fuzz_authenticode fuzz_version; do
+	for t in fuzz_pe fuzz_authenticode fuzz_version fuzz_timestamp fuzz_macho fuzz_codesign; do
 		out=$("$b/fuzz/$t-replay" "fuzz/corpus/$t" 2>&1)
 		rc=$?
 		grep -E '^(PASS|FAIL)' <<<"$out" | sed "s|^\(PASS\|FAIL\) |\1 [$b] |" >>"$log"

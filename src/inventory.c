@@ -48,7 +48,9 @@ static const char schema[] =
 	" signing_time TEXT, timestamp_kind TEXT, timestamp_time TEXT,"
 	" timestamp_valid INTEGER, timestamp_signer_sha256 TEXT REFERENCES certificates(sha256),"
 	" signer_sha256 TEXT REFERENCES certificates(sha256), trusted INTEGER,"
-	" verification_time TEXT, reasons TEXT, PRIMARY KEY (file_id, idx));"
+	" verification_time TEXT, reasons TEXT,"
+	" slice INTEGER, arch TEXT, signing_id TEXT, team_id TEXT, cdhash TEXT,"
+	" cd_flags INTEGER, signer_type TEXT, PRIMARY KEY (file_id, idx));"
 	"CREATE TABLE IF NOT EXISTS chain_links ("
 	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
 	" sig_idx INTEGER NOT NULL, position INTEGER NOT NULL,"
@@ -61,6 +63,20 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS signatures_signer ON signatures(signer_sha256);"
 	"CREATE INDEX IF NOT EXISTS signatures_digest ON signatures(signed_digest);"
 	"CREATE INDEX IF NOT EXISTS chain_cert ON chain_links(cert_sha256);";
+
+/* Version 1 databases (before Mach-O) lack the Apple columns. */
+static const char migrate_1_to_2[] =
+	"ALTER TABLE signatures ADD COLUMN slice INTEGER;"
+	"ALTER TABLE signatures ADD COLUMN arch TEXT;"
+	"ALTER TABLE signatures ADD COLUMN signing_id TEXT;"
+	"ALTER TABLE signatures ADD COLUMN team_id TEXT;"
+	"ALTER TABLE signatures ADD COLUMN cdhash TEXT;"
+	"ALTER TABLE signatures ADD COLUMN cd_flags INTEGER;"
+	"ALTER TABLE signatures ADD COLUMN signer_type TEXT;";
+
+static const char indexes_2[] =
+	"CREATE INDEX IF NOT EXISTS signatures_team ON signatures(team_id);"
+	"CREATE INDEX IF NOT EXISTS signatures_cdhash ON signatures(cdhash);";
 
 enum {
 	S_BEGIN, S_COMMIT, S_DELETE_FILE, S_INSERT_FILE, S_INSERT_REASON, S_INSERT_CERT,
@@ -86,8 +102,10 @@ static const char *const sql[S_COUNT] = {
 		"INSERT INTO signatures (file_id, idx, parent, depth, table_entry, verdict,"
 		" digest_algorithm, signed_digest, computed_digest, signing_time, timestamp_kind,"
 		" timestamp_time, timestamp_valid, timestamp_signer_sha256, signer_sha256, trusted,"
-		" verification_time, reasons)"
-		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+		" verification_time, reasons, slice, arch, signing_id, team_id, cdhash, cd_flags,"
+		" signer_type)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,"
+		"?21,?22,?23,?24,?25)",
 	[S_INSERT_LINK] =
 		"INSERT INTO chain_links (file_id, sig_idx, position, cert_sha256) VALUES (?1,?2,?3,?4)",
 	[S_SEEN] = "SELECT 1 FROM files WHERE path = ?1 AND size = ?2 AND mtime = ?3 AND host = ?4",
@@ -153,13 +171,26 @@ int inventory_open(struct inventory **out, const char *path, const char *roots,
 		return -1;
 	}
 	sqlite3_busy_timeout(inv->db, 10000);
-	if (exec(inv, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
-	    exec(inv, schema)) {
+	if (exec(inv, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")) {
 		snprintf(err, errlen, "%s", inv->err);
 		inventory_close(inv, false);
 		return -1;
 	}
-	(void)exec(inv, "PRAGMA user_version=1");
+	{
+		sqlite3_stmt *v = NULL;
+		int version = 0;
+		if (sqlite3_prepare_v2(inv->db, "PRAGMA user_version", -1, &v, NULL) == SQLITE_OK &&
+		    sqlite3_step(v) == SQLITE_ROW)
+			version = sqlite3_column_int(v, 0);
+		sqlite3_finalize(v);
+		if ((version == 1 && exec(inv, migrate_1_to_2)) || exec(inv, schema) ||
+		    exec(inv, indexes_2)) {
+			snprintf(err, errlen, "%s", inv->err);
+			inventory_close(inv, false);
+			return -1;
+		}
+	}
+	(void)exec(inv, "PRAGMA user_version=2");
 	for (int i = 0; i < S_COUNT; i++) {
 		if (i == S_SEEN)
 			continue;
@@ -399,6 +430,15 @@ int inventory_add(struct inventory *inv, const char *path, const st_result *res)
 		time_col(s, 17, st_signature_verification_time(g));
 		reason_list(st_signature_reason_count(g), sig_code, g, reasons, sizeof(reasons));
 		text(s, 18, reasons);
+		if (st_signature_slice(g) >= 0) {
+			sqlite3_bind_int(s, 19, st_signature_slice(g));
+			text(s, 20, st_result_slice_arch(res, (size_t)st_signature_slice(g)));
+			text(s, 21, st_signature_signing_id(g));
+			text(s, 22, st_signature_team_id(g));
+			text(s, 23, st_signature_cdhash(g));
+			sqlite3_bind_int64(s, 24, st_signature_code_directory_flags(g));
+			text(s, 25, st_signature_signer_type(g));
+		}
 		if (step(inv, s))
 			return -1;
 	}
