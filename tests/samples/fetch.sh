@@ -7,7 +7,8 @@
 # pinned by version, every downloaded archive and every extracted file by
 # SHA-256.  A file that is already present with the right SHA-256 is not
 # fetched again; with everything in place the script does no network access at
-# all and finishes in well under a second.
+# all and finishes in well under a second (the present files are hashed in
+# parallel, one sha256sum per file, up to nproc at a time).
 #
 # Layout of OUTDIR (paths used by cases.txt):
 #   debian/shimx64.efi.signed            shim-signed          (2 WIN_CERTIFICATE entries)
@@ -19,14 +20,22 @@
 #   npm/signtool/x64/makecat.exe         signtool@1.0.0
 #   npm/msal-node-runtime/windows/x86/msalruntime_x86.dll      @azure/msal-node-runtime@0.20.7
 #   npm/msal-node-runtime/windows/x64/msal-node-runtime.node   (unsigned PE)
+# Mach-O samples (paths used by macho-cases.txt):
+#   npm/msal-node-runtime/macos/arm64/libmsalruntime_arm64.dylib  3rd Party Mac Developer (same tarball)
+#   npm/msal-node-runtime/macos/x64/msal-node-runtime.node       3rd Party Mac Developer, x86_64
+#   npm/sentry-cli-darwin/bin/sentry-cli       @sentry/cli-darwin@3.8.0  (universal, Developer ID)
+#   npm/bun-darwin-aarch64/bin/bun             @oven/bun-darwin-aarch64@1.3.12 (Developer ID, 16 KiB pages)
+#   npm/esbuild-darwin-arm64/bin/esbuild       @esbuild/darwin-arm64@0.28.2 (linker-signed, Go)
+#   npm/turbo-darwin-arm64/bin/turbo           turbo-darwin-arm64@2.8.17 (linker-signed, ld-prime)
+#   npm/fsevents/fsevents.node                 fsevents@2.3.3 (universal: x86_64 unsigned, arm64 linker-signed)
 #   SHA256SUMS                           sha256sum -c compatible list of the above
 #
 # Downloaded archives are kept in OUTDIR/.cache (override with
 # SIGTRACE_SAMPLES_CACHE=DIR) so a deleted sample is re-extracted offline.
 #
-# Needs: bash, coreutils, tar, apt-get + dpkg-deb (Debian), npm, objcopy
-# (binutils), od, dd; openssl only for the PEM copy of the Debian CA and for
-# the diagnostics printed on a mismatch.
+# Needs: bash, coreutils, findutils (xargs), tar, apt-get + dpkg-deb (Debian),
+# npm, objcopy (binutils), od, dd; openssl only for the PEM copy of the Debian
+# CA and for the diagnostics printed on a mismatch.
 #
 # Exit status: 0 all samples present and verified; 1 download/extraction
 # failed or a SHA-256 did not match (details on stderr); 2 usage error.
@@ -55,6 +64,11 @@ ARCHIVES=(
   "kernel deb linux-image-6.1.0-50-cloud-amd64 6.1.176-1                     efe19f605b6f54a8352e68d85a629abb2d30b72a085faef603a9152590baa791 26484304"
   "stool  npm signtool                         1.0.0                         75ab40682a01589402c55e3ada39aba284b82ec2ae205ea0dce8f56c0e19de9a 767260"
   "msal   npm @azure/msal-node-runtime         0.20.7                        321a676eabdee7cd882f2aeb13060a3be66bab75b2be261315e8f97407bc04d9 15255361"
+  "sentry npm @sentry/cli-darwin               3.8.0                         711d8d61e448b2e8a10c217acbfe206db7456e0072f041136e3bf7935fdf5cfa 12600354"
+  "bun    npm @oven/bun-darwin-aarch64         1.3.12                        e389844c4d0357fc62ddb29c59aaa58614259df5e73ee347d9b907f9669e0c22 22925754"
+  "esbld  npm @esbuild/darwin-arm64            0.28.2                        1980cde09749094452b20d36ff267585ccb3f72749c7bc97291cd9996ccf5a2a 4434422"
+  "turbo  npm turbo-darwin-arm64               2.8.17                        7bbcb3a0218702bfd43916828abcd42a892777f751c2c7b40a02f6730cf789ac 12951588"
+  "fsev   npm fsevents                         2.3.3                         c77e7a5d5ff31dd7acea7c44d4a0455e0528cdacbd24a8cb6c82b66d239b587e 22808"
 )
 
 # Pinned files: archive-id member-path-in-archive output-path sha256 size
@@ -66,6 +80,14 @@ FILES=(
   "stool  package/signtool/x64/makecat.exe                     npm/signtool/x64/makecat.exe        cb644f9650afccb88b4077442ad1f4331b136001f24c28f797286769fc93b5fd 38720"
   "msal   package/dist/windows/x86/msalruntime_x86.dll         npm/msal-node-runtime/windows/x86/msalruntime_x86.dll    257d1fa61794b1e15048efcaf4c87f0246b733aa0b69bf0c6b86a9a69097c49f 2881840"
   "msal   package/dist/windows/x64/msal-node-runtime.node      npm/msal-node-runtime/windows/x64/msal-node-runtime.node 5468a814e9149284e6fc46f75757a2f38534d10101b9e0f2258998212a4b0ef9 345088"
+  # Mach-O (macho-cases.txt).  turbo's tarball has turbo-darwin-arm64/, not package/, at its top.
+  "msal   package/dist/macos/arm64/libmsalruntime_arm64.dylib  npm/msal-node-runtime/macos/arm64/libmsalruntime_arm64.dylib 0ee83f0dd0330cb2ba5a5ad6068b98bf0a40322415254765df4123878e93d907 7406576"
+  "msal   package/dist/macos/x64/msal-node-runtime.node        npm/msal-node-runtime/macos/x64/msal-node-runtime.node       9ed19f8cfd7b4ce8123a0b9c010eeabfb83651b84a930b559152dacc30001f22 338144"
+  "sentry package/bin/sentry-cli                               npm/sentry-cli-darwin/bin/sentry-cli   2c26914636c47ab9bf9e710484ad7b44d371cbec8bd29cafb36b3cf877bf4285 28661168"
+  "bun    package/bin/bun                                      npm/bun-darwin-aarch64/bin/bun         39e644cea4e6db24a3af36013695655d6f789b4b98f1f13bacb882ac6e5c3c18 61405888"
+  "esbld  package/bin/esbuild                                  npm/esbuild-darwin-arm64/bin/esbuild   10b6243df618d374bb2d5c9cfbe7052e1405f6aa4e53a6164f11a91b9f2e1384 10590882"
+  "turbo  turbo-darwin-arm64/bin/turbo                         npm/turbo-darwin-arm64/bin/turbo       016a971d216cd7d9b7f0160d748cb7677cb3c90c48cdadfd01e4969723882228 28324256"
+  "fsev   package/fsevents.node                                npm/fsevents/fsevents.node             40f2f51199e4f5fc46fa6b985fb3461bb63e6cd86c62bfa9bcee45ed4438d5fb 163626"
 )
 
 # Derived: the Debian Secure Boot CA embedded in shim's .vendor_cert section.
@@ -100,6 +122,67 @@ describe_pe() {
   done
   rm -f "$tmp"
 }
+# Mach-O: fat header and code-signature blobs are big-endian, the slices
+# (x86_64, arm64) little-endian.
+be32() { local h; h=$(od -An -tx1 -j "$2" -N4 "$1" | tr -d ' \n'); echo $((16#${h:-0})); }
+u8() { od -An -tu1 -j "$2" -N1 "$1" | tr -d ' '; }
+cstr() { dd if="$1" bs=1 skip="$2" count=64 status=none | tr '\0' '\n' | head -n1; }
+describe_macho_slice() { # file slice-offset slice-size label
+  local f=$1 base=$2 size=$3 label=$4 m hdr ncmds p i cmd csz cpu arch dataoff= datasize= sb cnt j ty bo cd v tmp team
+  m=$(u32 "$f" "$base")
+  case $m in 4277009103) hdr=32 ;; 4277009102) hdr=28 ;; *) echo "    $label: no little-endian Mach-O header at $base"; return 0 ;; esac
+  cpu=$(u32 "$f" $((base + 4)))
+  case $cpu in 16777223) arch=x86_64 ;; 16777228) arch=arm64 ;; 7) arch=i386 ;; *) arch="cputype $cpu" ;; esac
+  ncmds=$(u32 "$f" $((base + 16))); p=$((base + hdr))
+  for ((i = 0; i < ncmds && i < 512; i++)); do
+    cmd=$(u32 "$f" $p); csz=$(u32 "$f" $((p + 4)))
+    if [ "$cmd" = 29 ]; then dataoff=$(u32 "$f" $((p + 8))); datasize=$(u32 "$f" $((p + 12))); fi
+    [ "$csz" -ge 8 ] || break
+    p=$((p + csz))
+  done
+  if [ -z "$dataoff" ]; then
+    echo "    $label $arch: offset $base, $size bytes, no LC_CODE_SIGNATURE (unsigned)"; return 0
+  fi
+  echo "    $label $arch: offset $base, $size bytes, LC_CODE_SIGNATURE at $dataoff ($datasize bytes)"
+  sb=$((base + dataoff))
+  [ "$(be32 "$f" $sb)" = $((0xfade0cc0)) ] || { echo "      no SuperBlob there"; return 0; }
+  cnt=$(be32 "$f" $((sb + 8)))
+  for ((j = 0; j < cnt && j < 32; j++)); do
+    ty=$(be32 "$f" $((sb + 12 + 8 * j))); bo=$(be32 "$f" $((sb + 16 + 8 * j)))
+    if [ "$ty" = 0 ] || { [ "$ty" -ge 4096 ] && [ "$ty" -le 4100 ]; }; then
+      cd=$((sb + bo)); v=$(be32 "$f" $((cd + 8))); team=
+      if [ "$v" -ge $((0x20200)) ] && [ "$(be32 "$f" $((cd + 48)))" != 0 ]; then
+        team=$(cstr "$f" $((cd + $(be32 "$f" $((cd + 48))))))
+      fi
+      printf '      CodeDirectory slot %#x: version %#x, flags %#x, hashType %s, pageSize 2^%s, identifier %s, team %s\n' \
+        "$ty" "$v" "$(be32 "$f" $((cd + 12)))" "$(u8 "$f" $((cd + 37)))" "$(u8 "$f" $((cd + 39)))" \
+        "$(cstr "$f" $((cd + $(be32 "$f" $((cd + 20))))))" "${team:--}"
+    elif [ "$ty" = 65536 ]; then
+      echo "      CMS signature ($(( $(be32 "$f" $((sb + bo + 4))) - 8 )) bytes); certificates:"
+      if command -v openssl >/dev/null; then
+        tmp=$(mktemp)
+        dd if="$f" of="$tmp" bs=1 skip=$((sb + bo + 8)) count=$(( $(be32 "$f" $((sb + bo + 4))) - 8 )) status=none
+        openssl pkcs7 -inform DER -in "$tmp" -print_certs -noout 2>/dev/null | sed -n 's/^subject=/        subject=/p'
+        rm -f "$tmp"
+      fi
+    fi
+  done
+}
+describe() { # PE or Mach-O (thin or fat)
+  local f=$1 m n i
+  m=$(od -An -tx1 -N4 "$f" | tr -d ' \n')
+  case $m in
+    4d5a*) describe_pe "$f" ;;
+    cffaedfe|cefaedfe) describe_macho_slice "$f" 0 "$(stat -c %s "$f")" "thin" ;;
+    cafebabe)
+      n=$(be32 "$f" 4)
+      echo "    universal (fat) file, $n slices, $(stat -c %s "$f") bytes"
+      for ((i = 0; i < n && i < 16; i++)); do
+        describe_macho_slice "$f" "$(be32 "$f" $((16 + 20 * i)))" "$(be32 "$f" $((20 + 20 * i)))" "slice $i"
+      done ;;
+    *) echo "    neither PE nor Mach-O (first bytes $m)" ;;
+  esac
+}
 mismatch() { # path expected-sha expected-size what
   local f=$1
   {
@@ -108,9 +191,10 @@ mismatch() { # path expected-sha expected-size what
     echo "  expected: sha256 $2, $3 bytes"
     echo "  got:      sha256 $(sha "$f"), $(stat -c %s "$f") bytes"
     echo "  what the new file holds:"
-    describe_pe "$f"
+    describe "$f"
     echo "  The pinned sample changed upstream. Do not just update the hash: re-derive the"
-    echo "  ground truth (tests/samples/README.md) and cases.txt for the new file first."
+    echo "  ground truth (tests/samples/README.md) and cases.txt / macho-cases.txt for the"
+    echo "  new file first."
   } >&2
   exit 1
 }
@@ -195,12 +279,23 @@ extract_member() { # archive member dest -> writes dest.part
 # ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
+# Hash every present sample up front, largest first, several at a time (about
+# 160 MB in all; sample paths contain no blanks).
+declare -A PRESENT=()
+present=()
+for f in "${FILES[@]}"; do set -- $f; [ -f "$OUT/$3" ] && present+=("$3"); done
+if [ ${#present[@]} -gt 0 ]; then
+  while read -r h p; do PRESENT[$p]=$h; done < <(
+    cd "$OUT" && stat -c '%s %n' "${present[@]}" | sort -rn | cut -d' ' -f2 |
+      xargs -n 1 -P "$(nproc 2>/dev/null || echo 2)" sha256sum)
+fi
+
 fetched=0
 for f in "${FILES[@]}"; do
   set -- $f
   id=$1 member=$2 rel=$3 want=$4 size=$5
   dest="$OUT/$rel"
-  have_ok "$dest" "$want" && continue
+  [ "${PRESENT[$rel]:-}" = "$want" ] && continue
   get_archive "$id"
   rm -f "$dest"
   extract_member "${ARCHIVE_PATH[$id]}" "$member" "$dest"
