@@ -22,6 +22,7 @@ struct finding {
 	int score;
 	char *code, *path, *evidence;
 	char *file_sha256, *signer_sha256, *signer;  /* for --allow, --baseline */
+	char *team;  /* Mach-O team ID vouched for by the signer certificate */
 };
 
 struct findings {
@@ -242,6 +243,16 @@ static void on_transplant(sqlite3_stmt *s, struct findings *f)
 	add(f, 100, "signature_transplanted", col(s, 0), ev);
 }
 
+static void on_transplant_cdhash(sqlite3_stmt *s, struct findings *f)
+{
+	char ev[1024];
+
+	snprintf(ev, sizeof(ev),
+		 "its code signature (CDHash %s) belongs to %s, whose code matches it",
+		 col(s, 2), col(s, 1));
+	add(f, 100, "signature_transplanted", col(s, 0), ev);
+}
+
 static void on_signer(sqlite3_stmt *s, struct findings *f)
 {
 	const char *path = col(s, 0), *subject = col(s, 1), *issuer_cn = col(s, 3);
@@ -406,9 +417,22 @@ static int collect(const char *dbpath, struct findings *f)
 		       " JOIN signatures sv ON sv.signed_digest = si.signed_digest"
 		       "  AND sv.signer_sha256 = si.signer_sha256 AND sv.file_id <> si.file_id"
 		       " JOIN files fv ON fv.id = sv.file_id JOIN certificates c ON c.sha256 = si.signer_sha256"
-		       " WHERE fi.verdict IN ('invalid', 'malformed') AND instr(fi.reasons, 'digest_mismatch') > 0"
+		       " WHERE fi.verdict IN ('invalid', 'malformed')"
+		       "  AND (instr(fi.reasons, 'digest_mismatch') > 0 OR instr(fi.reasons, 'page_hash_mismatch') > 0)"
 		       "  AND fv.verdict = 'valid' GROUP BY fi.id",
 		       on_transplant, f);
+	/* Ad-hoc Mach-O signatures have no signer: the CodeDirectory's hash
+	 * identifies them. */
+	rc |= each_row(db,
+		       "SELECT fi.path, min(fv.path), si.cdhash FROM signatures si"
+		       " JOIN files fi ON fi.id = si.file_id"
+		       " JOIN signatures sv ON sv.cdhash = si.cdhash AND sv.file_id <> si.file_id"
+		       " JOIN files fv ON fv.id = sv.file_id"
+		       " WHERE si.cdhash IS NOT NULL AND si.signer_sha256 IS NULL"
+		       "  AND fi.verdict IN ('invalid', 'malformed') AND instr(fi.reasons, 'page_hash_mismatch') > 0"
+		       "  AND fv.verdict IN ('valid', 'untrusted') AND instr(fv.reasons, 'page_hash_mismatch') = 0"
+		       " GROUP BY fi.id",
+		       on_transplant_cdhash, f);
 	rc |= each_row(db,
 		       "SELECT f.path, c.subject, c.subject_cn, c.issuer_cn,"
 		       " (SELECT l.cert_sha256 FROM chain_links l WHERE l.file_id = s.file_id AND l.sig_idx = s.idx"
@@ -427,7 +451,10 @@ static int collect(const char *dbpath, struct findings *f)
 	{
 		sqlite3_stmt *q;
 		if (sqlite3_prepare_v2(db,
-				       "SELECT f.sha256, c.sha256, c.subject_cn FROM files f"
+				       "SELECT f.sha256, c.sha256, c.subject_cn,"
+				       " CASE WHEN s.signer_sha256 IS NOT NULL"
+				       "  AND instr(coalesce(s.reasons, ''), 'team_id_mismatch') = 0"
+				       "  THEN s.team_id END FROM files f"
 				       " LEFT JOIN signatures s ON s.file_id = f.id AND s.idx = 0"
 				       " LEFT JOIN certificates c ON c.sha256 = s.signer_sha256 WHERE f.path = ?1",
 				       -1, &q, NULL) == SQLITE_OK) {
@@ -437,6 +464,8 @@ static int collect(const char *dbpath, struct findings *f)
 					f->v[i].file_sha256 = strdup(col(q, 0));
 					f->v[i].signer_sha256 = strdup(col(q, 1));
 					f->v[i].signer = strdup(col(q, 2));
+					if (sqlite3_column_type(q, 3) != SQLITE_NULL)
+						f->v[i].team = strdup(col(q, 3));
 				}
 				sqlite3_reset(q);
 			}
@@ -456,13 +485,15 @@ static void findings_clear(struct findings *f)
 		free(f->v[i].file_sha256);
 		free(f->v[i].signer_sha256);
 		free(f->v[i].signer);
+		free(f->v[i].team);
 	}
 	free(f->v);
 	memset(f, 0, sizeof(*f));
 }
 
 /* --allow FILE: lines "sha256 HEX" (file hash), "thumbprint HEX" (signer
- * certificate SHA-256), "subject NAME" (signer common name), "path PREFIX";
+ * certificate SHA-256), "subject NAME" (signer common name), "team ID"
+ * (Apple team ID of a certificate-signed Mach-O), "path PREFIX";
  * '#' comments. */
 struct allow {
 	char **kind, **value;
@@ -505,6 +536,7 @@ static bool allowed(const struct allow *a, const struct finding *x)
 		if ((strcmp(k, "sha256") == 0 && x->file_sha256 && strcasecmp(v, x->file_sha256) == 0) ||
 		    (strcmp(k, "thumbprint") == 0 && x->signer_sha256 && strcasecmp(v, x->signer_sha256) == 0) ||
 		    (strcmp(k, "subject") == 0 && x->signer && strcmp(v, x->signer) == 0) ||
+		    (strcmp(k, "team") == 0 && x->team && strcmp(v, x->team) == 0) ||
 		    (strcmp(k, "path") == 0 && strncmp(x->path, v, strlen(v)) == 0))
 			return true;
 	}
