@@ -26,7 +26,7 @@
 #   npm/sentry-cli-darwin/bin/sentry-cli       @sentry/cli-darwin@3.8.0  (universal, Developer ID)
 #   npm/bun-darwin-aarch64/bin/bun             @oven/bun-darwin-aarch64@1.3.12 (Developer ID, 16 KiB pages)
 #   npm/esbuild-darwin-arm64/bin/esbuild       @esbuild/darwin-arm64@0.28.2 (linker-signed, Go)
-#   npm/turbo-darwin-arm64/bin/turbo           turbo-darwin-arm64@2.8.17 (linker-signed, ld-prime)
+#   npm/turbo-darwin-arm64/bin/turbo           turbo-darwin-arm64@2.8.17 (linker-signed, Rust + Apple ld)
 #   npm/fsevents/fsevents.node                 fsevents@2.3.3 (universal: x86_64 unsigned, arm64 linker-signed)
 #   SHA256SUMS                           sha256sum -c compatible list of the above
 #
