@@ -60,6 +60,27 @@
 #   roguetsa-chain.pem   = roguetsa.pem
 #
 # Also: trust.pem = root.pem (the only trust anchor the tests pass with --trust).
+#
+# Apple-style test PKI (for the Mach-O fixtures of make-macho-fixtures.sh): a
+# separate root, trusted by the Mach-O cases with an extra --trust; Apple's
+# marker extensions (1.2.840.113635.100.6.x, value NULL) on made-up names.
+# Leaves have the subject UID=<team>, CN=<kind>: sigtrace Test (<team>),
+# OU=<team>, O=sigtrace Test, C=XX with team ID SIGTRACE42, EKU
+# codeSigning (critical), KU digitalSignature (critical), RSA-2048,
+# 2024-01-01 .. 2026-01-01 unless noted:
+#
+#   apple-root.pem      sigtrace Test Apple Root CA    2020-01-01 .. 2040-01-01
+#   apple-devid-ca.pem  Developer ID CA, marker 6.2.6  2020-01-01 .. 2035-01-01
+#   apple-wwdr-ca.pem   WWDR CA, marker 6.2.1          2020-01-01 .. 2035-01-01
+#   apple-devid.pem     "Developer ID Application", 6.1.13 critical (under apple-devid-ca)
+#   apple-installer.pem "Developer ID Installer", 6.1.14 critical (apple-devid-ca;
+#                       EKU codeSigning too, so that only the marker is wrong)
+#   apple-mas.pem       "3rd Party Mac Developer Application", 6.1.7 critical (apple-wwdr-ca)
+#   apple-dev.pem       "Apple Development", 6.1.12 critical (apple-wwdr-ca)
+#   apple-nomarker.pem  "Developer ID Application" name, no Apple marker (apple-devid-ca)
+#   apple-expired.pem   as apple-devid.pem, 2020-01-01 .. 2021-01-01
+#   apple-unkcrit.pem   as apple-devid.pem plus an unknown critical extension
+#                       2.25.206602063260675950356325729895580383844 (NULL)
 set -euo pipefail
 
 die() { printf 'make-pki.sh: %s\n' "$*" >&2; exit 1; }
@@ -309,3 +330,141 @@ for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit lon
 done
 install -m 0644 "$WORK/trust.pem" "$OUT/trust.pem"
 install -m 0644 "$WORK/inter-crl.pem" "$OUT/inter-crl.pem"
+
+# --- Apple-style test PKI (Mach-O fixtures) ------------------------------------
+cat >>"$CNF" <<'EOF'
+
+# Apple-style certificates keep UID (userId) in the subject.
+[ policy_apple ]
+userId                  = optional
+commonName              = supplied
+organizationalUnitName  = optional
+organizationName        = optional
+countryName             = optional
+
+[ v3_apple_devid_ca ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+1.2.840.113635.100.6.2.6 = DER:05:00
+
+[ v3_apple_wwdr_ca ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+1.2.840.113635.100.6.2.1 = DER:05:00
+
+[ v3_apple_nomarker ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = critical, codeSigning
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_apple_devid ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = critical, codeSigning
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+1.2.840.113635.100.6.1.13 = critical, DER:05:00
+
+[ v3_apple_installer ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = critical, codeSigning
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+1.2.840.113635.100.6.1.14 = critical, DER:05:00
+
+[ v3_apple_mas ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = critical, codeSigning
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+1.2.840.113635.100.6.1.7 = critical, DER:05:00
+
+[ v3_apple_dev ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = critical, codeSigning
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+1.2.840.113635.100.6.1.12 = critical, DER:05:00
+
+[ v3_apple_unkcrit ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = critical, codeSigning
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+1.2.840.113635.100.6.1.13 = critical, DER:05:00
+2.25.206602063260675950356325729895580383844 = critical, DER:05:00
+EOF
+
+# apple_issue NAME ISSUER EXT START END SUBJECT
+#   like issue (RSA-2048), with policy_apple so that UID stays in the subject.
+apple_issue() {
+    local name=$1 issuer=$2 ext=$3 start=$4 end=$5 subj=$6
+    genkey "$WORK/$name.key" rsa2048
+    run openssl req -new -config "$CNF" -key "$WORK/$name.key" -subj "$subj" \
+        -out "$WORK/$name.csr"
+    run openssl ca -batch -config "$CNF" -policy policy_apple -cert "$WORK/$issuer.pem" \
+        -keyfile "$WORK/$issuer.key" -in "$WORK/$name.csr" -out "$WORK/$name.pem" \
+        -extensions "$ext" -startdate "$start" -enddate "$end" -notext -preserveDN \
+        -md sha256
+}
+TEAM=SIGTRACE42
+apple_dn() { # apple_dn KIND -> Apple-style leaf subject
+    printf '/UID=%s/CN=%s: sigtrace Test (%s)/OU=%s/O=sigtrace Test/C=XX' \
+        "$TEAM" "$1" "$TEAM" "$TEAM"
+}
+APPLE_CA_DN="/C=XX/O=sigtrace test PKI/OU=sigtrace Test Apple Certification Authority"
+newca apple-root 7000
+issue apple-root self rsa2048 v3_root 200101000000Z 400101000000Z "$APPLE_CA_DN/CN=sigtrace Test Apple Root CA"
+apple_issue apple-devid-ca apple-root v3_apple_devid_ca 200101000000Z 350101000000Z \
+    "$APPLE_CA_DN/CN=sigtrace Test Developer ID Certification Authority"
+apple_issue apple-wwdr-ca apple-root v3_apple_wwdr_ca 200101000000Z 350101000000Z \
+    "$APPLE_CA_DN/CN=sigtrace Test Apple WWDR Certification Authority"
+newca apple-devid-ca 7100
+apple_issue apple-devid     apple-devid-ca v3_apple_devid     240101000000Z 260101000000Z "$(apple_dn 'Developer ID Application')"
+apple_issue apple-installer apple-devid-ca v3_apple_installer 240101000000Z 260101000000Z "$(apple_dn 'Developer ID Installer')"
+apple_issue apple-nomarker  apple-devid-ca v3_apple_nomarker  240101000000Z 260101000000Z "$(apple_dn 'Developer ID Application')"
+apple_issue apple-expired   apple-devid-ca v3_apple_devid     200101000000Z 210101000000Z "$(apple_dn 'Developer ID Application')"
+apple_issue apple-unkcrit   apple-devid-ca v3_apple_unkcrit   240101000000Z 260101000000Z "$(apple_dn 'Developer ID Application')"
+newca apple-wwdr-ca 7200
+apple_issue apple-mas apple-wwdr-ca v3_apple_mas 240101000000Z 260101000000Z "$(apple_dn '3rd Party Mac Developer Application')"
+apple_issue apple-dev apple-wwdr-ca v3_apple_dev 240101000000Z 260101000000Z "$(apple_dn 'Apple Development')"
+
+# The chains verify (the expired leaf inside its validity). OpenSSL does not
+# know Apple's critical markers, hence -ignore_critical.
+apple_check() { # apple_check LEAF CA [openssl verify options...]
+    local leaf=$1 ca=$2
+    shift 2
+    run openssl verify -CAfile "$WORK/apple-root.pem" -untrusted "$WORK/$ca.pem" \
+        -ignore_critical "$@" "$WORK/$leaf.pem"
+}
+for l in apple-devid apple-installer apple-nomarker apple-unkcrit; do
+    apple_check "$l" apple-devid-ca -attime "$(at 2025-06-01)"
+done
+for l in apple-mas apple-dev; do
+    apple_check "$l" apple-wwdr-ca -attime "$(at 2025-06-01)"
+done
+apple_check apple-expired apple-devid-ca -attime "$(at 2020-06-01)"
+if openssl verify -CAfile "$WORK/apple-root.pem" -untrusted "$WORK/apple-devid-ca.pem" \
+        -ignore_critical -attime "$(at 2025-06-01)" "$WORK/apple-expired.pem" >/dev/null 2>&1; then
+    die "apple-expired.pem unexpectedly valid at 2025-06-01"
+fi
+case $(openssl x509 -in "$WORK/apple-devid.pem" -noout -subject -nameopt RFC2253) in
+    *OU=$TEAM*UID=$TEAM*) ;;
+    *) die "apple-devid.pem: team ID missing from the subject" ;;
+esac
+
+for n in apple-root apple-devid-ca apple-wwdr-ca apple-devid apple-installer apple-mas \
+         apple-dev apple-nomarker apple-expired apple-unkcrit; do
+    install -m 0644 "$WORK/$n.pem" "$OUT/$n.pem"
+    install -m 0600 "$WORK/$n.key" "$OUT/$n.key"
+done
