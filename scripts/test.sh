@@ -60,6 +60,9 @@ for b in build build-asan; do
 		--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z" |
 		grep -E '^(PASS|FAIL)' >>"$log"
 	if [ $samples_ok = 1 ]; then
+		bash tests/samples/test_macho_output.sh "$b/src/sigtrace" "$samples" "$trust" \
+			"$work/macho-output-$b" 2>/dev/null |
+			sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 		for c in cases macho-cases; do
 			python3 tests/run_cases.py --sigtrace "$b/src/sigtrace" --cases tests/samples/$c.txt \
 				--dir "$samples" --label "[$b] samples" --var "TRUST=$trust" --var "OUTDIR=$samples" |
