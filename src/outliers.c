@@ -184,8 +184,22 @@ const char *outliers_claimed_publisher(const char *name, bool *exact)
 	return p ? p->name : NULL;
 }
 
+/* Apple issues the certificates that sign macOS code for every vendor
+ * (Developer ID, Mac App Store, WWDR) after checking who the developer is:
+ * "Microsoft Corporation (UBF8T346G9)" under Apple's roots is Microsoft's
+ * macOS signature, not an impersonation. */
+static bool apple_root(const char *root_sha256)
+{
+	for (size_t i = 0; i < npubs; i++)
+		if (strcmp(pubs[i].key, "apple") == 0)
+			return root_sha256 && strstr(pubs[i].roots, root_sha256) != NULL;
+	return false;
+}
+
 static bool root_ok(const struct publisher *p, const char *root_sha256, bool trusted)
 {
+	if (trusted && apple_root(root_sha256))
+		return true;
 	if (strcmp(p->roots, "public") == 0)
 		return trusted;
 	return root_sha256 && strstr(p->roots, root_sha256) != NULL;

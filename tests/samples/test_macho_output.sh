@@ -70,6 +70,19 @@ PY
 2" ]
 check "inventory records slice, team ID, CDHash and signer class ($(echo $rows))" $?
 
+# Outliers: a vendor's name under Apple's roots is Apple-vetted (msal's
+# "3rd Party Mac Developer Application: Microsoft Corporation" is no
+# impostor); `--allow team` drops findings of a certificate-signed team only.
+msal=$samples/npm/msal-node-runtime/macos
+"$st" scan -q --db "$work/inv.db" "${args[@]}" "$msal" >/dev/null
+"$st" outliers --db "$work/inv.db" >"$work/outliers.txt"
+! grep -q publisher_impersonation "$work/outliers.txt" && grep -q "one_off_signer.*sentry-cli" "$work/outliers.txt"
+check "outliers: Microsoft under Apple's roots is not an impersonation" $?
+printf 'team 97JCY7859U\n' >"$work/allow.txt"
+"$st" outliers --db "$work/inv.db" --allow "$work/allow.txt" >"$work/outliers-allowed.txt"
+! grep -q "sentry-cli" "$work/outliers-allowed.txt"
+check "outliers --allow team drops the team's findings" $?
+
 # An inventory written before Mach-O support (schema 1) gains the columns.
 python3 - "$work/old.db" <<'PY'
 import sqlite3, sys
