@@ -46,6 +46,7 @@ static void add(struct findings *f, int score, const char *code, const char *pat
 	f->v[f->n].path = strdup(path ? path : "");
 	f->v[f->n].evidence = strdup(evidence ? evidence : "");
 	f->v[f->n].file_sha256 = f->v[f->n].signer_sha256 = f->v[f->n].signer = NULL;
+	f->v[f->n].team = NULL;
 	f->n++;
 }
 

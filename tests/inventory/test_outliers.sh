@@ -6,7 +6,7 @@
 set -uo pipefail
 st=$1 fix=$2 pki=$3
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
 check() {
 	if [ "$2" -eq 0 ]; then echo "PASS outliers: $1"; passed=$((passed + 1));
