@@ -22,7 +22,7 @@
  * codeLimit64, execSeg, runtime, linkage fields. */
 static uint32_t header_size(uint32_t version)
 {
-	if (version >= 0x20600) return 112;
+	if (version >= 0x20600) return 108;
 	if (version >= 0x20500) return 96;
 	if (version >= 0x20400) return 88;
 	if (version >= 0x20300) return 64;

@@ -1,0 +1,3 @@
+module sigtrace.test/e2e/hello
+
+go 1.19
