@@ -15,9 +15,9 @@ static void be32(uint8_t *p, uint32_t v)
 
 /* A version-0x20400 CodeDirectory: identifier "id", team "TEAM", 2 special
  * and 3 code slots of SHA-256, 4 KiB pages, codeLimit 10000. */
-static size_t make_cd(uint8_t *b, uint32_t version)
+static size_t make_cd_hdr(uint8_t *b, uint32_t version, size_t hdr)
 {
-	size_t hdr = 88, ident = hdr, team = ident + 3, hash = team + 5 + 2 * 32;
+	size_t ident = hdr, team = ident + 3, hash = team + 5 + 2 * 32;
 	size_t len = hash + 3 * 32;
 
 	memset(b, 0, len);
@@ -39,6 +39,11 @@ static size_t make_cd(uint8_t *b, uint32_t version)
 	return len;
 }
 
+static size_t make_cd(uint8_t *b, uint32_t version)
+{
+	return make_cd_hdr(b, version, 88);
+}
+
 int main(void)
 {
 	uint8_t cd[512], sb[256];
@@ -55,6 +60,16 @@ int main(void)
 	      cs_codedir_page_size(&d) == 4096, "slots, codeLimit and page size");
 	CHECK(cs_codedir_code(&d, 0)[0] == 0xab, "code slot 0 is at hashOffset");
 	CHECK(d.cdhash_len == 32 && strcmp(d.hash_name, "sha256") == 0, "CDHash is a full SHA-256");
+
+	/* cs_blobs.h ends the 0x20600 header at 108 bytes (end_withLinkage);
+	 * 112 is only the C struct's padded size. macho-devid-cd20600.arm64
+	 * was once rejected for its identifier at 108. */
+	len = make_cd_hdr(cd, 0x20600, 108);
+	CHECK(cs_codedir_parse(st_span_make(cd, len), 0, &d, why, sizeof(why)) == ST_OK &&
+	      strcmp(d.ident, "id") == 0, "version 0x20600: identifier right after the 108-byte header");
+	len = make_cd_hdr(cd, 0x20600, 104);
+	CHECK(cs_codedir_parse(st_span_make(cd, len), 0, &d, why, sizeof(why)) == ST_PARSE_MALFORMED,
+	      "version 0x20600: identifier inside the header");
 
 	len = make_cd(cd, 0x20100);
 	CHECK(cs_codedir_parse(st_span_make(cd, len), 0, &d, why, sizeof(why)) == ST_OK &&
