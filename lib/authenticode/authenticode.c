@@ -124,7 +124,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	if (rc < 0)
 		goto done;
 	if (rc > 0) {
-		ADD(rc == ST_PARSE_LIMIT ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_SIGNATURE,
+		ADD(st_parse_reason(rc, ST_R_MALFORMED_SIGNATURE),
 		    ST_EFFECT_DEFAULT, "%s: %s", what, why);
 		rc = ST_OK;
 		goto done;

@@ -46,16 +46,23 @@ static void populate(const struct st_input *in, uint64_t pos, uint64_t end, bool
 		(void)madvise((void *)a, b - a, drop ? MADV_DONTNEED : MADV_POPULATE_READ);
 }
 
+/* off + len, capped at the end of the file. */
+static uint64_t clamp_end(const struct st_input *in, uint64_t off, uint64_t len)
+{
+	return len > in->file.len - off ? in->file.len : off + len;
+}
+
+/* The extra page makes populate() cover the page the range ends in. */
 void st_input_prefetch(const struct st_input *in, uint64_t off, uint64_t len)
 {
 	if (in->mapped && off <= in->file.len)
-		populate(in, off, len > in->file.len - off ? in->file.len : off + len + 4095 > in->file.len ? in->file.len : off + len + 4095, false);
+		populate(in, off, clamp_end(in, off, len > UINT64_MAX - 4095 ? len : len + 4095), false);
 }
 
 void st_input_release(const struct st_input *in, uint64_t off, uint64_t len)
 {
 	if (in->mapped && off <= in->file.len)
-		populate(in, off, len > in->file.len - off ? in->file.len : off + len, true);
+		populate(in, off, clamp_end(in, off, len), true);
 }
 
 int st_hash_pass(struct st_input *in, const struct st_range *ranges,
@@ -90,8 +97,7 @@ int st_hash_pass(struct st_input *in, const struct st_range *ranges,
 
 		/* Chunks no range touches are read only for the file hash. */
 		if (fctx || (ri < nranges && ranges[ri].off < end)) {
-			if (in->mapped)
-				populate(in, pos, end + 4095 > size ? size : end + 4095, false);
+			st_input_prefetch(in, pos, end - pos);
 			c = d + pos;
 		}
 		if (fctx && !EVP_DigestUpdate(fctx, c, (size_t)(end - pos)))
@@ -107,8 +113,7 @@ int st_hash_pass(struct st_input *in, const struct st_range *ranges,
 			else
 				break;
 		}
-		if (in->mapped)
-			populate(in, pos, end, true);
+		st_input_release(in, pos, end - pos);
 		pos = end;
 	}
 	if (fctx) {

@@ -13,6 +13,13 @@
 #define ST_PARSE_MALFORMED 1
 #define ST_PARSE_LIMIT 2
 
+/* The reason for a positive parser return: limit_exceeded for
+ * ST_PARSE_LIMIT, else the caller's malformed_* code. */
+static inline st_reason st_parse_reason(int rc, st_reason malformed)
+{
+	return rc == ST_PARSE_LIMIT ? ST_R_LIMIT_EXCEEDED : malformed;
+}
+
 typedef struct {
 	st_reason code;
 	st_verdict effect;  /* least verdict this occurrence implies */

@@ -252,7 +252,7 @@ int macho_check_cms(struct macho_check *m, const struct cs_blob *blob)
 		return rc;
 	if (rc > 0) {
 		rc = st_reasons_add(&MSIG(m)->reasons,
-				    rc == ST_PARSE_LIMIT ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_SIGNATURE,
+				    st_parse_reason(rc, ST_R_MALFORMED_SIGNATURE),
 				    ST_EFFECT_DEFAULT, "%s: CMS signature: %s", m->what, why);
 		goto done;
 	}

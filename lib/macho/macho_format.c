@@ -20,21 +20,13 @@ static enum st_probe macho_probe(st_span head, uint64_t size)
 
 /* Bytes a universal file holds outside its slices: alignment gaps must be
  * zero and nothing may follow the last slice. */
-static int by_offset(const void *a, const void *b)
-{
-	const struct macho_slice *x = a, *y = b;
-
-	return x->offset < y->offset ? -1 : x->offset > y->offset;
-}
-
 static int check_gaps(st_span file, const struct macho_slice *v, size_t n,
 		      uint64_t hdr_end, st_reasons *rs)
 {
 	struct macho_slice sorted[ST_LIMIT_FAT_ARCHS];
 	uint64_t pos = hdr_end, nonzero = 0;
 
-	memcpy(sorted, v, n * sizeof(*v));
-	qsort(sorted, n, sizeof(*sorted), by_offset);
+	macho_sort_by_offset(v, n, sorted);
 	for (size_t i = 0; i <= n; i++) {
 		uint64_t end = i < n ? sorted[i].offset : file.len;
 
@@ -58,27 +50,24 @@ static int check_gaps(st_span file, const struct macho_slice *v, size_t n,
 }
 
 static int verify_slice(const st_context *ctx, struct st_input *in, st_result *res,
-			struct macho_slice *ms, size_t i, bool fat, bool *layout_bad)
+			struct macho_slice *ms, size_t i, bool *layout_bad)
 {
 	struct macho_check *m;
 	st_span slice;
 	char why[200];
 	int rc;
 
-	res->slices[i].arch = ms->arch;
 	res->slices[i].offset = ms->offset;
 	res->slices[i].size = ms->size;
 	res->slices[i].sig = -1;
 	(void)st_span_sub(in->file, ms->offset, ms->size, &slice);  /* checked by the fat parser */
-	if (!fat)
-		ms->arch = NULL;
 	rc = macho_thin_parse(slice, ms, why, sizeof(why));
 	res->slices[i].arch = ms->arch;
 	if (rc) {
 		*layout_bad = true;
 		res->slices[i].verdict = ST_VERDICT_MALFORMED;
 		return st_reasons_add(&res->reasons,
-				      rc == ST_PARSE_LIMIT ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_MACHO,
+				      st_parse_reason(rc, ST_R_MALFORMED_MACHO),
 				      ST_EFFECT_DEFAULT, "%s slice: %s", ms->arch ? ms->arch : "?", why);
 	}
 	if (!ms->has_sig) {
@@ -125,7 +114,7 @@ static int macho_verify(const st_context *ctx, struct st_input *in, st_result *r
 			return rc;
 		if (rc > 0) {
 			rc = st_reasons_add(&res->reasons,
-					    rc == ST_PARSE_LIMIT ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_MACHO,
+					    st_parse_reason(rc, ST_R_MALFORMED_MACHO),
 					    ST_EFFECT_DEFAULT, "%s", why);
 			st_result_finish(res, true);
 			return rc;
@@ -145,7 +134,7 @@ static int macho_verify(const st_context *ctx, struct st_input *in, st_result *r
 	}
 	res->nslices = n;
 	for (size_t i = 0; i < n && rc == ST_OK; i++)
-		rc = verify_slice(ctx, in, res, &v[i], i, fat, &layout_bad);
+		rc = verify_slice(ctx, in, res, &v[i], i, &layout_bad);
 	if (rc)
 		goto done;
 	if (!fat) {

@@ -64,10 +64,15 @@ bool macho_is_fat(st_span head)
 
 static int cmp_off(const void *a, const void *b)
 {
-	const struct macho_slice *x = *(const struct macho_slice *const *)a;
-	const struct macho_slice *y = *(const struct macho_slice *const *)b;
+	const struct macho_slice *x = a, *y = b;
 
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+void macho_sort_by_offset(const struct macho_slice *v, size_t n, struct macho_slice *out)
+{
+	memcpy(out, v, n * sizeof(*v));
+	qsort(out, n, sizeof(*out), cmp_off);
 }
 
 int macho_fat_parse(st_span file, struct macho_slice **out, size_t *n,
@@ -76,7 +81,7 @@ int macho_fat_parse(st_span file, struct macho_slice **out, size_t *n,
 	uint32_t magic, nfat;
 	uint64_t hdr_end, entry;
 	struct macho_slice *v;
-	struct macho_slice *order[ST_LIMIT_FAT_ARCHS];
+	struct macho_slice order[ST_LIMIT_FAT_ARCHS];
 
 	*out = NULL;
 	*n = 0;
@@ -115,7 +120,6 @@ int macho_fat_parse(st_span file, struct macho_slice **out, size_t *n,
 		v[i].offset = off;
 		v[i].size = size;
 		v[i].arch = macho_arch_name(v[i].cputype, v[i].cpusubtype);
-		order[i] = &v[i];
 		if (size == 0 || !st_span_contains(file, off, size)) {
 			snprintf(why, whylen, "slice %u (%s) at %llu, %llu bytes, lies outside the file",
 				 i, v[i].arch, (unsigned long long)off, (unsigned long long)size);
@@ -128,11 +132,11 @@ int macho_fat_parse(st_span file, struct macho_slice **out, size_t *n,
 			return ST_PARSE_MALFORMED;
 		}
 	}
-	qsort(order, nfat, sizeof(order[0]), cmp_off);
+	macho_sort_by_offset(v, nfat, order);
 	for (uint32_t i = 1; i < nfat; i++) {
-		if (order[i]->offset < order[i - 1]->offset + order[i - 1]->size) {
-			snprintf(why, whylen, "slices %s and %s overlap", order[i - 1]->arch,
-				 order[i]->arch);
+		if (order[i].offset < order[i - 1].offset + order[i - 1].size) {
+			snprintf(why, whylen, "slices %s and %s overlap", order[i - 1].arch,
+				 order[i].arch);
 			free(v);
 			return ST_PARSE_MALFORMED;
 		}

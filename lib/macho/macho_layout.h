@@ -50,6 +50,10 @@ bool macho_is_fat(st_span head);
 int macho_fat_parse(st_span file, struct macho_slice **out, size_t *n,
 		    bool *is64, char *why, size_t whylen);
 
+/* Copies the n (<= ST_LIMIT_FAT_ARCHS) slices of v into out in file
+ * order. */
+void macho_sort_by_offset(const struct macho_slice *v, size_t n, struct macho_slice *out);
+
 /*
  * Parses the thin Mach-O in `slice` (its offset and size in the file are
  * already in s): header, load commands, __TEXT, __LINKEDIT and

@@ -55,7 +55,7 @@ static int load_codedirs(struct macho_check *m)
 		if (rc < 0)
 			return rc;
 		if (rc > 0) {
-			ADD(rc == ST_PARSE_LIMIT ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_SIGNATURE,
+			ADD(st_parse_reason(rc, ST_R_MALFORMED_SIGNATURE),
 			    ST_EFFECT_DEFAULT, "%s: %s", m->what, why);
 			return 1;
 		}
@@ -125,7 +125,7 @@ int macho_verify_signature(struct macho_check *m)
 		    (uint64_t)m->slice.len - ms->sig_off - ms->sig_size);
 	rc = cs_superblob_parse(sig, &m->sb, why, sizeof(why));
 	if (rc) {
-		ADD(rc == ST_PARSE_LIMIT ? ST_R_LIMIT_EXCEEDED : ST_R_MALFORMED_SIGNATURE,
+		ADD(st_parse_reason(rc, ST_R_MALFORMED_SIGNATURE),
 		    ST_EFFECT_DEFAULT, "%s: %s", m->what, why);
 		return ST_OK;
 	}

@@ -46,22 +46,7 @@ bool macho_signer_type_expected(const char *type)
 
 char *macho_team_of(X509 *leaf)
 {
-	X509_NAME *n = X509_get_subject_name(leaf);
-	int i = X509_NAME_get_index_by_NID(n, NID_organizationalUnitName, -1);
-	unsigned char *u = NULL;
-	char *out;
-	int len;
+	bool found;
 
-	if (i < 0)
-		return NULL;
-	len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
-	if (len < 0)
-		return NULL;
-	out = malloc((size_t)len + 1);
-	if (out) {
-		memcpy(out, u, (size_t)len);
-		out[len] = 0;
-	}
-	OPENSSL_free(u);
-	return out;
+	return st_name_entry(X509_get_subject_name(leaf), NID_organizationalUnitName, &found);
 }

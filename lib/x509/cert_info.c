@@ -36,30 +36,40 @@ char *st_name_string(const X509_NAME *name)
 	return out;
 }
 
+char *st_name_entry(const X509_NAME *name, int nid, bool *found)
+{
+	int i = X509_NAME_get_index_by_NID(name, nid, -1);
+	unsigned char *utf8 = NULL;
+	char *out;
+	int n;
+
+	*found = false;
+	if (i < 0)
+		return NULL;
+	n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+	if (n < 0)
+		return NULL;
+	*found = true;
+	out = malloc((size_t)n + 1);
+	if (out) {
+		memcpy(out, utf8, (size_t)n);
+		out[n] = '\0';
+	}
+	OPENSSL_free(utf8);
+	return out;
+}
+
 char *st_name_cn(const X509_NAME *name)
 {
 	int nids[] = { NID_commonName, NID_organizationName,
 		       NID_organizationalUnitName };
 
 	for (size_t k = 0; k < sizeof(nids) / sizeof(nids[0]); k++) {
-		int i = X509_NAME_get_index_by_NID(name, nids[k], -1);
-		unsigned char *utf8 = NULL;
-		char *out;
-		int n;
+		bool found;
+		char *out = st_name_entry(name, nids[k], &found);
 
-		if (i < 0)
-			continue;
-		n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
-						 X509_NAME_get_entry(name, i)));
-		if (n < 0)
-			continue;
-		out = malloc((size_t)n + 1);
-		if (out) {
-			memcpy(out, utf8, (size_t)n);
-			out[n] = '\0';
-		}
-		OPENSSL_free(utf8);
-		return out;
+		if (found)
+			return out;
 	}
 	return st_strdup("");
 }

@@ -120,6 +120,8 @@ int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 		uint8_t md[EVP_MAX_MD_SIZE];
 		unsigned mdlen = 0;
 		unsigned char *der = NULL;
+		const uint8_t *raw;
+		size_t rawlen;
 		int derlen;
 
 		out->has_signed_attrs = true;
@@ -147,27 +149,22 @@ int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 		 * genuine Apple signatures carry attributes that are not in
 		 * DER order, so a re-encoding would differ), then over the
 		 * re-encoding in received order. */
-		{
-			const uint8_t *raw;
-			size_t rawlen;
-			if (st_si_raw_signed_attrs(si, &raw, &rawlen) && rawlen > 0) {
-				uint8_t *copy = OPENSSL_malloc(rawlen);
-				if (!copy)
-					return ST_ENOMEM;
-				memcpy(copy, raw, rawlen);
-				copy[0] = 0x31;  /* [0] IMPLICIT -> SET */
-				sig_ok = st_verify_raw(out->cert, out->md_nid, copy, rawlen,
-						       si->signature);
-				OPENSSL_free(copy);
-			}
+		if (st_si_raw_signed_attrs(si, &raw, &rawlen) && rawlen > 0) {
+			uint8_t *copy = OPENSSL_malloc(rawlen);
+			if (!copy)
+				return ST_ENOMEM;
+			memcpy(copy, raw, rawlen);
+			copy[0] = 0x31;  /* [0] IMPLICIT -> SET */
+			sig_ok = st_verify_raw(out->cert, out->md_nid, copy, rawlen, si->signature);
+			OPENSSL_free(copy);
 		}
-		derlen = sig_ok ? 1 : ASN1_item_i2d((ASN1_VALUE *)si->signed_attrs, &der,
-						    ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
-		if (derlen <= 0) {
-			ADD("%s: signed attributes cannot be encoded", what);
-		} else if (!sig_ok) {
-			sig_ok = st_verify_raw(out->cert, out->md_nid, der, (size_t)derlen,
-					       si->signature);
+		if (!sig_ok) {
+			derlen = ASN1_item_i2d((ASN1_VALUE *)si->signed_attrs, &der,
+					       ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
+			if (derlen <= 0)
+				ADD("%s: signed attributes cannot be encoded", what);
+			sig_ok = derlen > 0 && st_verify_raw(out->cert, out->md_nid, der,
+							     (size_t)derlen, si->signature);
 			OPENSSL_free(der);
 		}
 	} else {

@@ -10,6 +10,9 @@
 
 /* RFC 2253 string of a name (malloc'd, NULL on ENOMEM). */
 char *st_name_string(const X509_NAME *name);
+/* The first entry of type nid of a name as UTF-8 (malloc'd). *found says
+ * whether there is one; NULL with *found set means ENOMEM. */
+char *st_name_entry(const X509_NAME *name, int nid, bool *found);
 /* CN, else O, else OU of a name as UTF-8 (malloc'd, "" if none). */
 char *st_name_cn(const X509_NAME *name);
 /* Seconds since the epoch, ST_TIME_NONE if t is absent or invalid. */
