@@ -49,44 +49,27 @@ typedef enum {
 
 const char *st_verdict_name(st_verdict v);
 
-/* Reason codes. Stable snake_case names via st_reason_name(); each is
- * documented in docs/reasons.md. */
+/* Reason codes, declared once in sigtrace_reasons.h (name, default
+ * effect, ECS status, summary); each is documented in docs/reasons.md. */
 typedef enum {
-	ST_R_DIGEST_MISMATCH = 0,
-	ST_R_PAGE_HASH_MISMATCH,
-	ST_R_SIGNATURE_INVALID,
-	ST_R_UNTRUSTED_ROOT,
-	ST_R_SELF_SIGNED,
-	ST_R_CHAIN_INVALID,
-	ST_R_CERT_EXPIRED,
-	ST_R_CERT_NOT_YET_VALID,
-	ST_R_EKU_NOT_CODE_SIGNING,
-	ST_R_KEY_USAGE,
-	ST_R_TIMESTAMP_INVALID,
-	ST_R_WEAK_DIGEST,
-	ST_R_WEAK_KEY,
-	ST_R_CERT_PADDING,
-	ST_R_TRAILING_DATA,
-	ST_R_CERT_TABLE_NOT_AT_END,
-	ST_R_NESTED_SIGNATURE_INVALID,
-	ST_R_MALFORMED_SIGNATURE,
-	ST_R_MALFORMED_PE,
-	ST_R_UNSUPPORTED_ALGORITHM,
-	ST_R_LIMIT_EXCEEDED,
-	ST_R_REVOKED,
-	/* Apple code signatures (Mach-O). */
-	ST_R_ADHOC,
-	ST_R_LINKER_SIGNED,
-	ST_R_CDHASH_MISMATCH,
-	ST_R_SPECIAL_SLOT_MISMATCH,
-	ST_R_TEAM_ID_MISMATCH,
-	ST_R_PARTIALLY_SIGNED,
-	ST_R_UNEXPECTED_SIGNER_TYPE,
-	ST_R_MALFORMED_MACHO,
+#define ST_REASON(id, name, effect, ecs_status, ecs_rank, summary) ST_R_##id,
+#include "sigtrace_reasons.h"
+#undef ST_REASON
 	ST_R__COUNT
 } st_reason;
 
+/* Stable snake_case name ("digest_mismatch"); "unknown" out of range. */
 const char *st_reason_name(st_reason r);
+/* The reason with that name, or ST_R__COUNT. */
+st_reason st_reason_by_name(const char *name);
+/* The least verdict the reason implies by default. An occurrence may carry
+ * another effect (a SHA-1 weak_digest is a warning, an MD5 one invalid):
+ * see st_result_reason_effect(). */
+st_verdict st_reason_effect(st_reason r);
+/* The Elastic code_signature.status value the reason stands for
+ * ("errorBadDigest", ...) and a one-line summary of its meaning. */
+const char *st_reason_ecs_status(st_reason r);
+const char *st_reason_summary(st_reason r);
 
 /* Time values are seconds since the Unix epoch, UTC. */
 #define ST_TIME_NONE INT64_MIN
@@ -169,6 +152,12 @@ const char *st_result_version_string(const st_result *res, const char *key);
 size_t st_result_reason_count(const st_result *res);
 st_reason st_result_reason(const st_result *res, size_t i);
 const char *st_result_reason_detail(const st_result *res, size_t i);
+/* The verdict this occurrence implies (ST_VERDICT_VALID: a warning). */
+st_verdict st_result_reason_effect(const st_result *res, size_t i);
+/* Elastic file.code_signature.status: "trusted" for valid files, else the
+ * status of the deciding reason (docs/output.md); NULL for unsigned files
+ * and non-executables. */
+const char *st_result_ecs_status(const st_result *res);
 
 /* Signatures: primary signatures of each certificate-table entry and the
  * nested signatures within them, in pre-order. */
@@ -234,6 +223,7 @@ int64_t st_signature_verification_time(const st_signature *sig);
 size_t st_signature_reason_count(const st_signature *sig);
 st_reason st_signature_reason(const st_signature *sig, size_t i);
 const char *st_signature_reason_detail(const st_signature *sig, size_t i);
+st_verdict st_signature_reason_effect(const st_signature *sig, size_t i);
 
 /* Signer certificate, NULL if it could not be identified. */
 const st_cert *st_signature_signer(const st_signature *sig);

@@ -12,37 +12,14 @@
 static const struct {
 	const char *name;
 	st_verdict effect;
+	const char *ecs_status;
+	int ecs_rank;
+	const char *summary;
 } reason_table[ST_R__COUNT] = {
-	[ST_R_DIGEST_MISMATCH] = { "digest_mismatch", ST_VERDICT_INVALID },
-	[ST_R_PAGE_HASH_MISMATCH] = { "page_hash_mismatch", ST_VERDICT_INVALID },
-	[ST_R_SIGNATURE_INVALID] = { "signature_invalid", ST_VERDICT_INVALID },
-	[ST_R_UNTRUSTED_ROOT] = { "untrusted_root", ST_VERDICT_UNTRUSTED },
-	[ST_R_SELF_SIGNED] = { "self_signed", ST_VERDICT_UNTRUSTED },
-	[ST_R_CHAIN_INVALID] = { "chain_invalid", ST_VERDICT_INVALID },
-	[ST_R_CERT_EXPIRED] = { "cert_expired", ST_VERDICT_INVALID },
-	[ST_R_CERT_NOT_YET_VALID] = { "cert_not_yet_valid", ST_VERDICT_INVALID },
-	[ST_R_EKU_NOT_CODE_SIGNING] = { "eku_not_code_signing", ST_VERDICT_INVALID },
-	[ST_R_KEY_USAGE] = { "key_usage", ST_VERDICT_INVALID },
-	[ST_R_TIMESTAMP_INVALID] = { "timestamp_invalid", ST_VERDICT_INVALID },
-	[ST_R_WEAK_DIGEST] = { "weak_digest", ST_VERDICT_VALID },
-	[ST_R_WEAK_KEY] = { "weak_key", ST_VERDICT_VALID },
-	[ST_R_CERT_PADDING] = { "cert_padding", ST_VERDICT_INVALID },
-	[ST_R_TRAILING_DATA] = { "trailing_data", ST_VERDICT_INVALID },
-	[ST_R_CERT_TABLE_NOT_AT_END] = { "cert_table_not_at_end", ST_VERDICT_INVALID },
-	[ST_R_NESTED_SIGNATURE_INVALID] = { "nested_signature_invalid", ST_VERDICT_INVALID },
-	[ST_R_MALFORMED_SIGNATURE] = { "malformed_signature", ST_VERDICT_MALFORMED },
-	[ST_R_MALFORMED_PE] = { "malformed_pe", ST_VERDICT_MALFORMED },
-	[ST_R_UNSUPPORTED_ALGORITHM] = { "unsupported_algorithm", ST_VERDICT_MALFORMED },
-	[ST_R_LIMIT_EXCEEDED] = { "limit_exceeded", ST_VERDICT_MALFORMED },
-	[ST_R_REVOKED] = { "revoked", ST_VERDICT_INVALID },
-	[ST_R_ADHOC] = { "adhoc", ST_VERDICT_UNTRUSTED },
-	[ST_R_LINKER_SIGNED] = { "linker_signed", ST_VERDICT_UNTRUSTED },
-	[ST_R_CDHASH_MISMATCH] = { "cdhash_mismatch", ST_VERDICT_INVALID },
-	[ST_R_SPECIAL_SLOT_MISMATCH] = { "special_slot_mismatch", ST_VERDICT_INVALID },
-	[ST_R_TEAM_ID_MISMATCH] = { "team_id_mismatch", ST_VERDICT_INVALID },
-	[ST_R_PARTIALLY_SIGNED] = { "partially_signed", ST_VERDICT_INVALID },
-	[ST_R_UNEXPECTED_SIGNER_TYPE] = { "unexpected_signer_type", ST_VERDICT_UNTRUSTED },
-	[ST_R_MALFORMED_MACHO] = { "malformed_macho", ST_VERDICT_MALFORMED },
+#define ST_REASON(id, name_, effect_, ecs, rank, summary_) \
+	[ST_R_##id] = { name_, ST_VERDICT_##effect_, ecs, rank, summary_ },
+#include "sigtrace_reasons.h"
+#undef ST_REASON
 };
 
 static const char *const verdict_names[] = {
@@ -66,11 +43,64 @@ const char *st_reason_name(st_reason r)
 	return reason_table[r].name;
 }
 
-st_verdict st_reason_default_effect(st_reason r)
+st_reason st_reason_by_name(const char *name)
+{
+	for (int r = 0; name && r < ST_R__COUNT; r++)
+		if (strcmp(reason_table[r].name, name) == 0)
+			return (st_reason)r;
+	return ST_R__COUNT;
+}
+
+st_verdict st_reason_effect(st_reason r)
 {
 	if ((unsigned)r >= ST_R__COUNT)
 		return ST_VERDICT_MALFORMED;
 	return reason_table[r].effect;
+}
+
+const char *st_reason_ecs_status(st_reason r)
+{
+	return (unsigned)r < ST_R__COUNT ? reason_table[r].ecs_status : NULL;
+}
+
+const char *st_reason_summary(st_reason r)
+{
+	return (unsigned)r < ST_R__COUNT ? reason_table[r].summary : NULL;
+}
+
+/*
+ * file.code_signature.status (docs/output.md): "trusted" for valid files,
+ * errorMalformed for malformed ones; otherwise the status of the reason of
+ * lowest rank among those whose effect is the verdict (the reasons that make
+ * the verdict what it is), else among all reasons.
+ */
+const char *st_reasons_ecs_status(const st_reasons *rs, st_verdict v)
+{
+	int best = -1;
+
+	switch (v) {
+	case ST_VERDICT_VALID:
+		return "trusted";
+	case ST_VERDICT_MALFORMED:
+		return "errorMalformed";
+	case ST_VERDICT_UNTRUSTED:
+	case ST_VERDICT_INVALID:
+		break;
+	default:
+		return NULL;
+	}
+	for (int pass = 0; pass < 2 && best < 0; pass++) {
+		for (size_t i = 0; i < rs->n; i++) {
+			st_reason r = rs->v[i].code;
+			if ((unsigned)r >= ST_R__COUNT || (pass == 0 && rs->v[i].effect != v))
+				continue;
+			if (best < 0 || reason_table[r].ecs_rank < reason_table[best].ecs_rank)
+				best = (int)r;
+		}
+	}
+	if (best >= 0)
+		return reason_table[best].ecs_status;
+	return v == ST_VERDICT_UNTRUSTED ? "errorUntrustedRoot" : "errorChaining";
 }
 
 const char *st_verdict_name(st_verdict v)
@@ -105,7 +135,7 @@ int st_reasons_add(st_reasons *rs, st_reason code, st_verdict effect,
 	va_list ap;
 
 	if (effect == ST_EFFECT_DEFAULT)
-		effect = st_reason_default_effect(code);
+		effect = st_reason_effect(code);
 	for (size_t i = 0; i < rs->n; i++) {
 		if (rs->v[i].code == code) {
 			rs->v[i].effect = st_verdict_max(rs->v[i].effect, effect);
@@ -325,6 +355,16 @@ const char *st_result_reason_detail(const st_result *r, size_t i)
 	return i < r->all_reasons.n ? r->all_reasons.v[i].detail : NULL;
 }
 
+st_verdict st_result_reason_effect(const st_result *r, size_t i)
+{
+	return i < r->all_reasons.n ? r->all_reasons.v[i].effect : ST_VERDICT_VALID;
+}
+
+const char *st_result_ecs_status(const st_result *r)
+{
+	return st_reasons_ecs_status(&r->all_reasons, r->verdict);
+}
+
 size_t st_result_signature_count(const st_result *r) { return r->nsigs; }
 
 const st_signature *st_result_signature(const st_result *r, size_t i)
@@ -367,6 +407,11 @@ st_reason st_signature_reason(const st_signature *s, size_t i)
 const char *st_signature_reason_detail(const st_signature *s, size_t i)
 {
 	return i < s->reasons.n ? s->reasons.v[i].detail : NULL;
+}
+
+st_verdict st_signature_reason_effect(const st_signature *s, size_t i)
+{
+	return i < s->reasons.n ? s->reasons.v[i].effect : ST_VERDICT_VALID;
 }
 
 const st_cert *st_signature_signer(const st_signature *s)

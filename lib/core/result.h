@@ -31,8 +31,9 @@ typedef struct {
 	size_t n, cap;
 } st_reasons;
 
-/* The verdict a reason implies unless the adder says otherwise. */
-st_verdict st_reason_default_effect(st_reason r);
+/* The ECS code_signature.status for a verdict reached with these reasons
+ * (NULL for unsigned and non-executable). */
+const char *st_reasons_ecs_status(const st_reasons *rs, st_verdict v);
 
 /* Appends a reason (deduplicated by code: a second occurrence keeps the
  * first detail and raises the effect if needed). Returns ST_OK/ST_ENOMEM. */

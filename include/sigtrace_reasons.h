@@ -1,0 +1,77 @@
+/*
+ * The registry of reason codes: the one place a reason is declared.
+ *
+ * Each line is ST_REASON(ID, name, effect, ecs_status, ecs_rank, summary):
+ *   ID          the enum constant is ST_R_<ID>
+ *   name        the stable snake_case code reports and the inventory use
+ *   effect      the least verdict the reason implies unless the code that
+ *               adds it says otherwise (VALID: a warning)
+ *   ecs_status  the value of file.code_signature.status it stands for
+ *   ecs_rank    when several reasons are present, the one with the lowest
+ *               rank decides the status (docs/output.md)
+ *   summary     one line: what it means (docs/reasons.md says more)
+ *
+ * The list is included by sigtrace.h (the enum) and by the library (names,
+ * effects, statuses); a unit test checks docs/reasons.md and docs/output.md
+ * against it. Add new reasons at the end: the enum values are the order.
+ */
+ST_REASON(DIGEST_MISMATCH, "digest_mismatch", INVALID, "errorBadDigest", 2,
+	  "the digest computed over the file differs from the signed digest")
+ST_REASON(PAGE_HASH_MISMATCH, "page_hash_mismatch", INVALID, "errorBadDigest", 3,
+	  "a page of the file differs from its signed page hash")
+ST_REASON(SIGNATURE_INVALID, "signature_invalid", INVALID, "errorBadSignature", 9,
+	  "the signer's signature does not verify")
+ST_REASON(UNTRUSTED_ROOT, "untrusted_root", UNTRUSTED, "errorUntrustedRoot", 25,
+	  "the chain ends at no trust anchor")
+ST_REASON(SELF_SIGNED, "self_signed", UNTRUSTED, "errorUntrustedRoot", 24,
+	  "the signer certificate is self-signed and not a trust anchor")
+ST_REASON(CHAIN_INVALID, "chain_invalid", INVALID, "errorChaining", 12,
+	  "a certificate of the chain cannot be accepted")
+ST_REASON(CERT_EXPIRED, "cert_expired", INVALID, "errorExpired", 10,
+	  "a certificate of the chain had expired at the verification time")
+ST_REASON(CERT_NOT_YET_VALID, "cert_not_yet_valid", INVALID, "errorExpired", 11,
+	  "a certificate of the chain was not yet valid at the verification time")
+ST_REASON(EKU_NOT_CODE_SIGNING, "eku_not_code_signing", INVALID, "errorUsage", 13,
+	  "a certificate is not allowed to sign code")
+ST_REASON(KEY_USAGE, "key_usage", INVALID, "errorUsage", 14,
+	  "the signer's key usage does not allow digital signatures")
+ST_REASON(TIMESTAMP_INVALID, "timestamp_invalid", INVALID, "errorTimestamp", 15,
+	  "a timestamp is present but proves nothing")
+ST_REASON(WEAK_DIGEST, "weak_digest", VALID, "errorWeakCrypto", 19,
+	  "a digest uses SHA-1 (a warning) or MD5")
+ST_REASON(WEAK_KEY, "weak_key", VALID, "errorWeakCrypto", 20,
+	  "a certificate of the chain has a small key")
+ST_REASON(CERT_PADDING, "cert_padding", INVALID, "errorBadDigest", 4,
+	  "bytes inside the certificate table belong to no signature")
+ST_REASON(TRAILING_DATA, "trailing_data", INVALID, "errorBadDigest", 5,
+	  "bytes no signature covers follow the signed content")
+ST_REASON(CERT_TABLE_NOT_AT_END, "cert_table_not_at_end", INVALID, "errorBadDigest", 6,
+	  "the certificate table overlaps the image or is followed by a section")
+ST_REASON(NESTED_SIGNATURE_INVALID, "nested_signature_invalid", INVALID, "errorNestedSignature", 18,
+	  "a nested signature failed")
+ST_REASON(MALFORMED_SIGNATURE, "malformed_signature", MALFORMED, "errorMalformed", 90,
+	  "a signature structure cannot be parsed or is inconsistent")
+ST_REASON(MALFORMED_PE, "malformed_pe", MALFORMED, "errorMalformed", 91,
+	  "the PE headers cannot be used")
+ST_REASON(UNSUPPORTED_ALGORITHM, "unsupported_algorithm", MALFORMED, "errorMalformed", 92,
+	  "a digest algorithm sigtrace does not implement")
+ST_REASON(LIMIT_EXCEEDED, "limit_exceeded", MALFORMED, "errorMalformed", 93,
+	  "an attacker-controlled count exceeded a documented limit")
+ST_REASON(REVOKED, "revoked", INVALID, "errorRevoked", 1,
+	  "a certificate of the chain is revoked or on the deny-list")
+ST_REASON(ADHOC, "adhoc", UNTRUSTED, "errorAdhoc", 23,
+	  "an Apple code signature without a signer")
+ST_REASON(LINKER_SIGNED, "linker_signed", UNTRUSTED, "errorAdhoc", 22,
+	  "an ad-hoc Apple code signature made by the linker")
+ST_REASON(CDHASH_MISMATCH, "cdhash_mismatch", INVALID, "errorBadDigest", 7,
+	  "the CMS signature is not bound to the CodeDirectories present")
+ST_REASON(SPECIAL_SLOT_MISMATCH, "special_slot_mismatch", INVALID, "errorBadDigest", 8,
+	  "a blob of the code signature differs from its special slot")
+ST_REASON(TEAM_ID_MISMATCH, "team_id_mismatch", INVALID, "errorTeamIdMismatch", 16,
+	  "the CodeDirectory's team differs from the signer certificate's")
+ST_REASON(PARTIALLY_SIGNED, "partially_signed", INVALID, "errorPartiallySigned", 17,
+	  "some parts of the file are signed and others are not")
+ST_REASON(UNEXPECTED_SIGNER_TYPE, "unexpected_signer_type", UNTRUSTED, "errorSignerType", 21,
+	  "the signer certificate is of a class code is not distributed with")
+ST_REASON(MALFORMED_MACHO, "malformed_macho", MALFORMED, "errorMalformed", 94,
+	  "the Mach-O layout cannot be used")
