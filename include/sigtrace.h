@@ -116,11 +116,18 @@ void st_context_set_file_hash(st_context *ctx, int enabled);
 /* ---- Verification ----------------------------------------------------- */
 
 typedef struct st_result st_result;
+typedef struct st_part st_part;
 typedef struct st_signature st_signature;
 typedef struct st_cert st_cert;
+typedef struct st_property st_property;
 
-/* Verifies the file at path. On ST_OK, *out holds a result to free with
- * st_result_free(). ST_EIO (errno set) if the file cannot be read. */
+/*
+ * Verifies the file at path. On ST_OK, *out holds a result to free with
+ * st_result_free(). The file is read with pread, never mapped: a file that
+ * changes size while it is read gives ST_EIO with errno ESTALE (no signal
+ * is ever raised, so callers need no SIGBUS handler). ST_EIO (errno set) if
+ * the file cannot be read; ST_ETOOBIG beyond st_context_set_max_file_size().
+ */
 int st_verify_file(st_context *ctx, const char *path, st_result **out);
 
 /* Verifies an in-memory image; the buffer must outlive the call only. */
@@ -129,26 +136,33 @@ int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
 
 void st_result_free(st_result *res);
 
+/*
+ * A result is a tree of parts. The root part is the file itself; its
+ * children are what the file holds: the architecture slices of a universal
+ * Mach-O file, the members of an archive, the entries of a file system.
+ * A *constituent* child (a slice) is part of its parent's verdict: the
+ * parent is judged with it (docs/reasons.md). Any other child is a file of
+ * its own inside the container, with its own verdict; reports give it a
+ * record of its own, named by its path (st_part_path()).
+ *
+ * The st_result_* accessors below answer for the root part.
+ */
+const st_part *st_result_part(const st_result *res);
+
 st_verdict st_result_verdict(const st_result *res);
 /* Short name of the format ("pe", "macho"), or NULL for ST_VERDICT_NOT_EXECUTABLE. */
 const char *st_result_format(const st_result *res);
 uint64_t st_result_file_size(const st_result *res);
 /* Lower-case hex SHA-256 of the whole file; NULL for files rejected as
- * not executable by st_verify_file() (they are not read past their head). */
+ * not executable by st_verify_file() (they are not read past their head)
+ * and with st_context_set_file_hash(ctx, 0). */
 const char *st_result_sha256(const st_result *res);
-
 /* Format details: for PE "x64", "x86", "arm64", ... and "PE32"/"PE32+";
  * for Mach-O the architecture of a thin file ("arm64", "x86_64", ...) or
  * "universal", and "macho32"/"macho64"/"fat"/"fat64". */
 const char *st_result_arch(const st_result *res);
 const char *st_result_subformat(const st_result *res);
-
-/* Strings from the version resource (PE): "CompanyName", "ProductName",
- * "OriginalFilename", "FileDescription", "FileVersion". NULL if absent. */
-const char *st_result_version_string(const st_result *res, const char *key);
-
-/* Reasons that apply to the whole file and to every signature, in the order
- * found, deduplicated by code. Each carries a human-readable detail. */
+/* Reasons of the root part: see st_part_reason_count(). */
 size_t st_result_reason_count(const st_result *res);
 st_reason st_result_reason(const st_result *res, size_t i);
 const char *st_result_reason_detail(const st_result *res, size_t i);
@@ -159,32 +173,127 @@ st_verdict st_result_reason_effect(const st_result *res, size_t i);
  * and non-executables. */
 const char *st_result_ecs_status(const st_result *res);
 
-/* Signatures: primary signatures of each certificate-table entry and the
- * nested signatures within them, in pre-order. */
-size_t st_result_signature_count(const st_result *res);
-const st_signature *st_result_signature(const st_result *res, size_t i);
+/* ---- Parts ------------------------------------------------------------- */
 
-/* Mach-O architecture slices: one for a thin file, one per architecture
- * of a universal (fat) file, none for other formats. Each slice is verified
- * on its own; its signature (if any) is st_result_signature(index). */
-size_t st_result_slice_count(const st_result *res);
-/* "arm64", "x86_64", "arm64e", "i386", "ppc", ... */
-const char *st_result_slice_arch(const st_result *res, size_t i);
-uint64_t st_result_slice_offset(const st_result *res, size_t i);
-uint64_t st_result_slice_size(const st_result *res, size_t i);
-/* ST_VERDICT_UNSIGNED for a slice without a code signature. */
-st_verdict st_result_slice_verdict(const st_result *res, size_t i);
-/* Index of the slice's signature, -1 when it has none. */
-int st_result_slice_signature(const st_result *res, size_t i);
+/* "file" (the root), "slice" (an architecture of a universal Mach-O
+ * file), "member" (a file inside a container). Static strings. */
+const char *st_part_kind(const st_part *p);
+/* The part's name in its parent (a slice's architecture, a member's path
+ * inside its container); NULL for the root. */
+const char *st_part_name(const st_part *p);
+/* The names from the root down to this part joined with "//" ("" for the
+ * root): "arm64", "Payload/tool.exe", "disk.img//p1//Windows/x.dll". */
+const char *st_part_path(const st_part *p);
+const st_part *st_part_parent(const st_part *p);
+/* 1 when the part's verdict is part of its parent's (see above). */
+int st_part_is_constituent(const st_part *p);
+/* Where the part lies in its parent's bytes; 0 when it is decoded content
+ * (st_part_offset() is then meaningless). */
+int st_part_has_range(const st_part *p);
+uint64_t st_part_offset(const st_part *p);
+uint64_t st_part_size(const st_part *p);
+/* Lower-case hex SHA-256 of the part's bytes, for the root and for members
+ * (NULL for slices, non-executables and without the file hash). */
+const char *st_part_sha256(const st_part *p);
+/* Format name, subformat and architecture as for the st_result_* forms;
+ * NULL when the part is in no supported format. */
+const char *st_part_format(const st_part *p);
+const char *st_part_subformat(const st_part *p);
+const char *st_part_arch(const st_part *p);
+st_verdict st_part_verdict(const st_part *p);
+const char *st_part_ecs_status(const st_part *p);
+
+/* Reasons: the part's own, those of its signatures and those of its
+ * constituent children, in the order found, deduplicated by code. Each
+ * carries a human-readable detail and the verdict it implies. */
+size_t st_part_reason_count(const st_part *p);
+st_reason st_part_reason(const st_part *p, size_t i);
+const char *st_part_reason_detail(const st_part *p, size_t i);
+st_verdict st_part_reason_effect(const st_part *p, size_t i);
+
+/* The part's own signatures, in pre-order: each primary signature followed
+ * by its nested signatures (PE: one primary per certificate-table entry;
+ * Mach-O: one per slice, in the slice's part). */
+size_t st_part_signature_count(const st_part *p);
+const st_signature *st_part_signature(const st_part *p, size_t i);
+/* The signature that represents the part in summaries: its first, else the
+ * first of its constituent children in order; NULL if none. */
+const st_signature *st_part_primary_signature(const st_part *p);
+
+size_t st_part_child_count(const st_part *p);
+const st_part *st_part_child(const st_part *p, size_t i);
+
+/* ---- Properties ---------------------------------------------------------- */
+
+/*
+ * What a format knows beyond the common fields: version-resource strings
+ * of a PE file, the CodeDirectory of an Apple signature. Each format
+ * declares the properties it fills (key, type, scope, label, the ECS field
+ * it maps to, documentation); reports and the inventory handle them without
+ * knowing the format.
+ */
+typedef enum {
+	ST_PROPERTY_STRING,
+	ST_PROPERTY_INT,
+	ST_PROPERTY_BOOL,
+	ST_PROPERTY_TIME     /* seconds since the epoch */
+} st_property_type;
+
+typedef enum {
+	ST_SCOPE_PART,       /* a property of a part (a file, a slice) */
+	ST_SCOPE_SIGNATURE   /* a property of one signature */
+} st_property_scope;
+
+/* Render an integer in hexadecimal (flags). */
+#define ST_PROPERTY_HEX 1u
+
+typedef struct st_property_decl {
+	const char *key;          /* "<format>.<name>": "pe.company", "macho.team_id" */
+	st_property_type type;
+	st_property_scope scope;
+	const char *label;        /* for the text report: "CompanyName", "team id" */
+	/* The ECS field it fills, relative to the record ("file.pe.company";
+	 * signature properties fill it from the primary signature), or NULL. */
+	const char *ecs;
+	unsigned flags;           /* ST_PROPERTY_HEX */
+	/* Names of the bits of a flags integer (index = bit), or NULL. */
+	const char *const *bit_names;
+	const char *doc;          /* one line */
+} st_property_decl;
+
+/* Every property any format declares. */
+size_t st_property_decl_count(void);
+const st_property_decl *st_property_decl_at(size_t i);
+
+const st_property_decl *st_property_declaration(const st_property *pr);
+const char *st_property_key(const st_property *pr);
+st_property_type st_property_type_of(const st_property *pr);
+/* The value of a string property; NULL for other types. */
+const char *st_property_string(const st_property *pr);
+/* The value of an integer, boolean (0/1) or time property; 0 for strings. */
+int64_t st_property_int(const st_property *pr);
+
+size_t st_part_property_count(const st_part *p);
+const st_property *st_part_property(const st_part *p, size_t i);
+/* The property with that key, NULL if the part has none. */
+const st_property *st_part_property_find(const st_part *p, const char *key);
+
+size_t st_signature_property_count(const st_signature *sig);
+const st_property *st_signature_property(const st_signature *sig, size_t i);
+const st_property *st_signature_property_find(const st_signature *sig, const char *key);
+
+/* The formats sigtrace verifies, in the order they are tried. */
+size_t st_format_count(void);
+const char *st_format_name(size_t i);
+const char *st_format_description(size_t i);
 
 /* ---- One signature ---------------------------------------------------- */
 
 st_verdict st_signature_verdict(const st_signature *sig);
-/* Certificate-table entry the signature came from (0-based). */
-int st_signature_table_entry(const st_signature *sig);
 /* Nesting depth: 0 for a primary signature. */
 int st_signature_depth(const st_signature *sig);
-/* Index (in st_result_signature order) of the parent, -1 for primaries. */
+/* Index (in its part's st_part_signature order) of the parent, -1 for
+ * primaries. */
 int st_signature_parent(const st_signature *sig);
 /* "sha256", "sha1", "md5", ... NULL if unknown. */
 const char *st_signature_digest_algorithm(const st_signature *sig);
@@ -195,25 +304,11 @@ const char *st_signature_signed_digest(const st_signature *sig);
 const char *st_signature_computed_digest(const st_signature *sig);
 /* Signing time from the signed attributes (unauthenticated claim). */
 int64_t st_signature_signing_time(const st_signature *sig);
-/* Program name and URL from SpcSpOpusInfo, NULL if absent. */
+/* Program name from SpcSpOpusInfo, NULL if absent. */
 const char *st_signature_program_name(const st_signature *sig);
 /* Page hashes: "sha1"/"sha256" when present, else NULL (Mach-O: the hash
- * type of the first CodeDirectory, "sha256-truncated" for type 3). */
+ * type of the strongest CodeDirectory, "sha256-truncated" for type 3). */
 const char *st_signature_page_hash_algorithm(const st_signature *sig);
-/* Apple code signatures: the slice (index) the signature belongs to, or -1
- * for other formats; the CodeDirectory's identifier (signing ID) and team
- * ID; the CDHash (lower-case hex, 20 bytes, of the CodeDirectory with the
- * strongest hash, as codesign prints it); the CodeDirectory flags (0x2
- * adhoc, 0x10000 runtime, 0x20000 linker-signed, ...); and the signer
- * class from Apple's certificate markers: "apple_platform",
- * "mac_app_store", "developer_id_application", "developer_id_installer",
- * "development", "submission", "other", or NULL without a certificate. */
-int st_signature_slice(const st_signature *sig);
-const char *st_signature_signing_id(const st_signature *sig);
-const char *st_signature_team_id(const st_signature *sig);
-const char *st_signature_cdhash(const st_signature *sig);
-uint32_t st_signature_code_directory_flags(const st_signature *sig);
-const char *st_signature_signer_type(const st_signature *sig);
 
 /* Whether the chain ends at a trust anchor. */
 int st_signature_trusted(const st_signature *sig);

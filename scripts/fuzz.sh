@@ -11,12 +11,17 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_pe fuzz_authenticode fuzz_version fuzz_timestamp fuzz_macho fuzz_codesign)
 if [ ! -d build-fuzz ]; then
 	CC=clang-14 meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dc_args=-fno-sanitize-recover=undefined >/dev/null
 fi
 ninja -C build-fuzz >/dev/null
+# Every target the library declares (lib/*/meson.build), unless named.
+if [ ${#targets[@]} -eq 0 ]; then
+	for f in build-fuzz/fuzz/fuzz_*-libfuzzer; do
+		targets+=("$(basename "$f" -libfuzzer)")
+	done
+fi
 mkdir -p build-fuzz/crashes
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

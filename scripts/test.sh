@@ -50,8 +50,12 @@ for b in build build-asan; do
 		"$t" | sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 		[ "${PIPESTATUS[0]}" -le 1 ] || echo "FAIL [$b] $t crashed" >>"$log"
 	done
-	for t in fuzz_pe fuzz_authenticode fuzz_version fuzz_timestamp fuzz_macho fuzz_codesign; do
-		out=$("$b/fuzz/$t-replay" "fuzz/corpus/$t" 2>&1)
+	# Every fuzz target the library declares (lib/*/meson.build) replays
+	# its corpus.
+	for r in "$b"/fuzz/fuzz_*-replay; do
+		t=$(basename "$r" -replay)
+		[ -d "fuzz/corpus/$t" ] || { echo "FAIL [$b] $t has no corpus in fuzz/corpus/$t" >>"$log"; continue; }
+		out=$("$r" "fuzz/corpus/$t" 2>&1)
 		rc=$?
 		grep -E '^(PASS|FAIL)' <<<"$out" | sed "s|^\(PASS\|FAIL\) |\1 [$b] |" >>"$log"
 		[ $rc -le 1 ] || echo "FAIL [$b] $t replay crashed: $(tail -5 <<<"$out")" >>"$log"

@@ -19,28 +19,24 @@
 #include <string.h>
 
 #include "authenticode/spc.h"
-#include "authenticode/timestamp.h"
 #include "core/limits.h"
+#include "x509/cert_cache.h"
 #include "x509/chain.h"
 #include "x509/signed_data.h"
 #include "x509/signer_info.h"
+#include "x509/signer_trust.h"
+#include "x509/timestamp.h"
 #include "x509/x509_util.h"
 
-/* res->sigs may move while nested signatures are appended: always go
+/* part->sigs may move while nested signatures are appended: always go
  * through the index. */
-#define SIG (&res->sigs[idx])
-
-#define ADD(code, eff, ...)                                                \
-	do {                                                               \
-		if (st_reasons_add(&SIG->reasons, code, eff, __VA_ARGS__)) \
-			goto enomem;                                       \
-	} while (0)
+#define SIG (&part->sigs[idx])
 
 static int verify_one(const st_context *ctx, const struct ac_subject *subj,
-		      st_span der, st_result *res, int entry, int depth, int parent);
+		      st_span der, struct st_part *part, int entry, int depth, int parent);
 
 static int verify_nested(const st_context *ctx, const struct ac_subject *subj,
-			 ST_SIGNER_INFO *si, st_result *res, int entry,
+			 ST_SIGNER_INFO *si, struct st_part *part, int entry,
 			 int depth, int idx)
 {
 	STACK_OF(X509_ATTRIBUTE) *ua = si->unsigned_attrs;
@@ -56,30 +52,30 @@ static int verify_nested(const st_context *ctx, const struct ac_subject *subj,
 			st_verdict cv;
 
 			if (depth + 1 > ST_LIMIT_NEST_DEPTH) {
-				ADD(ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+				ST_ADD(&SIG->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
 				    "nested signatures deeper than %d are not verified",
 				    ST_LIMIT_NEST_DEPTH);
 				return ST_OK;
 			}
 			if (!val || val->type != V_ASN1_SEQUENCE) {
-				ADD(ST_R_NESTED_SIGNATURE_INVALID, ST_VERDICT_MALFORMED,
+				ST_ADD(&SIG->reasons, ST_R_NESTED_SIGNATURE_INVALID, ST_VERDICT_MALFORMED,
 				    "nested signature attribute value is not a ContentInfo");
 				continue;
 			}
-			child = (int)res->nsigs;
+			child = (int)part->nsigs;
 			rc = verify_one(ctx, subj,
 					st_span_make(ASN1_STRING_get0_data(val->value.sequence),
 						     (size_t)ASN1_STRING_length(val->value.sequence)),
-					res, entry, depth + 1, idx);
+					part, entry, depth + 1, idx);
 			if (rc)
 				return rc;
-			if (child >= (int)res->nsigs)
+			if (child >= (int)part->nsigs)
 				continue; /* signature limit reached */
-			cv = st_reasons_worst(&res->sigs[child].reasons);
+			cv = st_reasons_worst(&part->sigs[child].reasons);
 			if (cv >= ST_VERDICT_INVALID)
-				ADD(ST_R_NESTED_SIGNATURE_INVALID, cv,
+				ST_ADD(&SIG->reasons, ST_R_NESTED_SIGNATURE_INVALID, cv,
 				    "nested signature %d (%s) is %s", child,
-				    res->sigs[child].digest_alg ? res->sigs[child].digest_alg : "?",
+				    part->sigs[child].digest_alg ? part->sigs[child].digest_alg : "?",
 				    st_verdict_name(cv));
 		}
 	}
@@ -89,7 +85,7 @@ enomem:
 }
 
 static int verify_one(const st_context *ctx, const struct ac_subject *subj,
-		      st_span der, st_result *res, int entry, int depth, int parent)
+		      st_span der, struct st_part *part, int entry, int depth, int parent)
 {
 	struct st_sd sd = { 0 };
 	ST_SIGNER_INFO *si;
@@ -98,23 +94,22 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	struct st_signer_check chk;
 	size_t used;
 	struct ts_outcome ts;
-	struct st_chain_result cr = { 0 };
 	char why[200], what[48];
 	const uint8_t *content;
 	size_t content_len;
 	int idx, rc = ST_OK;
-	int64_t at;
-	bool lifetime;
 
-	if (res->nsigs >= ST_LIMIT_SIGNATURES) {
-		return st_reasons_add(&res->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+	if (part->nsigs >= ST_LIMIT_SIGNATURES) {
+		return st_reasons_add(&part->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
 				      "more than %d signatures; the rest are not verified",
 				      ST_LIMIT_SIGNATURES);
 	}
-	idx = st_result_add_signature(res);
+	idx = st_part_add_signature(part);
 	if (idx < 0)
 		return ST_ENOMEM;
-	SIG->table_entry = entry;
+	if (subj->entry_property &&
+	    st_props_set_int(&SIG->props, subj->entry_property, entry))
+		goto enomem;
 	SIG->depth = depth;
 	SIG->parent = parent;
 	SIG->verification_time = ctx->at;
@@ -124,22 +119,22 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	if (rc < 0)
 		goto done;
 	if (rc > 0) {
-		ADD(st_parse_reason(rc, ST_R_MALFORMED_SIGNATURE),
+		ST_ADD(&SIG->reasons, st_parse_reason(rc, ST_R_MALFORMED_SIGNATURE),
 		    ST_EFFECT_DEFAULT, "%s: %s", what, why);
 		rc = ST_OK;
 		goto done;
 	}
 	if (used != der.len)
-		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: %zu bytes follow the PKCS#7 structure", what, der.len - used);
 	if (!st_oid_is(sd.content_type, OID_SPC_INDIRECT_DATA) || !sd.content ||
 	    sd.content->type != V_ASN1_SEQUENCE) {
-		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: not a SignedData over SpcIndirectDataContent", what);
 		goto done;
 	}
 	if (sk_ST_SIGNER_INFO_num(sd.signers) != 1) {
-		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: %d SignerInfos, Authenticode requires exactly one", what,
 		    sk_ST_SIGNER_INFO_num(sd.signers));
 		goto done;
@@ -158,7 +153,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 
 		r = ASN1_get_object(&q, &clen, &tag, &xclass, ASN1_STRING_length(seq));
 		if ((r & 0x80) || r == 0x21) {
-			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+			ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 			    "%s: SpcIndirectDataContent has a broken header", what);
 			goto done;
 		}
@@ -170,29 +165,29 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 			goto done;
 		}
 		if (r > 0) {
-			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT, "%s: %s", what, why);
+			ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT, "%s: %s", what, why);
 			goto done;
 		}
 	}
 	if (strcmp(spc.type_oid, subj->indirect_type) != 0) {
-		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: signed content describes %s, not a %s", what, spc.type_oid,
 		    subj->type_name);
 		goto done;
 	}
 	SIG->digest_alg = st_md_name(spc.md_nid);
 	if (!SIG->digest_alg) {
-		ADD(ST_R_UNSUPPORTED_ALGORITHM, ST_EFFECT_DEFAULT,
+		ST_ADD(&SIG->reasons, ST_R_UNSUPPORTED_ALGORITHM, ST_EFFECT_DEFAULT,
 		    "%s: file digest algorithm (NID %d) is not supported", what, spc.md_nid);
 		goto done;
 	}
 	if (!(SIG->signed_digest = st_hex(spc.digest, spc.digest_len)))
 		goto enomem;
 	if (spc.md_nid == NID_md5)
-		ADD(ST_R_WEAK_DIGEST, ST_VERDICT_INVALID,
+		ST_ADD(&SIG->reasons, ST_R_WEAK_DIGEST, ST_VERDICT_INVALID,
 		    "%s: file digest uses MD5, for which collisions are practical", what);
 	else if (spc.md_nid == NID_sha1)
-		ADD(ST_R_WEAK_DIGEST, ST_VERDICT_VALID,
+		ST_ADD(&SIG->reasons, ST_R_WEAK_DIGEST, ST_VERDICT_VALID,
 		    "%s: file digest uses SHA-1, which is deprecated for code signing", what);
 
 	/* The file digest itself. */
@@ -209,7 +204,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 			if (!(SIG->computed_digest = st_hex(md, mdlen)))
 				goto enomem;
 			if (mdlen != spc.digest_len || memcmp(md, spc.digest, mdlen) != 0)
-				ADD(ST_R_DIGEST_MISMATCH, ST_EFFECT_DEFAULT,
+				ST_ADD(&SIG->reasons, ST_R_DIGEST_MISMATCH, ST_EFFECT_DEFAULT,
 				    "%s: the file's %s digest %s differs from the signed digest %s",
 				    what, SIG->digest_alg, SIG->computed_digest, SIG->signed_digest);
 		}
@@ -221,11 +216,11 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	if (rc)
 		goto done;
 	if (chk.md_nid != spc.md_nid && st_md_name(chk.md_nid))
-		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: SignerInfo digest %s differs from the file digest algorithm %s",
 		    what, st_md_name(chk.md_nid), SIG->digest_alg);
 	if (chk.md_nid == NID_md5 && spc.md_nid != NID_md5)
-		ADD(ST_R_WEAK_DIGEST, ST_VERDICT_INVALID,
+		ST_ADD(&SIG->reasons, ST_R_WEAK_DIGEST, ST_VERDICT_INVALID,
 		    "%s: signed attributes are hashed with MD5", what);
 	{
 		bool listed = false;
@@ -236,7 +231,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 				listed = true;
 		}
 		if (!listed)
-			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+			ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 			    "%s: SignedData digestAlgorithms does not list the signer's algorithm",
 			    what);
 	}
@@ -246,11 +241,8 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 		if (oa && X509_ATTRIBUTE_count(oa) == 1)
 			SIG->program_name = spc_opus_program_name(X509_ATTRIBUTE_get0_type(oa, 0));
 	}
-	if (chk.cert) {
-		SIG->has_signer = true;
-		if (st_cert_fill_cached(ctx, &SIG->signer, chk.cert))
-			goto enomem;
-	}
+	if (chk.cert && !(SIG->signer = st_cert_rendered(ctx, chk.cert)))
+		goto enomem;
 
 	/* Page hashes. */
 	if (spc.page_hash_nid != NID_undef) {
@@ -264,32 +256,20 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	}
 
 	/* Timestamps, then the chain at the time they prove. */
-	rc = st_timestamp_verify(ctx, si, certs, SIG, &ts);
-	if (rc)
-		goto done;
-	if (!chk.cert)
-		goto nested;
-	lifetime = st_cert_has_eku(chk.cert, OID_MS_LIFETIME_SIGNING);
-	at = ts.valid && !lifetime ? ts.time : ctx->at;
-	SIG->verification_time = at;
-	rc = st_chain_verify(ctx, chk.cert, certs, at, ST_USAGE_CODE_SIGNING,
-			     &SIG->reasons, what, &cr);
-	if (rc)
-		goto done;
-	SIG->trusted = cr.trusted;
-	rc = st_chain_export(ctx, cr.chain, &SIG->chain, &SIG->chain_len);
-	if (rc)
-		goto done;
-	rc = st_chain_check_keys(ctx, cr.chain, &SIG->reasons, what);
-	if (rc)
-		goto done;
-nested:
-	rc = verify_nested(ctx, subj, si, res, entry, depth, idx);
+	if (chk.cert) {
+		rc = st_signer_trust(ctx, si, certs, chk.cert, SIG, subj->policy, what);
+		if (rc)
+			goto done;
+	} else {
+		rc = st_timestamp_verify(ctx, si, certs, SIG, &ts);
+		if (rc)
+			goto done;
+	}
+	rc = verify_nested(ctx, subj, si, part, entry, depth, idx);
 	goto done;
 enomem:
 	rc = ST_ENOMEM;
 done:
-	st_chain_result_clear(&cr);
 	spc_info_clear(&spc);
 	st_sd_clear(&sd);
 	ERR_clear_error();
@@ -297,7 +277,7 @@ done:
 }
 
 int ac_verify(const st_context *ctx, const struct ac_subject *subj,
-	      st_span der, st_result *res, int entry)
+	      st_span der, struct st_part *part, int entry)
 {
-	return verify_one(ctx, subj, der, res, entry, 0, -1);
+	return verify_one(ctx, subj, der, part, entry, 0, -1);
 }

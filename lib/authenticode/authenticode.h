@@ -13,6 +13,7 @@
 #include "core/context.h"
 #include "core/reader.h"
 #include "core/result.h"
+#include "x509/chain.h"
 
 struct ac_subject {
 	const char *indirect_type;  /* dotted OID of SpcIndirectData data.type */
@@ -27,11 +28,18 @@ struct ac_subject {
 	int (*page_hashes)(void *arg, int md_nid, const uint8_t *table,
 			   size_t len, st_reasons *rs);
 	void *arg;
+	/* The chain policy of the format (Windows code signing). */
+	const struct st_chain_policy *policy;
+	/* A signature property recording where the signature came from
+	 * (PE: the certificate-table entry), set on every signature from
+	 * `entry`; NULL for formats with one signature place. */
+	const st_property_decl *entry_property;
 };
 
 /* Verifies one PKCS#7 signature (and, recursively, its nested signatures)
- * and appends them to res. `entry` is the certificate-table entry. */
+ * and appends them to the part's signatures. `entry` is where it came from
+ * (see entry_property). */
 int ac_verify(const st_context *ctx, const struct ac_subject *subj,
-	      st_span der, st_result *res, int entry);
+	      st_span der, struct st_part *part, int entry);
 
 #endif

@@ -15,10 +15,8 @@
 #define OID_SPC_PE_IMAGE_DATA "1.3.6.1.4.1.311.2.1.15"
 #define OID_SPC_SP_OPUS_INFO "1.3.6.1.4.1.311.2.1.12"
 #define OID_SPC_NESTED_SIGNATURE "1.3.6.1.4.1.311.2.4.1"
-#define OID_SPC_RFC3161_TIMESTAMP "1.3.6.1.4.1.311.3.3.1"
 #define OID_SPC_PAGE_HASH_V1 "1.3.6.1.4.1.311.2.3.1"
 #define OID_SPC_PAGE_HASH_V2 "1.3.6.1.4.1.311.2.3.2"
-#define OID_MS_LIFETIME_SIGNING "1.3.6.1.4.1.311.10.3.13"
 
 struct spc_info {
 	char type_oid[80];                 /* SpcAttributeTypeAndOptionalValue.type */
@@ -39,7 +37,5 @@ void spc_info_clear(struct spc_info *info);
 /* Program name from an SpcSpOpusInfo attribute value (malloc'd UTF-8), or
  * NULL when absent or unreadable. */
 char *spc_opus_program_name(const ASN1_TYPE *value);
-
-
 
 #endif

@@ -1,26 +1,38 @@
-/* Internal layout of the verification context. */
+/*
+ * Internal layout of the verification context. The context belongs to no
+ * layer in particular: core/ sees the options and opaque pointers to what
+ * the other layers keep there (the trust store and caches of x509/), which
+ * lib/driver/context.c creates and frees.
+ */
 #ifndef ST_CONTEXT_H
 #define ST_CONTEXT_H
 
-#include "sigtrace.h"
-
-#include <openssl/x509.h>
 #include <stdbool.h>
 
-struct st_context {
-	X509_STORE *store;         /* trust anchors only */
-	STACK_OF(X509) *anchors;   /* the same certificates, for lookups */
-	int64_t at;                /* verification time without timestamp */
-	uint64_t max_file_size;
-	bool file_hash;            /* compute the whole-file SHA-256 */
-	/* Mutable through a const context: verification caches chain
-	 * results; the cache has its own lock. */
-	struct st_chain_cache *chain_cache;
-	struct st_cert_cache *cert_cache;   /* decoded certificates by DER */
-	STACK_OF(X509_CRL) *crls;           /* --crl */
-};
+#include "sigtrace.h"
 
-/* Whether x is one of the context's trust anchors (by DER equality). */
-bool st_context_is_anchor(const st_context *ctx, const X509 *x);
+struct st_trust;      /* x509/trust.h */
+struct st_cache;      /* core/cache.h */
+struct st_format;
+
+struct st_context {
+	int64_t at;                 /* verification time without timestamp */
+	uint64_t max_file_size;
+	bool file_hash;             /* compute the whole-file SHA-256 */
+	/* Inputs up to this size are read whole into memory; larger ones
+	 * through views and a window (core/input.h). */
+	uint64_t in_memory_limit;
+	/* Trust anchors and revocation (x509/trust.c); read-only once
+	 * verification starts. */
+	struct st_trust *trust;
+	/* Shared by all threads; each has its own lock. Mutable through a
+	 * const context. */
+	struct st_cache *der_certs;     /* decoded X509 by DER digest */
+	struct st_cache *rendered;      /* st_cert by DER digest */
+	struct st_cache *chains;        /* chain results */
+	/* Formats tried after the registry's (tests add synthetic ones). */
+	const struct st_format *const *extra_formats;
+	size_t nextra_formats;
+};
 
 #endif

@@ -1,15 +1,25 @@
 /*
  * The contract between the verification driver and one file format.
  *
- * Each format (pe_format.c, macho_format.c; MSI, CAB, scripts later) provides
- * one table: a cheap probe on the first bytes, and a verify function that
- * fills a result. Formats are identified by content, never by file name.
+ * Each format (lib/<format>/, registered by one line in lib/formats.def)
+ * provides one table: a cheap probe on the first bytes, a verify function
+ * that fills a part, and the properties it declares. Formats are
+ * identified by content, never by file name.
+ *
+ * A container format (a universal Mach-O file today; archives and disk
+ * images later) hands its members to the driver with st_walk_member() from
+ * its verify function: the driver identifies each member (or uses the
+ * format the container names), verifies it into a child part, recursing
+ * under the limits of docs/limits.md, and finishes it before returning, so
+ * the container can judge from its children (partially_signed) before it
+ * finishes itself.
  */
 #ifndef ST_FORMAT_H
 #define ST_FORMAT_H
 
 #include "core/context.h"
 #include "core/hash_pass.h"
+#include "core/input.h"
 #include "core/reader.h"
 #include "core/result.h"
 
@@ -20,22 +30,65 @@
 enum st_probe {
 	ST_PROBE_NO = 0,    /* not this format */
 	ST_PROBE_YES,       /* this format */
-	ST_PROBE_MAYBE      /* cannot tell from the head: read the file */
+	ST_PROBE_MAYBE      /* cannot tell from the head: read the input */
+};
+
+/* The state of one verification, handed to every format: the context, and
+ * how deep and how large the part tree has grown. */
+struct st_walk {
+	const st_context *ctx;
+	int depth;            /* of the part being verified: 0 for the file */
+	size_t parts;         /* parts created so far in this file */
+	uint64_t decoded;     /* bytes of decoded members so far */
+	/* While a member is verified with the format its container named:
+	 * the container's hint for it (st_member.hint), else NULL. */
+	const void *hint;
 };
 
 struct st_format {
-	const char *name;
+	const char *name;          /* "pe" */
+	const char *description;   /* "Windows PE/COFF images (Authenticode)" */
 	/* Looks at the first bytes (at most ST_PROBE_LEN, fewer for short
-	 * files) of a file of file_size bytes. */
-	enum st_probe (*probe)(st_span head, uint64_t file_size);
-	/* Verifies the whole file. Returns ST_OK (verdict in res) or
-	 * ST_ENOMEM; never fails because of the content. A format that hashes
-	 * the file should let st_hash_pass() compute in->sha256 in the same
-	 * pass; the driver hashes what is left. */
-	int (*verify)(const st_context *ctx, struct st_input *in, st_result *res);
+	 * inputs) of an input of `size` bytes. */
+	enum st_probe (*probe)(st_span head, uint64_t size);
+	/* Verifies the input into `part` (format, reasons, signatures,
+	 * properties, children) and finishes it (st_part_finish()). Returns
+	 * ST_OK, ST_ENOMEM or ST_EIO (the input changed while read); never
+	 * fails because of the content. A format that hashes the input should
+	 * let st_hash_pass() compute in->sha256 in the same pass; the driver
+	 * hashes what is left. */
+	int (*verify)(struct st_walk *w, struct st_input *in, struct st_part *part);
+	/* The properties this format fills. */
+	const st_property_decl *properties;
+	size_t nproperties;
 };
 
-extern const struct st_format st_format_pe;
-extern const struct st_format st_format_macho;
+/* One member of a container, as the container describes it. */
+struct st_member {
+	const char *kind;                /* "slice", "member", ... (static) */
+	const char *name;                /* copied */
+	bool constituent;                /* judged as part of the container */
+	const struct st_format *format;  /* the member's format, or NULL: probe */
+	/* Its bytes: a range of the container's input, or decoded data
+	 * (data != NULL; valid during the call only). */
+	uint64_t offset, size;
+	const uint8_t *data;
+	/* For the member's format, when the container names it: what the
+	 * container knows of the member (a universal header's slice entry).
+	 * Seen as w->hint by that format's verify. */
+	const void *hint;
+};
+
+/*
+ * Verifies member m of the container being verified into a new child of
+ * `parent` (*child, NULL when a limit stopped it: the limit is then a
+ * reason of the parent). Returns ST_OK, ST_ENOMEM or ST_EIO.
+ */
+int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *parent,
+		   const struct st_member *m, struct st_part **child);
+
+/* The registry (lib/formats.def), in probe order. */
+extern const struct st_format *const st_formats[];
+extern const size_t st_nformats;
 
 #endif

@@ -1,8 +1,6 @@
 #include "core/hash_pass.h"
 
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "core/digest.h"
 #include "core/result.h"
@@ -25,61 +23,47 @@ static bool update_all(EVP_MD_CTX *const *mds, size_t nmds, const uint8_t *p, si
 	return true;
 }
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-
-/* Mapped files: map a chunk's pages in one call before hashing it (instead
- * of a fault every few pages), and drop what was hashed from the resident
- * set after, so memory stays flat however large the file. The pages stay
- * in the page cache; a later read faults them back in. */
-static void populate(const struct st_input *in, uint64_t pos, uint64_t end, bool drop)
+/* A read error is ST_EIO; a range outside the input cannot happen (the
+ * caller checked) and is reported as ST_EIO too rather than hashed short. */
+static int window(struct st_input *in, uint64_t off, uint64_t len, st_span *out)
 {
-	static long page;
-	uintptr_t base = (uintptr_t)in->file.data, a, b;
+	int rc = st_input_window(in, off, len, out);
 
-	if (!page)
-		page = sysconf(_SC_PAGESIZE);
-	a = (base + (uintptr_t)pos) & ~(uintptr_t)(page - 1);
-	b = (base + (uintptr_t)end) & ~(uintptr_t)(page - 1);
-	if (b > a)
-		(void)madvise((void *)a, b - a, drop ? MADV_DONTNEED : MADV_POPULATE_READ);
+	return rc > 0 ? ST_EIO : rc;
 }
 
-/* off + len, capped at the end of the file. */
-static uint64_t clamp_end(const struct st_input *in, uint64_t off, uint64_t len)
+/* Ranges out of order: each hashed on its own, window by window. */
+static int hash_ranges_in_order(struct st_input *in, const struct st_range *ranges,
+				size_t nranges, EVP_MD_CTX *const *mds, size_t nmds)
 {
-	return len > in->file.len - off ? in->file.len : off + len;
-}
+	for (size_t i = 0; i < nranges; i++) {
+		for (uint64_t pos = ranges[i].off, end = pos + ranges[i].len; pos < end;) {
+			uint64_t n = end - pos > CHUNK ? CHUNK : end - pos;
+			st_span c;
+			int rc = window(in, pos, n, &c);
 
-/* The extra page makes populate() cover the page the range ends in. */
-void st_input_prefetch(const struct st_input *in, uint64_t off, uint64_t len)
-{
-	if (in->mapped && off <= in->file.len)
-		populate(in, off, clamp_end(in, off, len > UINT64_MAX - 4095 ? len : len + 4095), false);
-}
-
-void st_input_release(const struct st_input *in, uint64_t off, uint64_t len)
-{
-	if (in->mapped && off <= in->file.len)
-		populate(in, off, clamp_end(in, off, len), true);
+			if (rc)
+				return rc;
+			if (!update_all(mds, nmds, c.data, c.len))
+				return ST_ENOMEM;
+			pos += n;
+		}
+	}
+	return ST_OK;
 }
 
 int st_hash_pass(struct st_input *in, const struct st_range *ranges,
 		 size_t nranges, EVP_MD_CTX *const *mds, size_t nmds)
 {
-	const uint8_t *d = in->file.data;
-	uint64_t size = in->file.len;
+	uint64_t size = in->size;
 	EVP_MD_CTX *fctx = NULL;
 	size_t ri = 0;
 	int rc = ST_OK;
 
 	if (!monotonic(ranges, nranges)) {
-		/* Overlapping or out-of-order sections: hash the ranges in
-		 * their own order, from memory. */
-		for (size_t i = 0; i < nranges; i++)
-			if (!update_all(mds, nmds, d + ranges[i].off, (size_t)ranges[i].len))
-				return ST_ENOMEM;
+		rc = hash_ranges_in_order(in, ranges, nranges, mds, nmds);
+		if (rc)
+			return rc;
 		nranges = 0;
 	}
 	if (!in->sha256_done) {
@@ -93,27 +77,30 @@ int st_hash_pass(struct st_input *in, const struct st_range *ranges,
 	}
 	for (uint64_t pos = 0; rc == ST_OK && pos < size;) {
 		uint64_t end = size - pos > CHUNK ? pos + CHUNK : size;
-		const uint8_t *c = NULL;
+		st_span c = { 0 };
 
 		/* Chunks no range touches are read only for the file hash. */
-		if (fctx || (ri < nranges && ranges[ri].off < end)) {
-			st_input_prefetch(in, pos, end - pos);
-			c = d + pos;
+		if (!fctx && !(ri < nranges && ranges[ri].off < end)) {
+			if (ri >= nranges)
+				break;
+			pos = ranges[ri].off - ranges[ri].off % CHUNK;
+			continue;
 		}
-		if (fctx && !EVP_DigestUpdate(fctx, c, (size_t)(end - pos)))
+		if ((rc = window(in, pos, end - pos, &c)))
+			break;
+		if (fctx && !EVP_DigestUpdate(fctx, c.data, c.len))
 			rc = ST_ENOMEM;
 		while (rc == ST_OK && ri < nranges && ranges[ri].off < end) {
 			uint64_t rs = ranges[ri].off, re = rs + ranges[ri].len;
 			uint64_t a = rs > pos ? rs : pos, b = re < end ? re : end;
 
-			if (b > a && !update_all(mds, nmds, c + (a - pos), (size_t)(b - a)))
+			if (b > a && !update_all(mds, nmds, c.data + (a - pos), (size_t)(b - a)))
 				rc = ST_ENOMEM;
 			if (re <= end)
 				ri++;
 			else
 				break;
 		}
-		st_input_release(in, pos, end - pos);
 		pos = end;
 	}
 	if (fctx) {

@@ -10,6 +10,27 @@
 /* Default largest file verified (st_context_set_max_file_size). */
 #define ST_LIMIT_FILE_SIZE_DEFAULT (4ULL << 30)
 
+/* Inputs up to this size are read whole into memory (one pread); larger
+ * ones are read in pieces (core/input.h). */
+#define ST_IN_MEMORY_DEFAULT (8ULL << 20)
+
+/* Bytes of a source-backed input kept as views for its structures (PE
+ * headers, certificate table, version resource; Mach-O load commands and
+ * code signatures), per input. Real structures are far smaller. */
+#define ST_LIMIT_VIEW_BYTES (64ULL << 20)
+
+/* Parts of one file: depth of containers within containers, parts in all,
+ * and bytes of members decoded into memory in all (archives, later). */
+#define ST_LIMIT_PART_DEPTH 8
+#define ST_LIMIT_PARTS 100000
+#define ST_LIMIT_DECODED_BYTES (1ULL << 30)
+
+/* Entries of the context's caches: decoded certificates, rendered
+ * certificates and chain results. When full, a cache starts over. */
+#define ST_LIMIT_CERT_CACHE 4096
+#define ST_LIMIT_RENDERED_CACHE 1024
+#define ST_LIMIT_CHAIN_CACHE 1024
+
 /* WIN_CERTIFICATE entries read from one certificate table. Real files carry
  * one; signed UEFI shims carry two. */
 #define ST_LIMIT_CERT_ENTRIES 8
@@ -34,6 +55,8 @@
 #define ST_LIMIT_RSRC_ENTRIES 4096
 #define ST_LIMIT_VERSION_DEPTH 4
 #define ST_LIMIT_VERSION_STRING 512
+/* Bytes of a VS_VERSIONINFO read (real ones are a few KiB). */
+#define ST_LIMIT_VERSION_BYTES (1u << 20)
 
 /* Mach-O. Architectures in a universal file (real files carry 2-4; the
  * probe tells a fat header from a Java class file by nfat_arch < 45). */

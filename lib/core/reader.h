@@ -12,6 +12,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+/* Positive returns of internal parsers, apart from ST_OK and the negative
+ * ST_E* errors of sigtrace.h: the input is malformed, or exceeds a
+ * documented limit. A parser describes what is wrong in a `why` buffer;
+ * the caller that owns the result turns it into a reason
+ * (st_parse_reason()). */
+#define ST_PARSE_MALFORMED 1
+#define ST_PARSE_LIMIT 2
+
+/* In a parser with `char *why, size_t whylen` parameters: describes what
+ * is malformed and returns ST_PARSE_MALFORMED. */
+#define ST_PARSE_FAIL(...)                                 \
+	do {                                               \
+		snprintf(why, whylen, __VA_ARGS__);        \
+		return ST_PARSE_MALFORMED;                 \
+	} while (0)
 
 typedef struct {
 	const uint8_t *data;

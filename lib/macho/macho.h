@@ -13,16 +13,16 @@
 #include "core/context.h"
 #include "core/hash_pass.h"
 #include "core/result.h"
+#include "x509/chain.h"
 #include "macho/macho_blobs.h"
 #include "macho/macho_layout.h"
 
 struct macho_check {
 	const st_context *ctx;
-	struct st_input *in;
-	st_result *res;
+	struct st_input *in;  /* the slice's bytes */
+	struct st_part *part; /* the slice's part (the file's, for a thin file) */
 	const struct macho_slice *ms;
-	st_span slice;        /* the slice's bytes */
-	int idx;              /* signature index in res */
+	int idx;              /* signature index in part */
 	char what[48];        /* "arm64 slice", for details */
 	struct cs_superblob sb;
 	struct cs_codedir cds[ST_LIMIT_CODE_DIRECTORIES];  /* slot order */
@@ -30,7 +30,18 @@ struct macho_check {
 	size_t best;          /* strongest hash type */
 };
 
-#define MSIG(m) (&(m)->res->sigs[(m)->idx])
+#define MSIG(m) (&(m)->part->sigs[(m)->idx])
+
+/* The properties Mach-O fills (macho_format.c). */
+enum {
+	MACHO_P_SIGNING_ID, MACHO_P_TEAM_ID, MACHO_P_CDHASH, MACHO_P_CD_FLAGS,
+	MACHO_P_SIGNER_TYPE, MACHO_P_COUNT
+};
+extern const st_property_decl macho_properties[MACHO_P_COUNT];
+
+/* The chain policy of Apple code signatures: Apple's certificate-class
+ * extensions are critical and accepted (macho_signer.c). */
+extern const struct st_chain_policy macho_chain_policy;
 
 /* Verifies the slice's signature (LC_CODE_SIGNATURE present) into a new
  * signature of m->res. */

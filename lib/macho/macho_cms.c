@@ -17,13 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authenticode/timestamp.h"
 #include "core/digest.h"
 #include "core/limits.h"
 #include "macho/macho.h"
+#include "x509/cert_cache.h"
 #include "x509/chain.h"
 #include "x509/signed_data.h"
 #include "x509/signer_info.h"
+#include "x509/signer_trust.h"
 #include "x509/x509_util.h"
 
 #define OID_DATA "1.2.840.113549.1.7.1"
@@ -42,11 +43,6 @@ ASN1_SEQUENCE(ST_CDHASH_ENTRY) = {
 } ASN1_SEQUENCE_END(ST_CDHASH_ENTRY)
 IMPLEMENT_ASN1_FUNCTIONS(ST_CDHASH_ENTRY)
 
-#define ADD(code, ...)                                                              \
-	do {                                                                        \
-		if (st_reasons_add(&MSIG(m)->reasons, code, ST_EFFECT_DEFAULT, __VA_ARGS__)) \
-			return ST_ENOMEM;                                           \
-	} while (0)
 
 static const uint8_t *find_mem(const uint8_t *p, const uint8_t *end, const char *s)
 {
@@ -197,37 +193,44 @@ static int check_binding(struct macho_check *m, ST_SIGNER_INFO *si)
 	plist = st_attr_find(si->signed_attrs, OID_APPLE_CDHASHES_PLIST, &np);
 	hashes = st_attr_find(si->signed_attrs, OID_APPLE_CDHASHES, &nh);
 	if (np > 1 || nh > 1)
-		ADD(ST_R_CDHASH_MISMATCH, "%s: a cdhashes attribute appears more than once", m->what);
+		ST_ADD(&MSIG(m)->reasons, ST_R_CDHASH_MISMATCH, ST_EFFECT_DEFAULT,
+		       "%s: a cdhashes attribute appears more than once", m->what);
 	if (plist && (X509_ATTRIBUTE_count(plist) != 1 ||
 		      check_plist(m, X509_ATTRIBUTE_get0_type(plist, 0), why, sizeof(why)) != 1)) {
 		if (X509_ATTRIBUTE_count(plist) != 1)
 			snprintf(why, sizeof(why), "the cdhashes plist attribute has %d values",
 				 X509_ATTRIBUTE_count(plist));
-		ADD(ST_R_CDHASH_MISMATCH, "%s: %s", m->what, why);
+		ST_ADD(&MSIG(m)->reasons, ST_R_CDHASH_MISMATCH, ST_EFFECT_DEFAULT, "%s: %s",
+		       m->what, why);
 	}
 	if (hashes && check_hashes(m, hashes, why, sizeof(why)) != 1)
-		ADD(ST_R_CDHASH_MISMATCH, "%s: %s", m->what, why);
+		ST_ADD(&MSIG(m)->reasons, ST_R_CDHASH_MISMATCH, ST_EFFECT_DEFAULT, "%s: %s",
+		       m->what, why);
 	if (!plist && !hashes && m->ncd > 1)
-		ADD(ST_R_CDHASH_MISMATCH,
-		    "%s: the signature binds only the first CodeDirectory; %zu alternate CodeDirectories are not signed",
-		    m->what, m->ncd - 1);
+		ST_ADD(&MSIG(m)->reasons, ST_R_CDHASH_MISMATCH, ST_EFFECT_DEFAULT,
+		       "%s: the signature binds only the first CodeDirectory; %zu alternate CodeDirectories are not signed",
+		       m->what, m->ncd - 1);
 	return ST_OK;
+enomem:
+	return ST_ENOMEM;
 }
 
 static int check_team(struct macho_check *m, X509 *leaf)
 {
 	st_signature *sig = MSIG(m);
 	char *team = macho_team_of(leaf);
+	const struct st_property *p = st_props_find(&sig->props, macho_properties[MACHO_P_TEAM_ID].key);
+	const char *cd_team = p ? p->s : NULL;
 	int rc = ST_OK;
 
-	if (team && sig->team_id && strcmp(team, sig->team_id) != 0)
+	if (team && cd_team && strcmp(team, cd_team) != 0)
 		rc = st_reasons_add(&sig->reasons, ST_R_TEAM_ID_MISMATCH, ST_EFFECT_DEFAULT,
 				    "%s: the CodeDirectory names team %s, the signer certificate team %s",
-				    m->what, sig->team_id, team);
-	else if (!team && sig->team_id)
+				    m->what, cd_team, team);
+	else if (!team && cd_team)
 		rc = st_reasons_add(&sig->reasons, ST_R_TEAM_ID_MISMATCH, ST_EFFECT_DEFAULT,
 				    "%s: the CodeDirectory names team %s, the signer certificate names none",
-				    m->what, sig->team_id);
+				    m->what, cd_team);
 	free(team);
 	return rc;
 }
@@ -238,8 +241,7 @@ int macho_check_cms(struct macho_check *m, const struct cs_blob *blob)
 	const struct cs_codedir *cd0 = &m->cds[0];
 	struct st_sd sd = { 0 };
 	struct st_signer_check chk;
-	struct ts_outcome ts;
-	struct st_chain_result cr = { 0 };
+	const char *signer_type;
 	ST_SIGNER_INFO *si;
 	st_span der = { blob->data.data + 8, blob->data.len - 8 };
 	size_t used = 0;
@@ -328,32 +330,26 @@ int macho_check_cms(struct macho_check *m, const struct cs_blob *blob)
 	if (!chk.cert)
 		goto done;
 	sig = MSIG(m);
-	sig->has_signer = true;
-	if ((rc = st_cert_fill_cached(ctx, &sig->signer, chk.cert)))
+	if (!(sig->signer = st_cert_rendered(ctx, chk.cert))) {
+		rc = ST_ENOMEM;
 		goto done;
-	sig->signer_type = macho_signer_type(chk.cert);
+	}
+	signer_type = macho_signer_type(chk.cert);
+	if ((rc = st_props_set_str(&sig->props, &macho_properties[MACHO_P_SIGNER_TYPE],
+				   signer_type)))
+		goto done;
 	if ((rc = check_team(m, chk.cert)))
 		goto done;
-	if (!macho_signer_type_expected(sig->signer_type) &&
+	if (!macho_signer_type_expected(signer_type) &&
 	    (rc = st_reasons_add(&sig->reasons, ST_R_UNEXPECTED_SIGNER_TYPE, ST_EFFECT_DEFAULT,
 				 "%s: signed with a %s certificate ('%s'), not one code is distributed with",
-				 m->what, sig->signer_type, sig->signer.subject_cn)))
+				 m->what, signer_type, sig->signer->subject_cn)))
 		goto done;
 
 	/* Timestamp (id-aa-timeStampToken), then the chain at the time it
 	 * proves. */
-	if ((rc = st_timestamp_verify(ctx, si, sd.certs, sig, &ts)))
-		goto done;
-	sig->verification_time = ts.valid ? ts.time : ctx->at;
-	if ((rc = st_chain_verify(ctx, chk.cert, sd.certs, sig->verification_time,
-				  ST_USAGE_CODE_SIGNING, &sig->reasons, m->what, &cr)))
-		goto done;
-	sig->trusted = cr.trusted;
-	if ((rc = st_chain_export(ctx, cr.chain, &sig->chain, &sig->chain_len)))
-		goto done;
-	rc = st_chain_check_keys(ctx, cr.chain, &sig->reasons, m->what);
+	rc = st_signer_trust(ctx, si, sd.certs, chk.cert, sig, &macho_chain_policy, m->what);
 done:
-	st_chain_result_clear(&cr);
 	st_sd_clear(&sd);
 	ERR_clear_error();
 	return rc;

@@ -12,12 +12,6 @@
 #include "core/result.h"
 #include "macho/macho_blobs.h"
 
-#define FAIL(...)                                   \
-	do {                                        \
-		snprintf(why, whylen, __VA_ARGS__); \
-		return ST_PARSE_MALFORMED;          \
-	} while (0)
-
 /* Header sizes by version (cs_blobs.h): 0x20001 base, then scatter, team,
  * codeLimit64, execSeg, runtime, linkage fields. */
 static uint32_t header_size(uint32_t version)
@@ -49,15 +43,15 @@ int cs_codedir_parse(st_span blob, uint32_t slot, struct cs_codedir *cd, char *w
 	cd->slot = slot;
 	if (!st_read_u32be(blob, 0, &magic) || !st_read_u32be(blob, 4, &length) ||
 	    !st_read_u32be(blob, 8, &cd->version))
-		FAIL("CodeDirectory in slot 0x%x is truncated", slot);
+		ST_PARSE_FAIL("CodeDirectory in slot 0x%x is truncated", slot);
 	if (magic != CSMAGIC_CODEDIRECTORY)
-		FAIL("slot 0x%x holds magic 0x%08x, not a CodeDirectory", slot, magic);
+		ST_PARSE_FAIL("slot 0x%x holds magic 0x%08x, not a CodeDirectory", slot, magic);
 	if (!st_span_sub(blob, 0, length, &cd->raw))
-		FAIL("CodeDirectory length %u exceeds its blob", length);
+		ST_PARSE_FAIL("CodeDirectory length %u exceeds its blob", length);
 	if (cd->version < 0x20001 || (cd->version >> 16) != 2)
-		FAIL("CodeDirectory version 0x%x is not supported", cd->version);
+		ST_PARSE_FAIL("CodeDirectory version 0x%x is not supported", cd->version);
 	if (length < header_size(cd->version))
-		FAIL("CodeDirectory (version 0x%x) is shorter than its header", cd->version);
+		ST_PARSE_FAIL("CodeDirectory (version 0x%x) is shorter than its header", cd->version);
 	(void)st_read_u32be(cd->raw, 12, &cd->flags);
 	(void)st_read_u32be(cd->raw, 16, &cd->hash_offset);
 	(void)st_read_u32be(cd->raw, 20, &ident_off);
@@ -78,7 +72,7 @@ int cs_codedir_parse(st_span blob, uint32_t slot, struct cs_codedir *cd, char *w
 			/* codeLimit64 is for slices over 4 GiB; codeLimit then
 			 * holds UINT32_MAX or 0 (cs_blobs.h). */
 			if (code_limit32 != 0 && code_limit32 != UINT32_MAX && code_limit32 != cl64)
-				FAIL("codeLimit %u and codeLimit64 %llu disagree", code_limit32,
+				ST_PARSE_FAIL("codeLimit %u and codeLimit64 %llu disagree", code_limit32,
 				     (unsigned long long)cl64);
 			cd->code_limit = cl64;
 		}
@@ -94,14 +88,14 @@ int cs_codedir_parse(st_span blob, uint32_t slot, struct cs_codedir *cd, char *w
 	case 2: cd->md_nid = NID_sha256; cd->hash_name = "sha256"; cd->strength = 3; break;
 	case 3: cd->md_nid = NID_sha256; cd->hash_name = "sha256-truncated"; cd->strength = 2; break;
 	case 4: cd->md_nid = NID_sha384; cd->hash_name = "sha384"; cd->strength = 4; break;
-	default: FAIL("CodeDirectory hash type %u is not supported", cd->hash_type);
+	default: ST_PARSE_FAIL("CodeDirectory hash type %u is not supported", cd->hash_type);
 	}
 	if (cd->hash_size != (cd->hash_type == 2 ? 32 : cd->hash_type == 4 ? 48 : 20))
-		FAIL("CodeDirectory hash size %u does not match hash type %s", cd->hash_size,
+		ST_PARSE_FAIL("CodeDirectory hash size %u does not match hash type %s", cd->hash_size,
 		     cd->hash_name);
 	if (cd->page_log2 != 0 &&
 	    (cd->page_log2 < ST_MACHO_PAGE_LOG2_MIN || cd->page_log2 > ST_MACHO_PAGE_LOG2_MAX))
-		FAIL("CodeDirectory page size 2^%u is outside 2^%d..2^%d", cd->page_log2,
+		ST_PARSE_FAIL("CodeDirectory page size 2^%u is outside 2^%d..2^%d", cd->page_log2,
 		     ST_MACHO_PAGE_LOG2_MIN, ST_MACHO_PAGE_LOG2_MAX);
 	if (cd->n_special > ST_LIMIT_SPECIAL_SLOTS) {
 		snprintf(why, whylen, "CodeDirectory has %u special slots (limit %d)", cd->n_special,
@@ -109,10 +103,10 @@ int cs_codedir_parse(st_span blob, uint32_t slot, struct cs_codedir *cd, char *w
 		return ST_PARSE_LIMIT;
 	}
 	if (!(cd->ident = cd_string(cd->raw, ident_off)) || ident_off < header_size(cd->version))
-		FAIL("CodeDirectory identifier (offset %u) is not a string inside it", ident_off);
+		ST_PARSE_FAIL("CodeDirectory identifier (offset %u) is not a string inside it", ident_off);
 	if (team_off) {
 		if (!(cd->team = cd_string(cd->raw, team_off)) || team_off < header_size(cd->version))
-			FAIL("CodeDirectory team ID (offset %u) is not a string inside it", team_off);
+			ST_PARSE_FAIL("CodeDirectory team ID (offset %u) is not a string inside it", team_off);
 	}
 	/* Special slots lie just below hashOffset, code slots from it. */
 	special_bytes = (uint64_t)cd->n_special * cd->hash_size;
@@ -120,7 +114,7 @@ int cs_codedir_parse(st_span blob, uint32_t slot, struct cs_codedir *cd, char *w
 	if (cd->hash_offset < special_bytes ||
 	    cd->hash_offset - special_bytes < header_size(cd->version) ||
 	    !st_span_contains(cd->raw, cd->hash_offset, code_bytes))
-		FAIL("CodeDirectory hash slots (%u special, %u code at offset %u) do not fit in it",
+		ST_PARSE_FAIL("CodeDirectory hash slots (%u special, %u code at offset %u) do not fit in it",
 		     cd->n_special, cd->n_code, cd->hash_offset);
 	if (!st_digest(cd->md_nid, cd->raw.data, cd->raw.len, cd->cdhash, &cd->cdhash_len))
 		return ST_ENOMEM;

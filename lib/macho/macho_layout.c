@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "core/input.h"
 #include "core/result.h"
 
 #define CPU_ARCH_ABI64 0x01000000u
@@ -16,12 +17,6 @@
 #define LC_SEGMENT 0x1u
 #define LC_SEGMENT_64 0x19u
 #define LC_CODE_SIGNATURE 0x1du
-
-#define FAIL(...)                                        \
-	do {                                             \
-		snprintf(why, whylen, __VA_ARGS__);      \
-		return ST_PARSE_MALFORMED;               \
-	} while (0)
 
 const char *macho_arch_name(uint32_t cputype, uint32_t cpusubtype)
 {
@@ -75,21 +70,31 @@ void macho_sort_by_offset(const struct macho_slice *v, size_t n, struct macho_sl
 	qsort(out, n, sizeof(*out), cmp_off);
 }
 
-int macho_fat_parse(st_span file, struct macho_slice **out, size_t *n,
+/* A view of [0, min(end, size)) of the input. */
+static int head_view(struct st_input *in, uint64_t end, st_span *out)
+{
+	return st_input_view(in, 0, end < in->size ? end : in->size, out);
+}
+
+int macho_fat_parse(struct st_input *in, struct macho_slice **out, size_t *n,
 		    bool *is64, char *why, size_t whylen)
 {
 	uint32_t magic, nfat;
 	uint64_t hdr_end, entry;
 	struct macho_slice *v;
 	struct macho_slice order[ST_LIMIT_FAT_ARCHS];
+	st_span file;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
+	if ((rc = head_view(in, 8, &file)) < 0)
+		return rc;
 	if (!st_read_u32be(file, 0, &magic) || !st_read_u32be(file, 4, &nfat))
-		FAIL("universal header is truncated");
+		ST_PARSE_FAIL("universal header is truncated");
 	*is64 = magic == FAT_MAGIC_64;
 	if (nfat == 0)
-		FAIL("universal header lists no architecture");
+		ST_PARSE_FAIL("universal header lists no architecture");
 	if (nfat > ST_LIMIT_FAT_ARCHS) {
 		snprintf(why, whylen, "universal header lists %u architectures (limit %d)",
 			 nfat, ST_LIMIT_FAT_ARCHS);
@@ -97,8 +102,10 @@ int macho_fat_parse(st_span file, struct macho_slice **out, size_t *n,
 	}
 	entry = *is64 ? 32 : 20;
 	hdr_end = 8 + entry * nfat;
-	if (hdr_end > file.len)
-		FAIL("universal header (%u architectures) runs past the end of the file", nfat);
+	if (hdr_end > in->size)
+		ST_PARSE_FAIL("universal header (%u architectures) runs past the end of the file", nfat);
+	if ((rc = head_view(in, hdr_end, &file)) < 0)
+		return rc;
 	v = calloc(nfat, sizeof(*v));
 	if (!v)
 		return ST_ENOMEM;
@@ -120,7 +127,7 @@ int macho_fat_parse(st_span file, struct macho_slice **out, size_t *n,
 		v[i].offset = off;
 		v[i].size = size;
 		v[i].arch = macho_arch_name(v[i].cputype, v[i].cpusubtype);
-		if (size == 0 || !st_span_contains(file, off, size)) {
+		if (size == 0 || off > in->size || size > in->size - off) {
 			snprintf(why, whylen, "slice %u (%s) at %llu, %llu bytes, lies outside the file",
 				 i, v[i].arch, (unsigned long long)off, (unsigned long long)size);
 			free(v);
@@ -156,29 +163,33 @@ static bool rd64(st_span s, uint64_t off, bool be, uint64_t *v)
 	return be ? st_read_u64be(s, off, v) : st_read_u64le(s, off, v);
 }
 
-int macho_thin_parse(st_span slice, struct macho_slice *s, char *why, size_t whylen)
+int macho_thin_parse(struct st_input *in, struct macho_slice *s, char *why, size_t whylen)
 {
 	uint32_t magic, ncmds, sizeofcmds;
 	uint64_t hdr, pos, end, le_end;
+	st_span slice;
+	int rc;
 
+	if ((rc = head_view(in, 32, &slice)) < 0)
+		return rc;
 	if (!st_read_u32be(slice, 0, &magic))
-		FAIL("Mach-O header is truncated");
+		ST_PARSE_FAIL("Mach-O header is truncated");
 	switch (magic) {
 	case MH_MAGIC: s->be = true; s->is64 = false; break;
 	case MH_MAGIC_64: s->be = true; s->is64 = true; break;
 	case MH_CIGAM: s->be = false; s->is64 = false; break;
 	case MH_CIGAM_64: s->be = false; s->is64 = true; break;
-	default: FAIL("no Mach-O header (magic 0x%08x)", magic);
+	default: ST_PARSE_FAIL("no Mach-O header (magic 0x%08x)", magic);
 	}
 	hdr = s->is64 ? 32 : 28;
 	if (slice.len < hdr)
-		FAIL("Mach-O header is truncated");
+		ST_PARSE_FAIL("Mach-O header is truncated");
 	{
 		uint32_t cpu, sub;
 		(void)rd32(slice, 4, s->be, &cpu);
 		(void)rd32(slice, 8, s->be, &sub);
 		if (s->arch && (cpu != s->cputype))
-			FAIL("slice header says %s, the universal header %s",
+			ST_PARSE_FAIL("slice header says %s, the universal header %s",
 			     macho_arch_name(cpu, sub), s->arch);
 		s->cputype = cpu;
 		s->cpusubtype = sub;
@@ -187,8 +198,15 @@ int macho_thin_parse(st_span slice, struct macho_slice *s, char *why, size_t why
 	(void)rd32(slice, 12, s->be, &s->filetype);
 	(void)rd32(slice, 16, s->be, &ncmds);
 	(void)rd32(slice, 20, s->be, &sizeofcmds);
-	if (!st_span_contains(slice, hdr, sizeofcmds))
-		FAIL("load commands (%u bytes) run past the end of the slice", sizeofcmds);
+	if (hdr + sizeofcmds > in->size)
+		ST_PARSE_FAIL("load commands (%u bytes) run past the end of the slice", sizeofcmds);
+	if ((rc = head_view(in, hdr + sizeofcmds, &slice)) < 0)
+		return rc;
+	if (rc) {
+		snprintf(why, whylen, "load commands of %u bytes are more than is read of a file",
+			 sizeofcmds);
+		return ST_PARSE_LIMIT;
+	}
 	if (ncmds > ST_LIMIT_LOAD_COMMANDS) {
 		snprintf(why, whylen, "%u load commands (limit %d)", ncmds, ST_LIMIT_LOAD_COMMANDS);
 		return ST_PARSE_LIMIT;
@@ -200,14 +218,14 @@ int macho_thin_parse(st_span slice, struct macho_slice *s, char *why, size_t why
 
 		if (pos + 8 > end || !rd32(slice, pos, s->be, &cmd) ||
 		    !rd32(slice, pos + 4, s->be, &size))
-			FAIL("load command %u runs past sizeofcmds", i);
+			ST_PARSE_FAIL("load command %u runs past sizeofcmds", i);
 		if (size < 8 || size > end - pos)
-			FAIL("load command %u has size %u", i, size);
+			ST_PARSE_FAIL("load command %u has size %u", i, size);
 		if (cmd == LC_CODE_SIGNATURE) {
 			if (s->has_sig)
-				FAIL("more than one LC_CODE_SIGNATURE");
+				ST_PARSE_FAIL("more than one LC_CODE_SIGNATURE");
 			if (size != 16)
-				FAIL("LC_CODE_SIGNATURE has size %u, not 16", size);
+				ST_PARSE_FAIL("LC_CODE_SIGNATURE has size %u, not 16", size);
 			(void)rd32(slice, pos + 8, s->be, &s->sig_off);
 			(void)rd32(slice, pos + 12, s->be, &s->sig_size);
 			s->has_sig = true;
@@ -218,7 +236,7 @@ int macho_thin_parse(st_span slice, struct macho_slice *s, char *why, size_t why
 			uint32_t f32, s32;
 
 			if (size < (is64 ? 72u : 56u))
-				FAIL("segment command %u is too short (%u bytes)", i, size);
+				ST_PARSE_FAIL("segment command %u is too short (%u bytes)", i, size);
 			(void)st_read_bytes(slice, pos + 8, name, 16);
 			if (is64) {
 				(void)rd64(slice, pos + 40, s->be, &fileoff);
@@ -231,7 +249,7 @@ int macho_thin_parse(st_span slice, struct macho_slice *s, char *why, size_t why
 			}
 			if (strcmp(name, "__LINKEDIT") == 0) {
 				if (s->has_linkedit)
-					FAIL("more than one __LINKEDIT segment");
+					ST_PARSE_FAIL("more than one __LINKEDIT segment");
 				s->has_linkedit = true;
 				s->linkedit_off = fileoff;
 				s->linkedit_size = filesize;
@@ -245,18 +263,18 @@ int macho_thin_parse(st_span slice, struct macho_slice *s, char *why, size_t why
 	}
 	if (!s->has_sig)
 		return ST_OK;
-	if (!st_span_contains(slice, s->sig_off, s->sig_size))
-		FAIL("LC_CODE_SIGNATURE (offset %u, %u bytes) lies outside the slice (%zu bytes)",
-		     s->sig_off, s->sig_size, slice.len);
+	if ((uint64_t)s->sig_off + s->sig_size > in->size)
+		ST_PARSE_FAIL("LC_CODE_SIGNATURE (offset %u, %u bytes) lies outside the slice (%llu bytes)",
+		     s->sig_off, s->sig_size, (unsigned long long)in->size);
 	if (s->sig_off < end)
-		FAIL("code signature overlaps the load commands");
+		ST_PARSE_FAIL("code signature overlaps the load commands");
 	/* dyld and the kernel take the signature from the end of __LINKEDIT;
 	 * one outside it is not where a loader looks. */
 	if (!s->has_linkedit)
-		FAIL("code signature present but no __LINKEDIT segment");
+		ST_PARSE_FAIL("code signature present but no __LINKEDIT segment");
 	if (!st_add_u64(s->linkedit_off, s->linkedit_size, &le_end) ||
 	    s->sig_off < s->linkedit_off || (uint64_t)s->sig_off + s->sig_size > le_end)
-		FAIL("code signature (offset %u, %u bytes) lies outside __LINKEDIT (offset %llu, %llu bytes)",
+		ST_PARSE_FAIL("code signature (offset %u, %u bytes) lies outside __LINKEDIT (offset %llu, %llu bytes)",
 		     s->sig_off, s->sig_size, (unsigned long long)s->linkedit_off,
 		     (unsigned long long)s->linkedit_size);
 	return ST_OK;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/input.h"
 #include "core/reader.h"
 
 #define MH_MAGIC 0xfeedfaceu
@@ -45,9 +46,9 @@ bool macho_is_fat(st_span head);
  * of the header) with offset, size and CPU type of each slice, and checks
  * that slices lie inside the file and do not overlap each other or the
  * header. Returns ST_OK, ST_PARSE_MALFORMED / ST_PARSE_LIMIT with why
- * filled, or ST_ENOMEM.
+ * filled, ST_EIO or ST_ENOMEM.
  */
-int macho_fat_parse(st_span file, struct macho_slice **out, size_t *n,
+int macho_fat_parse(struct st_input *in, struct macho_slice **out, size_t *n,
 		    bool *is64, char *why, size_t whylen);
 
 /* Copies the n (<= ST_LIMIT_FAT_ARCHS) slices of v into out in file
@@ -55,13 +56,13 @@ int macho_fat_parse(st_span file, struct macho_slice **out, size_t *n,
 void macho_sort_by_offset(const struct macho_slice *v, size_t n, struct macho_slice *out);
 
 /*
- * Parses the thin Mach-O in `slice` (its offset and size in the file are
- * already in s): header, load commands, __TEXT, __LINKEDIT and
- * LC_CODE_SIGNATURE, and checks that the signature lies inside the slice
- * and inside __LINKEDIT. Returns ST_OK, ST_PARSE_MALFORMED or
- * ST_PARSE_LIMIT (why filled).
+ * Parses the thin Mach-O `in` (a slice: s->arch set means the universal
+ * header names its CPU type, which must match): header, load commands,
+ * __TEXT, __LINKEDIT and LC_CODE_SIGNATURE, and checks that the signature
+ * lies inside the slice and inside __LINKEDIT. Returns ST_OK,
+ * ST_PARSE_MALFORMED or ST_PARSE_LIMIT (why filled), ST_EIO, ST_ENOMEM.
  */
-int macho_thin_parse(st_span slice, struct macho_slice *s, char *why,
+int macho_thin_parse(struct st_input *in, struct macho_slice *s, char *why,
 		     size_t whylen);
 
 #endif

@@ -2,66 +2,98 @@
  * Code page hashes: slot k of a CodeDirectory is the hash of bytes
  * [k * pageSize, min((k+1) * pageSize, codeLimit)) of the slice; pageSize 0
  * means one page up to codeLimit. Every page is checked and the first that
- * differs is named.
+ * differs is named. Pages are read through the input's window; a page
+ * larger than the window (page sizes reach 2^24) is hashed in pieces.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/digest.h"
 #include "macho/macho.h"
 
-#define CHUNK (1u << 18)
+/* The hash of [off, off+len) of the slice with cd's hash type into h. */
+static int hash_page(struct macho_check *m, const struct cs_codedir *cd, EVP_MD_CTX *mctx,
+		     uint64_t off, uint64_t len, uint8_t *h)
+{
+	uint8_t full[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	st_span w;
+	int rc;
+
+	if (len <= ST_INPUT_WINDOW) {
+		if ((rc = st_input_window(m->in, off, len, &w)))
+			return rc < 0 ? rc : ST_EIO;
+		return cs_hash(cd, w.data, w.len, h) ? ST_OK : ST_ENOMEM;
+	}
+	if (!EVP_DigestInit_ex(mctx, st_md_get(cd->md_nid), NULL))
+		return ST_ENOMEM;
+	for (uint64_t pos = off, end = off + len; pos < end;) {
+		uint64_t k = end - pos < ST_INPUT_WINDOW ? end - pos : ST_INPUT_WINDOW;
+		if ((rc = st_input_window(m->in, pos, k, &w)))
+			return rc < 0 ? rc : ST_EIO;
+		if (!EVP_DigestUpdate(mctx, w.data, w.len))
+			return ST_ENOMEM;
+		pos += k;
+	}
+	if (!EVP_DigestFinal_ex(mctx, full, &n))
+		return ST_ENOMEM;
+	/* Type 3 is SHA-256 truncated to the slot size. */
+	memcpy(h, full, cd->hash_size);
+	return ST_OK;
+}
 
 int macho_check_pages(struct macho_check *m, const struct cs_codedir *cd)
 {
 	st_signature *sig = MSIG(m);
 	uint64_t ps = cs_codedir_page_size(cd), limit = cd->code_limit, need, n;
-	uint64_t bad = 0, first = 0, chunk_start = 0;
+	uint64_t bad = 0, first = 0;
 	uint8_t h[EVP_MAX_MD_SIZE];
+	EVP_MD_CTX *mctx = NULL;
+	int rc = ST_OK;
 
-	if (limit > m->slice.len)
-		return st_reasons_add(&sig->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
-				      "%s: codeLimit %" PRIu64 " lies beyond the slice (%zu bytes)",
-				      m->what, limit, m->slice.len);
+	if (limit > m->in->size) {
+		ST_ADD(&sig->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		       "%s: codeLimit %" PRIu64 " lies beyond the slice (%" PRIu64 " bytes)",
+		       m->what, limit, m->in->size);
+		return ST_OK;
+	}
 	need = ps ? limit / ps + (limit % ps != 0) : (limit != 0);
-	if (need != cd->n_code &&
-	    st_reasons_add(&sig->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
-			   "%s: %s CodeDirectory has %u code slots, codeLimit %" PRIu64
-			   " needs %" PRIu64, m->what, cd->hash_name, cd->n_code, limit, need))
-		return ST_ENOMEM;
+	if (need != cd->n_code)
+		ST_ADD(&sig->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		       "%s: %s CodeDirectory has %u code slots, codeLimit %" PRIu64
+		       " needs %" PRIu64, m->what, cd->hash_name, cd->n_code, limit, need);
 	n = need < cd->n_code ? need : cd->n_code;
+	if (!(mctx = EVP_MD_CTX_new()))
+		goto enomem;
 	for (uint64_t k = 0; k < n; k++) {
 		uint64_t off = ps ? k * ps : 0;
 		uint64_t len = ps ? (limit - off < ps ? limit - off : ps) : limit;
 
-		if (off >= chunk_start + CHUNK || k == 0) {
-			if (k)
-				st_input_release(m->in, m->ms->offset + chunk_start, off - chunk_start);
-			chunk_start = off;
-			st_input_prefetch(m->in, m->ms->offset + off, CHUNK);
-		}
-		if (!cs_hash(cd, m->slice.data + off, (size_t)len, h))
-			return ST_ENOMEM;
+		if ((rc = hash_page(m, cd, mctx, off, len, h)))
+			goto out;
 		if (memcmp(h, cs_codedir_code(cd, (uint32_t)k), cd->hash_size) != 0) {
 			if (!bad)
 				first = k;
 			bad++;
 		}
 	}
-	if (n)
-		st_input_release(m->in, m->ms->offset + chunk_start, limit - chunk_start);
-	if (!bad)
-		return ST_OK;
-	{
+	if (bad) {
 		uint64_t off = ps ? first * ps : 0;
 		uint64_t end = ps ? (off + ps < limit ? off + ps : limit) : limit;
 		char more[48] = "";
 
 		if (bad > 1)
 			snprintf(more, sizeof(more), " (%" PRIu64 " pages differ)", bad);
-		return st_reasons_add(&sig->reasons, ST_R_PAGE_HASH_MISMATCH, ST_EFFECT_DEFAULT,
-				      "%s: code page %" PRIu64 " (slice bytes %" PRIu64 "..%" PRIu64
-				      ") differs from its %s hash in the CodeDirectory%s",
-				      m->what, first, off, end - 1, cd->hash_name, more);
+		ST_ADD(&sig->reasons, ST_R_PAGE_HASH_MISMATCH, ST_EFFECT_DEFAULT,
+		       "%s: code page %" PRIu64 " (slice bytes %" PRIu64 "..%" PRIu64
+		       ") differs from its %s hash in the CodeDirectory%s",
+		       m->what, first, off, end - 1, cd->hash_name, more);
 	}
+	goto out;
+enomem:
+	rc = ST_ENOMEM;
+out:
+	EVP_MD_CTX_free(mctx);
+	return rc;
 }

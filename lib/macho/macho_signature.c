@@ -10,11 +10,6 @@
 #include "core/digest.h"
 #include "macho/macho.h"
 
-#define ADD(code, eff, ...)                                                        \
-	do {                                                                       \
-		if (st_reasons_add(&MSIG(m)->reasons, code, eff, __VA_ARGS__))     \
-			return ST_ENOMEM;                                          \
-	} while (0)
 
 /* Bytes of the signature area after the SuperBlob: codesign pads with
  * zeros; anything else is data no hash covers. It is reported, as a
@@ -32,10 +27,12 @@ static int check_padding(struct macho_check *m, st_span sig)
 			first = i;
 	}
 	if (nonzero)
-		ADD(ST_R_TRAILING_DATA, ST_VERDICT_VALID,
+		ST_ADD(&MSIG(m)->reasons, ST_R_TRAILING_DATA, ST_VERDICT_VALID,
 		    "%s: %zu non-zero bytes in the signature area after the SuperBlob (%u of %zu bytes), first at offset %zu; no hash covers them",
 		    m->what, nonzero, m->sb.length, sig.len, first);
 	return ST_OK;
+enomem:
+	return ST_ENOMEM;
 }
 
 static int load_codedirs(struct macho_check *m)
@@ -55,18 +52,20 @@ static int load_codedirs(struct macho_check *m)
 		if (rc < 0)
 			return rc;
 		if (rc > 0) {
-			ADD(st_parse_reason(rc, ST_R_MALFORMED_SIGNATURE),
+			ST_ADD(&MSIG(m)->reasons, st_parse_reason(rc, ST_R_MALFORMED_SIGNATURE),
 			    ST_EFFECT_DEFAULT, "%s: %s", m->what, why);
 			return 1;
 		}
 		m->ncd++;
 	}
 	if (m->ncd == 0 || m->cds[0].slot != CSSLOT_CODEDIRECTORY) {
-		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		ST_ADD(&MSIG(m)->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: the code signature has no CodeDirectory in slot 0", m->what);
 		return 1;
 	}
 	return ST_OK;
+enomem:
+	return ST_ENOMEM;
 }
 
 /* Alternates describe the same code: identifier, team and flags must
@@ -82,11 +81,13 @@ static int check_agreement(struct macho_check *m)
 
 		if (strcmp(a->ident, b->ident) != 0 || !team_same || a->flags != b->flags ||
 		    a->code_limit != b->code_limit)
-			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+			ST_ADD(&MSIG(m)->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 			    "%s: the %s CodeDirectory (slot 0x%x) disagrees with the first on identifier, team, flags or codeLimit",
 			    m->what, b->hash_name, b->slot);
 	}
 	return ST_OK;
+enomem:
+	return ST_ENOMEM;
 }
 
 static int fill_signature(struct macho_check *m)
@@ -94,19 +95,22 @@ static int fill_signature(struct macho_check *m)
 	st_signature *sig = MSIG(m);
 	const struct cs_codedir *best = &m->cds[m->best];
 
-	sig->signing_id = st_strdup(best->ident);
-	if (!sig->signing_id)
+	char cdhash[41];
+
+	st_hex_into(cdhash, best->cdhash, 20);
+	if (st_props_set_str(&sig->props, &macho_properties[MACHO_P_SIGNING_ID], best->ident) ||
+	    st_props_set_str(&sig->props, &macho_properties[MACHO_P_TEAM_ID], best->team) ||
+	    st_props_set_str(&sig->props, &macho_properties[MACHO_P_CDHASH], cdhash) ||
+	    st_props_set_int(&sig->props, &macho_properties[MACHO_P_CD_FLAGS], best->flags))
 		return ST_ENOMEM;
-	if (best->team && !(sig->team_id = st_strdup(best->team)))
-		return ST_ENOMEM;
-	st_hex_into(sig->cdhash, best->cdhash, 20);
-	sig->cd_flags = best->flags;
 	sig->page_hash_alg = best->hash_name;
 	sig->digest_alg = st_md_name(best->md_nid);
 	if (best->md_nid == NID_sha1)
-		ADD(ST_R_WEAK_DIGEST, ST_VERDICT_VALID,
+		ST_ADD(&MSIG(m)->reasons, ST_R_WEAK_DIGEST, ST_VERDICT_VALID,
 		    "%s: only SHA-1 CodeDirectories, deprecated for code signing", m->what);
 	return ST_OK;
+enomem:
+	return ST_ENOMEM;
 }
 
 int macho_verify_signature(struct macho_check *m)
@@ -118,14 +122,22 @@ int macho_verify_signature(struct macho_check *m)
 	bool cms_empty;
 	int rc;
 
-	(void)st_span_sub(m->slice, ms->sig_off, ms->sig_size, &sig);  /* checked by the layout */
-	if ((uint64_t)ms->sig_off + ms->sig_size < m->slice.len)
-		ADD(ST_R_TRAILING_DATA, ST_EFFECT_DEFAULT,
+	rc = st_input_view(m->in, ms->sig_off, ms->sig_size, &sig);  /* inside: checked by the layout */
+	if (rc < 0)
+		return rc;
+	if (rc) {
+		ST_ADD(&MSIG(m)->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+		       "%s: a code signature of %u bytes is more than is read of a file", m->what,
+		       ms->sig_size);
+		return ST_OK;
+	}
+	if ((uint64_t)ms->sig_off + ms->sig_size < m->in->size)
+		ST_ADD(&MSIG(m)->reasons, ST_R_TRAILING_DATA, ST_EFFECT_DEFAULT,
 		    "%s: %" PRIu64 " bytes follow the code signature in the slice", m->what,
-		    (uint64_t)m->slice.len - ms->sig_off - ms->sig_size);
+		    (uint64_t)m->in->size - ms->sig_off - ms->sig_size);
 	rc = cs_superblob_parse(sig, &m->sb, why, sizeof(why));
 	if (rc) {
-		ADD(st_parse_reason(rc, ST_R_MALFORMED_SIGNATURE),
+		ST_ADD(&MSIG(m)->reasons, st_parse_reason(rc, ST_R_MALFORMED_SIGNATURE),
 		    ST_EFFECT_DEFAULT, "%s: %s", m->what, why);
 		return ST_OK;
 	}
@@ -147,11 +159,11 @@ int macho_verify_signature(struct macho_check *m)
 		 * leaves bytes no hash covers, one past it hashes the
 		 * signature itself. */
 		if (cd->code_limit < ms->sig_off)
-			ADD(ST_R_TRAILING_DATA, ST_EFFECT_DEFAULT,
+			ST_ADD(&MSIG(m)->reasons, ST_R_TRAILING_DATA, ST_EFFECT_DEFAULT,
 			    "%s: slice bytes %" PRIu64 "..%u before the signature are not covered by the %s page hashes",
 			    m->what, cd->code_limit, ms->sig_off - 1, cd->hash_name);
 		else if (cd->code_limit > ms->sig_off)
-			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+			ST_ADD(&MSIG(m)->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 			    "%s: the %s codeLimit %" PRIu64 " reaches into the signature at %u",
 			    m->what, cd->hash_name, cd->code_limit, ms->sig_off);
 		if ((rc = macho_check_pages(m, cd)) || (rc = macho_check_slots(m, cd)))
@@ -160,27 +172,29 @@ int macho_verify_signature(struct macho_check *m)
 
 	cms = cs_superblob_find(&m->sb, CSSLOT_SIGNATURESLOT);
 	if (cms && cms->magic != CSMAGIC_BLOBWRAPPER)
-		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		ST_ADD(&MSIG(m)->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: the signature slot holds magic 0x%08x, not a CMS wrapper", m->what, cms->magic);
 	cms_empty = !cms || cms->data.len <= 8;
 	if (m->cds[0].flags & CS_ADHOC) {
 		if (m->cds[0].flags & CS_LINKER_SIGNED)
-			ADD(ST_R_LINKER_SIGNED, ST_EFFECT_DEFAULT,
+			ST_ADD(&MSIG(m)->reasons, ST_R_LINKER_SIGNED, ST_EFFECT_DEFAULT,
 			    "%s: linker-signed ad-hoc signature: integrity only, no signer", m->what);
 		else
-			ADD(ST_R_ADHOC, ST_EFFECT_DEFAULT,
+			ST_ADD(&MSIG(m)->reasons, ST_R_ADHOC, ST_EFFECT_DEFAULT,
 			    "%s: ad-hoc signature: integrity only, no signer", m->what);
 		if (!cms_empty)
-			ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+			ST_ADD(&MSIG(m)->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 			    "%s: the CodeDirectory is flagged ad-hoc but a CMS signature is attached", m->what);
 		return ST_OK;
 	}
 	if (cms_empty) {
-		ADD(ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		ST_ADD(&MSIG(m)->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: the CodeDirectory is not flagged ad-hoc but there is no CMS signature", m->what);
 		return ST_OK;
 	}
 	if (cms->magic != CSMAGIC_BLOBWRAPPER)
 		return ST_OK;
 	return macho_check_cms(m, cms);
+enomem:
+	return ST_ENOMEM;
 }

@@ -50,3 +50,20 @@ char *macho_team_of(X509 *leaf)
 
 	return st_name_entry(X509_get_subject_name(leaf), NID_organizationalUnitName, &found);
 }
+
+/*
+ * Apple marks its certificate-class extensions (1.2.840.113635.100.6.x:
+ * Developer ID, Mac App Store, WWDR, ...) critical, which OpenSSL cannot
+ * process. They are accepted in Apple code-signature chains, but only
+ * they: any other critical extension OpenSSL does not handle still fails.
+ */
+#define OID_APPLE_CERT_EXT_PREFIX "1.2.840.113635.100.6."
+
+static bool apple_critical(const char *oid)
+{
+	return strncmp(oid, OID_APPLE_CERT_EXT_PREFIX, strlen(OID_APPLE_CERT_EXT_PREFIX)) == 0;
+}
+
+const struct st_chain_policy macho_chain_policy = {
+	ST_USAGE_CODE_SIGNING, "apple-code-signing", apple_critical
+};

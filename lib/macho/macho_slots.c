@@ -51,16 +51,14 @@ int macho_check_slots(struct macho_check *m, const struct cs_codedir *cd)
 		if (b) {
 			if (!cs_hash(cd, b->data.data, b->data.len, h))
 				return ST_ENOMEM;
-			if (memcmp(h, stored, cd->hash_size) != 0 &&
-			    st_reasons_add(rs, ST_R_SPECIAL_SLOT_MISMATCH, ST_EFFECT_DEFAULT,
-					   "%s: the %s blob (slot %u) does not match its %s hash in the CodeDirectory",
-					   m->what, name, i, cd->hash_name))
-				return ST_ENOMEM;
+			if (memcmp(h, stored, cd->hash_size) != 0)
+				ST_ADD(rs, ST_R_SPECIAL_SLOT_MISMATCH, ST_EFFECT_DEFAULT,
+				       "%s: the %s blob (slot %u) does not match its %s hash in the CodeDirectory",
+				       m->what, name, i, cd->hash_name);
 		} else if (internal && !all_zero(stored, cd->hash_size)) {
-			if (st_reasons_add(rs, ST_R_SPECIAL_SLOT_MISMATCH, ST_EFFECT_DEFAULT,
-					   "%s: the %s CodeDirectory binds a %s blob (slot %u) the signature does not carry",
-					   m->what, cd->hash_name, name, i))
-				return ST_ENOMEM;
+			ST_ADD(rs, ST_R_SPECIAL_SLOT_MISMATCH, ST_EFFECT_DEFAULT,
+			       "%s: the %s CodeDirectory binds a %s blob (slot %u) the signature does not carry",
+			       m->what, cd->hash_name, name, i);
 		}
 		/* Info.plist and CodeResources live outside the binary: they
 		 * are checked when a bundle is scanned. */
@@ -73,11 +71,12 @@ int macho_check_slots(struct macho_check *m, const struct cs_codedir *cd)
 		if (t == CSSLOT_CODEDIRECTORY || t >= CSSLOT_ALTERNATE_CODEDIRECTORIES)
 			continue;  /* CodeDirectories, CMS, notarization ticket */
 		name = slot_name(t, &internal);
-		if ((t > cd->n_special || all_zero(cs_codedir_special(cd, t), cd->hash_size)) &&
-		    st_reasons_add(rs, ST_R_SPECIAL_SLOT_MISMATCH, ST_EFFECT_DEFAULT,
-				   "%s: the %s blob (slot %u) is not bound by the %s CodeDirectory",
-				   m->what, name, t, cd->hash_name))
-			return ST_ENOMEM;
+		if (t > cd->n_special || all_zero(cs_codedir_special(cd, t), cd->hash_size))
+			ST_ADD(rs, ST_R_SPECIAL_SLOT_MISMATCH, ST_EFFECT_DEFAULT,
+			       "%s: the %s blob (slot %u) is not bound by the %s CodeDirectory",
+			       m->what, name, t, cd->hash_name);
 	}
 	return ST_OK;
+enomem:
+	return ST_ENOMEM;
 }

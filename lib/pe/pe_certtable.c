@@ -27,11 +27,7 @@ _Static_assert(sizeof(((struct pe_cert_table *)0)->entries) /
 		       sizeof(struct pe_cert_entry) == ST_LIMIT_CERT_ENTRIES,
 	       "entry array matches the documented limit");
 
-#define ADD(code, ...)                                                      \
-	do {                                                                \
-		if (st_reasons_add(rs, code, ST_EFFECT_DEFAULT, __VA_ARGS__)) \
-			return ST_ENOMEM;                                   \
-	} while (0)
+#define ADD(code, ...) ST_ADD(rs, code, ST_EFFECT_DEFAULT, __VA_ARGS__)
 
 static bool all_zero(st_span s)
 {
@@ -80,7 +76,9 @@ int pe_cert_table_parse(const struct pe_image *img, struct pe_cert_table *t,
 			st_reasons *rs)
 {
 	uint64_t off = img->cert_off, size = img->cert_size, end, pos;
-	uint64_t fsize = img->file.len;
+	uint64_t fsize = img->size;
+	st_span tab;
+	int rc;
 
 	memset(t, 0, sizeof(*t));
 	if (!img->has_secdir_entry || (off == 0 && size == 0))
@@ -129,6 +127,15 @@ int pe_cert_table_parse(const struct pe_image *img, struct pe_cert_table *t,
 		    "%llu bytes follow the certificate table (ends at 0x%llx, file size 0x%llx)",
 		    (unsigned long long)(fsize - end), (unsigned long long)end,
 		    (unsigned long long)fsize);
+	rc = st_input_view(img->in, off, size, &tab);
+	if (rc < 0)
+		return rc;
+	if (rc) {
+		ADD(ST_R_LIMIT_EXCEEDED,
+		    "certificate table of %llu bytes is larger than the %llu bytes read of a file's structures",
+		    (unsigned long long)size, (unsigned long long)ST_LIMIT_VIEW_BYTES);
+		return ST_OK;
+	}
 
 	for (pos = off; pos < end;) {
 		struct pe_cert_entry *e;
@@ -147,9 +154,9 @@ int pe_cert_table_parse(const struct pe_image *img, struct pe_cert_table *t,
 			break;
 		}
 		if (end - pos < 8 ||
-		    !st_read_u32le(img->file, pos, &len) ||
-		    !st_read_u16le(img->file, pos + 4, &rev) ||
-		    !st_read_u16le(img->file, pos + 6, &type)) {
+		    !st_read_u32le(tab, pos - off, &len) ||
+		    !st_read_u16le(tab, pos - off + 4, &rev) ||
+		    !st_read_u16le(tab, pos - off + 6, &type)) {
 			ADD(ST_R_MALFORMED_SIGNATURE,
 			    "%llu bytes at 0x%llx are too short for a WIN_CERTIFICATE header",
 			    (unsigned long long)(end - pos), (unsigned long long)pos);
@@ -177,7 +184,7 @@ int pe_cert_table_parse(const struct pe_image *img, struct pe_cert_table *t,
 			    "WIN_CERTIFICATE %zu: certificate type 0x%04x is not PKCS#7 (0x0002)",
 			    t->n - 1, type);
 		}
-		(void)st_span_sub(img->file, pos + 8, len - 8, &body);
+		(void)st_span_sub(tab, pos - off + 8, len - 8, &body);
 		dr = der_extent(body, &derlen, why, sizeof(why));
 		if (dr < 0) {
 			ADD(ST_R_MALFORMED_SIGNATURE, "WIN_CERTIFICATE %zu: %s",
@@ -206,7 +213,7 @@ int pe_cert_table_parse(const struct pe_image *img, struct pe_cert_table *t,
 		}
 		{
 			st_span pad;
-			(void)st_span_sub(img->file, entry_end, next - entry_end, &pad);
+			(void)st_span_sub(tab, entry_end - off, next - entry_end, &pad);
 			if (!all_zero(pad))
 				ADD(ST_R_CERT_PADDING,
 				    "non-zero alignment bytes after WIN_CERTIFICATE %zu at 0x%llx",
@@ -215,4 +222,6 @@ int pe_cert_table_parse(const struct pe_image *img, struct pe_cert_table *t,
 		pos = next;
 	}
 	return ST_OK;
+enomem:
+	return ST_ENOMEM;
 }

@@ -23,7 +23,8 @@ struct pe_cert_table {
 
 /* Parses and checks the table. Structural problems become reasons in rs
  * (malformed_signature, cert_padding, trailing_data,
- * cert_table_not_at_end, limit_exceeded). Returns ST_OK or ST_ENOMEM. */
+ * cert_table_not_at_end, limit_exceeded). Returns ST_OK, ST_EIO or
+ * ST_ENOMEM. The entries' spans live as long as the image's input. */
 int pe_cert_table_parse(const struct pe_image *img, struct pe_cert_table *t,
 			st_reasons *rs);
 

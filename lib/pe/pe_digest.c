@@ -89,7 +89,7 @@ static bool push(struct st_range *r, size_t *n, size_t cap, uint64_t off, uint64
 bool pe_digest_ranges(const struct pe_image *img, struct st_range **out,
 		      size_t *nout, char *err, size_t errlen)
 {
-	uint64_t fsize = img->file.len, hdr = img->size_of_headers;
+	uint64_t fsize = img->size, hdr = img->size_of_headers;
 	uint64_t cs = img->checksum_off, sd = img->secdir_entry_off;
 	uint64_t tail_start, cert_end;
 	uint16_t *order = NULL;

@@ -15,6 +15,45 @@
 #include "pe/pe_pagehash.h"
 #include "pe/pe_version.h"
 
+/* ---- properties ------------------------------------------------------------ */
+
+enum {
+	P_COMPANY, P_PRODUCT, P_ORIGINAL_NAME, P_DESCRIPTION, P_FILE_VERSION,
+	P_SUBSYSTEM, P_TABLE_ENTRY, P_COUNT
+};
+
+static const st_property_decl pe_properties[P_COUNT] = {
+	[P_COMPANY] = { "pe.company", ST_PROPERTY_STRING, ST_SCOPE_PART, "CompanyName",
+			"file.pe.company", 0, NULL,
+			"CompanyName of the version resource (StringFileInfo)" },
+	[P_PRODUCT] = { "pe.product", ST_PROPERTY_STRING, ST_SCOPE_PART, "ProductName",
+			"file.pe.product", 0, NULL, "ProductName of the version resource" },
+	[P_ORIGINAL_NAME] = { "pe.original_file_name", ST_PROPERTY_STRING, ST_SCOPE_PART,
+			      "OriginalFilename", "file.pe.original_file_name", 0, NULL,
+			      "OriginalFilename of the version resource" },
+	[P_DESCRIPTION] = { "pe.description", ST_PROPERTY_STRING, ST_SCOPE_PART,
+			    "FileDescription", "file.pe.description", 0, NULL,
+			    "FileDescription of the version resource" },
+	[P_FILE_VERSION] = { "pe.file_version", ST_PROPERTY_STRING, ST_SCOPE_PART,
+			     "FileVersion", "file.pe.file_version", 0, NULL,
+			     "FileVersion of the version resource (the string, as written)" },
+	[P_SUBSYSTEM] = { "pe.subsystem", ST_PROPERTY_INT, ST_SCOPE_PART, "subsystem",
+			  NULL, 0, NULL,
+			  "optional-header Subsystem (2 GUI, 3 console, 10-13 EFI images)" },
+	[P_TABLE_ENTRY] = { "pe.table_entry", ST_PROPERTY_INT, ST_SCOPE_SIGNATURE,
+			    "certificate-table entry", NULL, 0, NULL,
+			    "the WIN_CERTIFICATE entry (0-based) the signature came from" },
+};
+
+/* In the order of pe_version_keys. */
+const st_property_decl *const pe_version_decls[PE_VERSION_KEYS] = {
+	&pe_properties[P_COMPANY], &pe_properties[P_PRODUCT],
+	&pe_properties[P_ORIGINAL_NAME], &pe_properties[P_DESCRIPTION],
+	&pe_properties[P_FILE_VERSION],
+};
+
+/* ---- the Authenticode subject ------------------------------------------------ */
+
 #define DIGEST_CACHE 6
 
 struct pe_subject {
@@ -22,7 +61,7 @@ struct pe_subject {
 	struct st_input *in;
 	struct st_range *ranges;
 	size_t nranges;
-	bool ranges_done, ranges_ok, reported;
+	bool ranges_done, ranges_ok;
 	char err[200];
 	struct {
 		int nid;
@@ -90,6 +129,8 @@ static int pe_pages(void *arg, int nid, const uint8_t *table, size_t len,
 	return pe_page_hashes_check(ps->img, nid, table, len, rs);
 }
 
+/* ---- the format ---------------------------------------------------------- */
+
 static enum st_probe pe_probe_fn(st_span head, uint64_t file_size)
 {
 	uint16_t mz;
@@ -106,11 +147,28 @@ static enum st_probe pe_probe_fn(st_span head, uint64_t file_size)
 	return ST_PROBE_NO;
 }
 
-static int pe_verify(const st_context *ctx, struct st_input *in, st_result *res)
+/* The "PE\0\0" signature at e_lfanew, for inputs the probe could not
+ * decide from their head: 1 yes, 0 no, <0 an error. */
+static int has_pe_signature(struct st_input *in)
 {
-	st_span file = in->file;
+	st_span s;
+	uint32_t lfanew, sig;
+	int rc = st_input_view(in, 0x3c, 4, &s);
+
+	if (rc)
+		return rc < 0 ? rc : 0;
+	(void)st_read_u32le(s, 0, &lfanew);
+	rc = st_input_view(in, lfanew, 4, &s);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	(void)st_read_u32le(s, 0, &sig);
+	return sig == 0x00004550;
+}
+
+static int pe_verify(struct st_walk *w, struct st_input *in, struct st_part *part)
+{
 	struct pe_image img;
-	struct pe_cert_table table;
+	struct pe_cert_table table = { 0 };
 	struct pe_subject ps = { 0 };
 	struct ac_subject subj = {
 		.indirect_type = OID_SPC_PE_IMAGE_DATA,
@@ -118,38 +176,46 @@ static int pe_verify(const st_context *ctx, struct st_input *in, st_result *res)
 		.digest = pe_digest,
 		.page_hashes = pe_pages,
 		.arg = &ps,
+		.policy = &st_policy_code_signing,
+		.entry_property = &pe_properties[P_TABLE_ENTRY],
 	};
-	enum pe_parse_status st;
-	int rc = ST_OK;
+	char why[200];
+	int rc = has_pe_signature(in);
 
-	res->format = "pe";
-	st = pe_parse(file, &img, &res->reasons);
-	if (st == PE_ENOMEM) {
-		pe_image_clear(&img);
-		return ST_ENOMEM;
+	if (rc <= 0) {
+		/* MZ without a PE header: not this format after all. */
+		part->fmt = NULL;
+		part->format = NULL;
+		part->verdict = ST_VERDICT_NOT_EXECUTABLE;
+		return rc;
 	}
-	if (st == PE_NOT_PE) {
-		res->format = NULL;
-		res->verdict = ST_VERDICT_NOT_EXECUTABLE;
-		return ST_OK;
+	part->format = "pe";
+	part->policy = ST_POLICY_ANY_VALID;
+	rc = pe_parse(in, &img, why, sizeof(why));
+	if (rc < 0)
+		goto out;
+	if (rc > 0) {
+		rc = st_reasons_add(&part->reasons, st_parse_reason(rc, ST_R_MALFORMED_PE),
+				    ST_EFFECT_DEFAULT, "%s", why);
+		part->signed_structure = true;
+		st_part_finish(part);
+		goto out;
 	}
-	if (st == PE_MALFORMED) {
-		st_result_finish(res, true);
-		pe_image_clear(&img);
-		return ST_OK;
-	}
-	res->arch = pe_machine_name(img.machine);
-	res->subformat = img.pe32plus ? "PE32+" : "PE32";
+	part->arch = pe_machine_name(img.machine);
+	part->subformat = img.pe32plus ? "PE32+" : "PE32";
 	ps.img = &img;
 	ps.in = in;
-	rc = pe_version_read(&img, res);
-	if (rc == ST_OK)
-		rc = pe_cert_table_parse(&img, &table, &res->reasons);
+	if ((rc = st_props_set_int(&part->props, &pe_properties[P_SUBSYSTEM], img.subsystem)) ||
+	    (rc = pe_version_read(&img, part, pe_version_decls)) ||
+	    (rc = pe_cert_table_parse(&img, &table, &part->reasons)))
+		goto out;
+	part->signed_structure = table.present;
 	for (size_t i = 0; rc == ST_OK && i < table.n; i++)
 		if (table.entries[i].usable)
-			rc = ac_verify(ctx, &subj, table.entries[i].der, res, (int)i);
+			rc = ac_verify(w->ctx, &subj, table.entries[i].der, part, (int)i);
 	if (rc == ST_OK)
-		st_result_finish(res, table.present);
+		st_part_finish(part);
+out:
 	free(ps.ranges);
 	pe_image_clear(&img);
 	return rc;
@@ -157,6 +223,9 @@ static int pe_verify(const st_context *ctx, struct st_input *in, st_result *res)
 
 const struct st_format st_format_pe = {
 	.name = "pe",
+	.description = "Windows PE/COFF images (EXE, DLL, SYS, EFI): Authenticode",
 	.probe = pe_probe_fn,
 	.verify = pe_verify,
+	.properties = pe_properties,
+	.nproperties = P_COUNT,
 };

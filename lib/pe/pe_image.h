@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/hash_pass.h"
+#include "core/input.h"
 #include "core/reader.h"
 #include "core/result.h"
 
@@ -15,7 +16,9 @@ struct pe_section {
 };
 
 struct pe_image {
-	st_span file;
+	struct st_input *in;       /* the image (read through views) */
+	uint64_t size;             /* of the image */
+	st_span hdr;               /* bytes [0, end of the section table) */
 	uint32_t pe_off;
 	uint16_t machine;
 	bool pe32plus;
@@ -32,26 +35,24 @@ struct pe_image {
 	struct pe_section *sections;   /* in section-table order */
 };
 
-enum pe_parse_status {
-	PE_OK = 0,
-	PE_NOT_PE,      /* no MZ/PE signature: not this format */
-	PE_MALFORMED,   /* a PE, but its headers cannot be used (reason added) */
-	PE_ENOMEM
-};
-
 /* True when the first bytes look like a PE image (MZ and a PE signature
  * reachable from e_lfanew). */
-bool pe_probe(st_span file);
+bool pe_probe(st_span head);
 
-enum pe_parse_status pe_parse(st_span file, struct pe_image *img,
-			      st_reasons *rs);
+/*
+ * Parses the headers of the PE image `in`: ST_OK; ST_PARSE_MALFORMED or
+ * ST_PARSE_LIMIT with `why` filled (a PE whose headers cannot be used);
+ * ST_EIO, ST_ENOMEM. The caller has identified the input as a PE.
+ */
+int pe_parse(struct st_input *in, struct pe_image *img, char *why, size_t whylen);
 void pe_image_clear(struct pe_image *img);
 
 const char *pe_machine_name(uint16_t machine);
 
-/* Maps an RVA range to a file span through the section table. */
-bool pe_rva_span(const struct pe_image *img, uint32_t rva, uint32_t len,
-		 st_span *out);
+/* Maps an RVA range to a span of the file through the section table:
+ * ST_OK; ST_PARSE_MALFORMED when no section's raw data holds it;
+ * ST_PARSE_LIMIT, ST_EIO, ST_ENOMEM as st_input_view(). */
+int pe_rva_span(const struct pe_image *img, uint32_t rva, uint32_t len, st_span *out);
 
 /* Byte ranges covered by the Authenticode digest (see pe_digest.c). */
 /* Computes the ranges; on a layout that cannot be hashed returns false with

@@ -86,7 +86,6 @@ int pe_page_hashes_check(const struct pe_image *img, int nid,
 	size_t nord = 0;
 	uint64_t last_end = 0;
 	int rc = ST_OK;
-	st_span f = img->file;
 
 	pc.md = st_md_get(nid == NID_sha1 ? NID_sha1 : NID_sha256);
 	pc.hlen = (size_t)EVP_MD_get_size(pc.md);
@@ -112,13 +111,19 @@ int pe_page_hashes_check(const struct pe_image *img, int nid,
 	{
 		uint64_t cs = img->checksum_off, sd = img->secdir_entry_off;
 		uint64_t hdr = img->size_of_headers;
-		st_span parts[3];
+		st_span parts[3], h;
 		size_t np = 0;
+		int vr = img->has_secdir_entry && hdr >= sd + 8 && hdr <= img->size
+				 ? st_input_view(img->in, 0, hdr, &h) : ST_PARSE_MALFORMED;
 
-		if (img->has_secdir_entry && hdr >= sd + 8 && hdr <= f.len) {
-			(void)st_span_sub(f, 0, cs, &parts[np++]);
-			(void)st_span_sub(f, cs + 4, sd - (cs + 4), &parts[np++]);
-			(void)st_span_sub(f, sd + 8, hdr - (sd + 8), &parts[np++]);
+		if (vr < 0) {
+			rc = vr;
+			goto out;
+		}
+		if (vr == ST_OK) {
+			(void)st_span_sub(h, 0, cs, &parts[np++]);
+			(void)st_span_sub(h, cs + 4, sd - (cs + 4), &parts[np++]);
+			(void)st_span_sub(h, sd + 8, hdr - (sd + 8), &parts[np++]);
 			/* Padding is counted from SizeOfHeaders, not from the
 			 * bytes hashed: the 12 excluded bytes are not padded. */
 			if (!hash_page(&pc, parts, np,
@@ -135,8 +140,13 @@ int pe_page_hashes_check(const struct pe_image *img, int nid,
 		for (uint64_t ro = 0; ro < s->raw_size; ro += PAGE_SIZE) {
 			uint64_t n = s->raw_size - ro < PAGE_SIZE ? s->raw_size - ro : PAGE_SIZE;
 			st_span part;
+			int wr = st_input_window(img->in, (uint64_t)s->raw_ptr + ro, n, &part);
 
-			if (!st_span_sub(f, (uint64_t)s->raw_ptr + ro, n, &part)) {
+			if (wr < 0) {
+				rc = wr;
+				goto out;
+			}
+			if (wr) {
 				pc.layout_bad = true;
 				break;
 			}

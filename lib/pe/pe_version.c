@@ -62,24 +62,37 @@ char *st_utf16le_to_utf8(const uint8_t *p, size_t len, size_t max_chars)
 	return out;
 }
 
+/* Bytes of the resource section at offset `off` (relative to the section),
+ * read on their own: only the directories and the version data are read,
+ * never the whole section (it holds icons and can be large). */
+static bool rsrc_bytes(const struct pe_image *img, uint64_t off, uint64_t len, st_span *out)
+{
+	if (off > img->rsrc_size || len > img->rsrc_size - off || off + len > UINT32_MAX)
+		return false;
+	return pe_rva_span(img, img->rsrc_rva + (uint32_t)off, (uint32_t)len, out) == ST_OK;
+}
+
 /* Entry `want` (an ID, or any when want < 0) of a resource directory at
  * dir_off; returns its OffsetToData or false. */
-static bool rsrc_lookup(st_span rsrc, uint32_t dir_off, int want, uint32_t *to)
+static bool rsrc_lookup(const struct pe_image *img, uint32_t dir_off, int want, uint32_t *to)
 {
 	uint16_t named, ids;
 	uint32_t total;
+	st_span dir;
 
-	if (!st_read_u16le(rsrc, (uint64_t)dir_off + 12, &named) ||
-	    !st_read_u16le(rsrc, (uint64_t)dir_off + 14, &ids))
+	if (!rsrc_bytes(img, dir_off, 16, &dir) || !st_read_u16le(dir, 12, &named) ||
+	    !st_read_u16le(dir, 14, &ids))
 		return false;
 	total = (uint32_t)named + ids;
 	if (total > ST_LIMIT_RSRC_ENTRIES)
 		total = ST_LIMIT_RSRC_ENTRIES;
+	if (!rsrc_bytes(img, (uint64_t)dir_off + 16, (uint64_t)total * 8, &dir))
+		return false;
 	for (uint32_t i = 0; i < total; i++) {
-		uint64_t e = (uint64_t)dir_off + 16 + (uint64_t)i * 8;
+		uint64_t e = (uint64_t)i * 8;
 		uint32_t name, data;
 
-		if (!st_read_u32le(rsrc, e, &name) || !st_read_u32le(rsrc, e + 4, &data))
+		if (!st_read_u32le(dir, e, &name) || !st_read_u32le(dir, e + 4, &data))
 			return false;
 		if (want < 0 || (!(name & 0x80000000u) && name == (uint32_t)want)) {
 			*to = data;
@@ -167,20 +180,32 @@ static int each_child(st_span kids, int (*fn)(st_span, uint64_t, void *), void *
 	return ST_OK;
 }
 
+struct version_ctx {
+	struct st_part *part;
+	const st_property_decl *const *decls;   /* per key of st_version_keys */
+};
+
 static int on_string(st_span s, uint64_t off, void *arg)
 {
-	st_result *res = arg;
+	struct version_ctx *vc = arg;
 	struct block b;
 
 	if (!parse_block(s, off, &b))
 		return ST_OK;
-	for (size_t i = 0; i < ST_VERSION_KEYS; i++) {
-		if (res->version[i] || !key_is(&b, st_version_keys[i]))
+	for (size_t i = 0; i < PE_VERSION_KEYS; i++) {
+		char *v;
+		int rc;
+
+		if (st_props_find(&vc->part->props, vc->decls[i]->key) ||
+		    !key_is(&b, pe_version_keys[i]))
 			continue;
-		res->version[i] = st_utf16le_to_utf8(b.value.data, b.value.len,
-						     ST_LIMIT_VERSION_STRING);
-		if (!res->version[i])
+		v = st_utf16le_to_utf8(b.value.data, b.value.len, ST_LIMIT_VERSION_STRING);
+		if (!v)
 			return ST_ENOMEM;
+		rc = st_props_set_str(&vc->part->props, vc->decls[i], v);
+		free(v);
+		if (rc)
+			return rc;
 	}
 	return ST_OK;
 }
@@ -203,26 +228,34 @@ static int on_top_child(st_span s, uint64_t off, void *arg)
 	return each_child(b.children, on_table, arg);
 }
 
-int pe_version_read(const struct pe_image *img, st_result *res)
+const char *const pe_version_keys[PE_VERSION_KEYS] = {
+	"CompanyName", "ProductName", "OriginalFilename", "FileDescription", "FileVersion",
+};
+
+int pe_version_read(const struct pe_image *img, struct st_part *part,
+		    const st_property_decl *const *decls)
 {
-	st_span rsrc, data;
+	struct version_ctx vc = { part, decls };
+	st_span ent, data;
 	uint32_t to, data_rva, data_size;
 	struct block root;
 
-	if (!img->rsrc_rva || !img->rsrc_size ||
-	    !pe_rva_span(img, img->rsrc_rva, img->rsrc_size, &rsrc))
+	if (!img->rsrc_rva || !img->rsrc_size)
 		return ST_OK;
-	if (!rsrc_lookup(rsrc, 0, RT_VERSION, &to) || !(to & 0x80000000u))
+	if (!rsrc_lookup(img, 0, RT_VERSION, &to) || !(to & 0x80000000u))
 		return ST_OK;
-	if (!rsrc_lookup(rsrc, to & 0x7fffffffu, -1, &to) || !(to & 0x80000000u))
+	if (!rsrc_lookup(img, to & 0x7fffffffu, -1, &to) || !(to & 0x80000000u))
 		return ST_OK;
-	if (!rsrc_lookup(rsrc, to & 0x7fffffffu, -1, &to) || (to & 0x80000000u))
+	if (!rsrc_lookup(img, to & 0x7fffffffu, -1, &to) || (to & 0x80000000u))
 		return ST_OK;
-	if (!st_read_u32le(rsrc, to, &data_rva) || !st_read_u32le(rsrc, (uint64_t)to + 4, &data_size))
+	if (!rsrc_bytes(img, to, 8, &ent) || !st_read_u32le(ent, 0, &data_rva) ||
+	    !st_read_u32le(ent, 4, &data_size))
 		return ST_OK;
-	if (!pe_rva_span(img, data_rva, data_size, &data))
+	/* A version resource is a few KiB; a larger one is not read. */
+	if (data_size > ST_LIMIT_VERSION_BYTES ||
+	    pe_rva_span(img, data_rva, data_size, &data) != ST_OK)
 		return ST_OK;
 	if (!parse_block(data, 0, &root) || !key_is(&root, "VS_VERSION_INFO"))
 		return ST_OK;
-	return each_child(root.children, on_top_child, res);
+	return each_child(root.children, on_top_child, &vc);
 }

@@ -1,10 +1,8 @@
-/* Copies what reports need from an X509 into an st_cert. */
-#include "core/context.h"
+/* What reports need from an X509, rendered into an st_cert. */
 #include "core/result.h"
 #include "x509/x509_util.h"
 
 #include <openssl/bn.h>
-#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/err.h>
@@ -157,8 +155,9 @@ void st_format_time(int64_t t, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int st_cert_fill(st_cert *c, X509 *x, int is_anchor)
+st_cert *st_cert_new_from(X509 *x, int is_anchor)
 {
+	st_cert *c = calloc(1, sizeof(*c));
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen;
 	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
@@ -167,7 +166,12 @@ int st_cert_fill(st_cert *c, X509 *x, int is_anchor)
 	char *hex = bn ? BN_bn2hex(bn) : NULL;
 	int sig_nid = X509_get_signature_nid(x);
 
-	memset(c, 0, sizeof(*c));
+	if (!c) {
+		OPENSSL_free(hex);
+		BN_free(bn);
+		return NULL;
+	}
+	c->refs = 1;
 	c->subject = st_name_string(X509_get_subject_name(x));
 	c->issuer = st_name_string(X509_get_issuer_name(x));
 	c->subject_cn = st_name_cn(X509_get_subject_name(x));
@@ -192,10 +196,10 @@ int st_cert_fill(st_cert *c, X509 *x, int is_anchor)
 	if (!c->subject || !c->issuer || !c->subject_cn || !c->issuer_cn ||
 	    !c->serial || !c->key_alg || !c->sig_alg || !c->ekus || !c->policies ||
 	    !c->critical_extensions) {
-		st_cert_clear(c);
-		return ST_ENOMEM;
+		st_cert_unref(c);  /* refs is 1: frees what was filled */
+		return NULL;
 	}
-	return ST_OK;
+	return c;
 }
 
 const char *st_pkey_type_name(const EVP_PKEY *pk)
@@ -209,100 +213,6 @@ const char *st_pkey_type_name(const EVP_PKEY *pk)
 	case EVP_PKEY_ED448: return "Ed448";
 	default: return "unknown";
 	}
-}
-
-/* ---- rendered certificates, cached -------------------------------------
- *
- * The same few certificates appear in thousands of files; rendering names
- * and thumbprints each time cost a few percent of a scan. Entries are keyed
- * by the SHA-1 thumbprint OpenSSL keeps in each certificate. */
-
-#define INFO_SLOTS 2048
-#define INFO_MAX 1024
-
-struct info_slot {
-	uint8_t key[20];
-	bool used;
-	st_cert c;
-};
-
-static struct info_slot info_cache[INFO_SLOTS];
-static size_t info_count;
-static pthread_mutex_t info_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int copy_cert(st_cert *dst, const st_cert *src)
-{
-	*dst = *src;
-	dst->subject = st_strdup(src->subject);
-	dst->issuer = st_strdup(src->issuer);
-	dst->subject_cn = st_strdup(src->subject_cn);
-	dst->issuer_cn = st_strdup(src->issuer_cn);
-	dst->serial = st_strdup(src->serial);
-	dst->key_alg = st_strdup(src->key_alg);
-	dst->sig_alg = st_strdup(src->sig_alg);
-	dst->ekus = st_strdup(src->ekus);
-	dst->policies = st_strdup(src->policies);
-	dst->critical_extensions = st_strdup(src->critical_extensions);
-	if (!dst->subject || !dst->issuer || !dst->subject_cn || !dst->issuer_cn ||
-	    !dst->serial || !dst->key_alg || !dst->sig_alg || !dst->ekus || !dst->policies ||
-	    !dst->critical_extensions) {
-		st_cert_clear(dst);
-		return ST_ENOMEM;
-	}
-	return ST_OK;
-}
-
-int st_cert_fill_cached(const st_context *ctx, st_cert *c, X509 *x)
-{
-	uint8_t key[EVP_MAX_MD_SIZE];
-	unsigned klen = 0;
-	size_t h;
-	int anchor = st_context_is_anchor(ctx, x);
-	int rc;
-
-	if (!X509_digest(x, EVP_sha1(), key, &klen) || klen != 20)
-		return st_cert_fill(c, x, anchor);
-	h = ((size_t)key[0] | (size_t)key[1] << 8) % INFO_SLOTS;
-	pthread_mutex_lock(&info_lock);
-	for (size_t i = 0; i < INFO_SLOTS; i++) {
-		struct info_slot *s = &info_cache[(h + i) % INFO_SLOTS];
-		if (!s->used)
-			break;
-		if (memcmp(s->key, key, 20) == 0) {
-			rc = copy_cert(c, &s->c);
-			pthread_mutex_unlock(&info_lock);
-			if (rc == ST_OK)
-				c->trust_anchor = anchor;
-			return rc;
-		}
-	}
-	pthread_mutex_unlock(&info_lock);
-	rc = st_cert_fill(c, x, anchor);
-	if (rc)
-		return rc;
-	pthread_mutex_lock(&info_lock);
-	if (info_count >= INFO_MAX) {
-		for (size_t i = 0; i < INFO_SLOTS; i++)
-			if (info_cache[i].used)
-				st_cert_clear(&info_cache[i].c);
-		memset(info_cache, 0, sizeof(info_cache));
-		info_count = 0;
-	}
-	for (size_t i = 0; i < INFO_SLOTS; i++) {
-		struct info_slot *s = &info_cache[(h + i) % INFO_SLOTS];
-		if (s->used && memcmp(s->key, key, 20) == 0)
-			break;
-		if (!s->used) {
-			if (copy_cert(&s->c, c) == ST_OK) {
-				memcpy(s->key, key, 20);
-				s->used = true;
-				info_count++;
-			}
-			break;
-		}
-	}
-	pthread_mutex_unlock(&info_lock);
-	return ST_OK;
 }
 
 /* ---- OIDs, compared as dotted text (nothing registered with OBJ_create) */

@@ -15,7 +15,6 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +23,9 @@
 
 #include "core/digest.h"
 #include "core/limits.h"
+#include "x509/cert_cache.h"
 #include "x509/revocation.h"
+#include "x509/trust.h"
 #include "x509/x509_util.h"
 
 #define MAX_ERRORS 16
@@ -88,124 +89,58 @@ static bool explicit_ec(X509 *x)
 }
 
 /*
- * Chain results are cached in the context, keyed by usage, the leaf and
- * the certificates offered as intermediates (their SHA-1 thumbprints, which
- * OpenSSL caches per certificate). What is cached does not depend on time:
- * the chain is built with X509_V_FLAG_NO_CHECK_TIME and validity periods
- * are compared with the verification time on every use, so signatures
- * timestamped at different times share one entry.
+ * Chain results are cached in the context, keyed by the policy, the leaf
+ * and the certificates offered as intermediates (their SHA-1 thumbprints,
+ * which OpenSSL caches per certificate). What is cached does not depend on
+ * time: the chain is built with X509_V_FLAG_NO_CHECK_TIME and validity
+ * periods are compared with the verification time on every use, so
+ * signatures timestamped at different times share one entry.
  */
-#define CACHE_SLOTS 2048
-#define CACHE_MAX 1024
-
-struct chain_problem {
-	st_reason code;
-	st_verdict effect;
-	char *detail;      /* without the "signature N:" prefix */
-};
-
 struct chain_entry {
-	uint8_t key[32];
-	bool used, trusted;
+	int refs;
+	bool trusted;
 	STACK_OF(X509) *chain;
-	struct chain_problem *p;
-	size_t np;
+	/* Time-independent problems, details without the "signature N: "
+	 * prefix that each use adds. */
+	st_reasons problems;
 };
 
-struct st_chain_cache {
-	pthread_mutex_t lock;
-	struct chain_entry slots[CACHE_SLOTS];
-	size_t count;
-	unsigned long hits, misses;
-};
-
-struct st_chain_cache *st_chain_cache_new(void)
-{
-	struct st_chain_cache *c = calloc(1, sizeof(*c));
-
-	if (c && pthread_mutex_init(&c->lock, NULL) != 0) {
-		free(c);
-		return NULL;
-	}
-	return c;
-}
-
-static void entry_clear(struct chain_entry *e)
+static void entry_free(struct chain_entry *e)
 {
 	sk_X509_pop_free(e->chain, X509_free);
-	for (size_t i = 0; i < e->np; i++)
-		free(e->p[i].detail);
-	free(e->p);
-	memset(e, 0, sizeof(*e));
+	st_reasons_clear(&e->problems);
+	free(e);
 }
 
-void st_chain_cache_clear(struct st_chain_cache *c)
+static void entry_ref(void *v)
 {
-	pthread_mutex_lock(&c->lock);
-	for (size_t i = 0; i < CACHE_SLOTS; i++)
-		if (c->slots[i].used)
-			entry_clear(&c->slots[i]);
-	c->count = 0;
-	pthread_mutex_unlock(&c->lock);
+	struct chain_entry *e = v;
+	__atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
 }
 
-void st_chain_cache_free(struct st_chain_cache *c)
+static void entry_unref(void *v)
 {
-	if (!c)
-		return;
-	for (size_t i = 0; i < CACHE_SLOTS; i++)
-		if (c->slots[i].used)
-			entry_clear(&c->slots[i]);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	struct chain_entry *e = v;
+	if (e && __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		entry_free(e);
 }
 
-static int problem(struct chain_entry *e, st_reason code, st_verdict eff,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+const struct st_cache_ops st_chain_cache_ops = { entry_ref, entry_unref };
 
-static int problem(struct chain_entry *e, st_reason code, st_verdict eff,
-		   const char *fmt, ...)
+const struct st_chain_policy st_policy_code_signing = {
+	ST_USAGE_CODE_SIGNING, "code-signing", NULL
+};
+const struct st_chain_policy st_policy_timestamping = {
+	ST_USAGE_TIMESTAMPING, "timestamping", NULL
+};
+
+/* Whether every critical extension of x that OpenSSL cannot process is
+ * one the policy accepts. */
+static bool criticals_accepted(const struct st_chain_policy *pol, X509 *x)
 {
-	char buf[ST_LIMIT_DETAIL];
-	struct chain_problem *np;
-	va_list ap;
+	bool any = false;
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	np = realloc(e->p, (e->np + 1) * sizeof(*np));
-	if (!np)
-		return ST_ENOMEM;
-	e->p = np;
-	np[e->np].detail = st_strdup(buf);
-	if (!np[e->np].detail)
-		return ST_ENOMEM;
-	np[e->np].code = code;
-	np[e->np].effect = eff;
-	e->np++;
-	return ST_OK;
-}
-
-#define PROB(code, eff, ...)                                       \
-	do {                                                       \
-		if (problem(e, code, eff, __VA_ARGS__))            \
-			goto enomem;                               \
-	} while (0)
-
-/* Builds the chain and records every time-independent problem. */
-/*
- * Apple marks its certificate-class extensions (1.2.840.113635.100.6.x:
- * Developer ID, Mac App Store, WWDR, ...) critical, which OpenSSL cannot
- * process. They are accepted, but only they: any other critical extension
- * OpenSSL does not handle still fails the chain.
- */
-#define OID_APPLE_CERT_EXT_PREFIX "1.2.840.113635.100.6."
-
-static bool only_apple_critical(X509 *x)
-{
-	bool apple = false;
-
-	if (!x)
+	if (!x || !pol->accept_critical)
 		return false;
 	for (int i = 0; i < X509_get_ext_count(x); i++) {
 		X509_EXTENSION *ext = X509_get_ext(x, i);
@@ -214,16 +149,18 @@ static bool only_apple_critical(X509 *x)
 		if (!X509_EXTENSION_get_critical(ext) || X509_supported_extension(ext))
 			continue;
 		st_oid_text(X509_EXTENSION_get_object(ext), oid, sizeof(oid));
-		if (strncmp(oid, OID_APPLE_CERT_EXT_PREFIX, strlen(OID_APPLE_CERT_EXT_PREFIX)) != 0)
+		if (!pol->accept_critical(oid))
 			return false;
-		apple = true;
+		any = true;
 	}
-	return apple;
+	return any;
 }
 
+/* Builds the chain and records every time-independent problem. */
 static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
-		 enum st_usage usage, struct chain_entry *e)
+		 const struct st_chain_policy *pol, struct chain_entry *e)
 {
+	enum st_usage usage = pol->usage;
 	X509_STORE_CTX *sctx = X509_STORE_CTX_new();
 	struct collected col = { .n = 0 };
 	bool ts = usage == ST_USAGE_TIMESTAMPING;
@@ -231,7 +168,7 @@ static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 	char name[160];
 	int rc = ST_OK;
 
-	if (!sctx || !X509_STORE_CTX_init(sctx, ctx->store, leaf, pool)) {
+	if (!sctx || !X509_STORE_CTX_init(sctx, ctx->trust->store, leaf, pool)) {
 		X509_STORE_CTX_free(sctx);
 		return ST_ENOMEM;
 	}
@@ -255,17 +192,17 @@ static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 		case X509_V_ERR_CERT_NOT_YET_VALID:
 			break; /* judged per use, against the verification time */
 		case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-			PROB(ts ? ST_R_TIMESTAMP_INVALID : ST_R_SELF_SIGNED, ST_VERDICT_UNTRUSTED,
+			ST_ADD(&e->problems, ts ? ST_R_TIMESTAMP_INVALID : ST_R_SELF_SIGNED, ST_VERDICT_UNTRUSTED,
 			     "signer certificate '%s' is self-signed and not a trust anchor", name);
 			break;
 		case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-			PROB(untrusted_code, ST_VERDICT_UNTRUSTED,
+			ST_ADD(&e->problems, untrusted_code, ST_VERDICT_UNTRUSTED,
 			     "chain ends at self-signed '%s', which is not a trust anchor", name);
 			break;
 		case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
-			if (only_apple_critical(x))
+			if (criticals_accepted(pol, x))
 				break;
-			PROB(ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID, ST_VERDICT_INVALID,
+			ST_ADD(&e->problems, ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID, ST_VERDICT_INVALID,
 			     "certificate '%s' (depth %d) has a critical extension sigtrace does not know",
 			     name, col.e[i].depth);
 			break;
@@ -274,30 +211,30 @@ static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 		case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
 		case X509_V_ERR_CERT_UNTRUSTED: {
 			char *iss = x ? st_name_cn(X509_get_issuer_name(x)) : NULL;
-			rc = problem(e, untrusted_code, ST_VERDICT_UNTRUSTED,
-				     "issuer '%s' of '%s' is neither in the signature nor a trust anchor",
-				     iss ? iss : "?", name);
+			rc = st_reasons_add(&e->problems, untrusted_code, ST_VERDICT_UNTRUSTED,
+					    "issuer '%s' of '%s' is neither in the signature nor a trust anchor",
+					    iss ? iss : "?", name);
 			free(iss);
 			if (rc)
 				goto enomem;
 			break;
 		}
 		default:
-			PROB(ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID, ST_VERDICT_INVALID,
+			ST_ADD(&e->problems, ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID, ST_VERDICT_INVALID,
 			     "certificate '%s' (depth %d): %s", name, col.e[i].depth,
 			     X509_verify_cert_error_string(err));
 			break;
 		}
 	}
-	if (!e->trusted && e->np == 0)
-		PROB(untrusted_code, ST_VERDICT_UNTRUSTED, "chain does not end at a trust anchor");
+	if (!e->trusted && e->problems.n == 0)
+		ST_ADD(&e->problems, untrusted_code, ST_VERDICT_UNTRUSTED, "chain does not end at a trust anchor");
 
 	for (int i = 0; i < sk_X509_num(e->chain); i++) {
 		X509 *x = sk_X509_value(e->chain, i);
 		uint32_t xku, flags = X509_get_extension_flags(x);
 
 		if (explicit_ec(x))
-			PROB(ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID, ST_VERDICT_INVALID,
+			ST_ADD(&e->problems, ts ? ST_R_TIMESTAMP_INVALID : ST_R_CHAIN_INVALID, ST_VERDICT_INVALID,
 			     "certificate '%s' uses explicit EC curve parameters (curve spoofing, CVE-2020-0601)",
 			     cn_of(x, name, sizeof(name)));
 		if (st_context_is_anchor(ctx, x))
@@ -305,21 +242,21 @@ static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 		xku = X509_get_extended_key_usage(x);
 		if (i == 0 && !ts) {
 			if ((flags & EXFLAG_XKUSAGE) && !(xku & XKU_CODE_SIGN))
-				PROB(ST_R_EKU_NOT_CODE_SIGNING, ST_VERDICT_INVALID,
+				ST_ADD(&e->problems, ST_R_EKU_NOT_CODE_SIGNING, ST_VERDICT_INVALID,
 				     "signer certificate '%s' lacks the codeSigning extended key usage",
 				     cn_of(x, name, sizeof(name)));
 			if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE))
-				PROB(ST_R_KEY_USAGE, ST_VERDICT_INVALID,
+				ST_ADD(&e->problems, ST_R_KEY_USAGE, ST_VERDICT_INVALID,
 				     "signer certificate '%s' key usage does not allow digitalSignature",
 				     cn_of(x, name, sizeof(name)));
 		} else if (i == 0 && ts) {
 			if (!(flags & EXFLAG_XKUSAGE) || !(xku & XKU_TIMESTAMP))
-				PROB(ST_R_TIMESTAMP_INVALID, ST_VERDICT_INVALID,
+				ST_ADD(&e->problems, ST_R_TIMESTAMP_INVALID, ST_VERDICT_INVALID,
 				     "TSA certificate '%s' lacks the timeStamping extended key usage",
 				     cn_of(x, name, sizeof(name)));
 		} else if (i > 0 && (flags & EXFLAG_XKUSAGE) && !(xku & XKU_ANYEKU) &&
 			   !(xku & (ts ? XKU_TIMESTAMP : XKU_CODE_SIGN))) {
-			PROB(ts ? ST_R_TIMESTAMP_INVALID : ST_R_EKU_NOT_CODE_SIGNING, ST_VERDICT_INVALID,
+			ST_ADD(&e->problems, ts ? ST_R_TIMESTAMP_INVALID : ST_R_EKU_NOT_CODE_SIGNING, ST_VERDICT_INVALID,
 			     "issuing certificate '%s' restricts extended key usages and excludes %s",
 			     cn_of(x, name, sizeof(name)), ts ? "timeStamping" : "codeSigning");
 		}
@@ -333,15 +270,17 @@ done:
 	return rc;
 }
 
-static void make_key(X509 *leaf, STACK_OF(X509) *pool, enum st_usage usage, uint8_t key[32])
+static void make_key(X509 *leaf, STACK_OF(X509) *pool, const struct st_chain_policy *pol,
+		     uint8_t key[32])
 {
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned len;
-	uint8_t u = (uint8_t)usage;
+	uint8_t u = (uint8_t)pol->usage;
 
 	EVP_DigestInit_ex(m, st_md_sha256(), NULL);
 	EVP_DigestUpdate(m, &u, 1);
+	EVP_DigestUpdate(m, pol->name, strlen(pol->name) + 1);
 	if (X509_digest(leaf, EVP_sha1(), md, &len))
 		EVP_DigestUpdate(m, md, len);
 	/* The pool's order does not change the chain OpenSSL builds from
@@ -360,15 +299,15 @@ static int apply(const struct chain_entry *e, int64_t at, bool ts, st_reasons *r
 	char name[160], when[32], bound[32];
 
 	out->trusted = e->trusted;
-	out->problems = e->np > 0;
+	out->problems = e->problems.n > 0;
 	out->chain = sk_X509_dup(e->chain);
 	if (!out->chain)
 		return ST_ENOMEM;
 	for (int i = 0; i < sk_X509_num(out->chain); i++)
 		X509_up_ref(sk_X509_value(out->chain, i));
-	for (size_t i = 0; i < e->np; i++)
-		if (st_reasons_add(rs, e->p[i].code, e->p[i].effect, "%s: %s", what,
-				   e->p[i].detail))
+	for (size_t i = 0; i < e->problems.n; i++)
+		if (st_reasons_add(rs, e->problems.v[i].code, e->problems.v[i].effect, "%s: %s",
+				   what, e->problems.v[i].detail))
 			return ST_ENOMEM;
 	st_format_time(at, when, sizeof(when));
 	for (int i = 0; i < sk_X509_num(out->chain); i++) {
@@ -405,72 +344,40 @@ static int apply(const struct chain_entry *e, int64_t at, bool ts, st_reasons *r
 }
 
 int st_chain_verify(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
-		    int64_t at, enum st_usage usage, st_reasons *rs,
+		    int64_t at, const struct st_chain_policy *pol, st_reasons *rs,
 		    const char *what, struct st_chain_result *out)
 {
-	struct st_chain_cache *c = ctx->chain_cache;
-	struct chain_entry fresh = { 0 }, *e = NULL;
+	bool ts = pol->usage == ST_USAGE_TIMESTAMPING;
+	struct chain_entry *e, *stored;
 	uint8_t key[32];
-	size_t slot;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	make_key(leaf, pool, usage, key);
-	slot = ((size_t)key[0] | (size_t)key[1] << 8 | (size_t)key[2] << 16) % CACHE_SLOTS;
-	pthread_mutex_lock(&c->lock);
-	for (size_t probe = 0; probe < CACHE_SLOTS; probe++) {
-		struct chain_entry *s = &c->slots[(slot + probe) % CACHE_SLOTS];
-		if (!s->used)
-			break;
-		if (memcmp(s->key, key, sizeof(key)) == 0) {
-			e = s;
-			break;
+	make_key(leaf, pool, pol, key);
+	e = st_cache_get(ctx->chains, key);
+	if (!e) {
+		/* Built outside any lock; a concurrent build of the same key
+		 * only costs time. */
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return ST_ENOMEM;
+		e->refs = 1;
+		rc = build(ctx, leaf, pool, pol, e);
+		if (rc) {
+			entry_unref(e);
+			return rc;
+		}
+		stored = st_cache_put(ctx->chains, key, e);
+		if (stored) {
+			entry_unref(e);
+			e = stored;
 		}
 	}
-	if (e) {
-		c->hits++;
-		rc = apply(e, at, usage == ST_USAGE_TIMESTAMPING, rs, what, out);
-		pthread_mutex_unlock(&c->lock);
-		if (rc == ST_OK)
-			rc = st_revocation_check(ctx, out->chain, usage == ST_USAGE_TIMESTAMPING, rs, what);
-		return rc;
-	}
-	c->misses++;
-	pthread_mutex_unlock(&c->lock);
-
-	/* Build outside the lock; a concurrent build of the same key only
-	 * costs time. */
-	rc = build(ctx, leaf, pool, usage, &fresh);
+	rc = apply(e, at, ts, rs, what, out);
+	entry_unref(e);
 	if (rc == ST_OK)
-		rc = apply(&fresh, at, usage == ST_USAGE_TIMESTAMPING, rs, what, out);
-	if (rc) {
-		entry_clear(&fresh);
-		return rc;
-	}
-	memcpy(fresh.key, key, sizeof(key));
-	fresh.used = true;
-	pthread_mutex_lock(&c->lock);
-	if (c->count >= CACHE_MAX) {
-		/* Bounded memory: start over rather than track recency. */
-		for (size_t i = 0; i < CACHE_SLOTS; i++)
-			if (c->slots[i].used)
-				entry_clear(&c->slots[i]);
-		c->count = 0;
-	}
-	for (size_t probe = 0; probe < CACHE_SLOTS; probe++) {
-		struct chain_entry *s = &c->slots[(slot + probe) % CACHE_SLOTS];
-		if (s->used && memcmp(s->key, key, sizeof(key)) == 0)
-			break; /* another thread stored it meanwhile */
-		if (!s->used) {
-			*s = fresh;
-			c->count++;
-			memset(&fresh, 0, sizeof(fresh));
-			break;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
-	entry_clear(&fresh);
-	return st_revocation_check(ctx, out->chain, usage == ST_USAGE_TIMESTAMPING, rs, what);
+		rc = st_revocation_check(ctx, out->chain, ts, rs, what);
+	return rc;
 }
 
 void st_chain_result_clear(struct st_chain_result *r)
@@ -480,10 +387,10 @@ void st_chain_result_clear(struct st_chain_result *r)
 }
 
 int st_chain_export(const st_context *ctx, STACK_OF(X509) *chain,
-		    st_cert **out, size_t *n)
+		    st_cert ***out, size_t *n)
 {
 	int cnt = sk_X509_num(chain);
-	st_cert *v;
+	st_cert **v;
 
 	*out = NULL;
 	*n = 0;
@@ -493,10 +400,10 @@ int st_chain_export(const st_context *ctx, STACK_OF(X509) *chain,
 	if (!v)
 		return ST_ENOMEM;
 	for (int i = 0; i < cnt; i++) {
-		X509 *x = sk_X509_value(chain, i);
-		if (st_cert_fill_cached(ctx, &v[i], x)) {
+		v[i] = st_cert_rendered(ctx, sk_X509_value(chain, i));
+		if (!v[i]) {
 			for (int j = 0; j < i; j++)
-				st_cert_clear(&v[j]);
+				st_cert_unref(v[j]);
 			free(v);
 			return ST_ENOMEM;
 		}

@@ -16,8 +16,4 @@
 int st_revocation_check(const st_context *ctx, STACK_OF(X509) *chain, bool ts,
 			st_reasons *rs, const char *what);
 
-/* Loads CRLs (PEM, several per file, or DER) from a file or directory into
- * the context. Returns the number loaded, or -1. */
-int st_crl_load(STACK_OF(X509_CRL) *into, const char *path);
-
 #endif

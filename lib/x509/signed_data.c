@@ -3,12 +3,12 @@
 #include <limits.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/digest.h"
+#include "x509/cert_cache.h"
 #include "x509/x509_util.h"
 #include "core/limits.h"
 
@@ -124,104 +124,6 @@ ASN1_SEQUENCE(ST_CONTENT_INFO) = {
 } ASN1_SEQUENCE_END(ST_CONTENT_INFO)
 IMPLEMENT_ASN1_FUNCTIONS(ST_CONTENT_INFO)
 
-/* ---- certificate cache ---------------------------------------------------- */
-
-#define CERT_SLOTS 8192
-#define CERT_MAX 4096
-
-struct st_cert_cache {
-	pthread_mutex_t lock;
-	struct {
-		uint8_t key[32];
-		X509 *x;
-	} slot[CERT_SLOTS];
-	size_t count;
-};
-
-struct st_cert_cache *st_cert_cache_new(void)
-{
-	struct st_cert_cache *c = calloc(1, sizeof(*c));
-
-	if (c && pthread_mutex_init(&c->lock, NULL) != 0) {
-		free(c);
-		return NULL;
-	}
-	return c;
-}
-
-static void flush(struct st_cert_cache *c)
-{
-	for (size_t i = 0; i < CERT_SLOTS; i++) {
-		X509_free(c->slot[i].x);
-		c->slot[i].x = NULL;
-	}
-	c->count = 0;
-}
-
-void st_cert_cache_free(struct st_cert_cache *c)
-{
-	if (!c)
-		return;
-	flush(c);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
-}
-
-X509 *st_cert_cache_get(struct st_cert_cache *c, const uint8_t *der, size_t len)
-{
-	uint8_t key[32];
-	unsigned klen;
-	size_t h, i;
-	const unsigned char *p = der;
-	X509 *x;
-
-	if (len > (size_t)LONG_MAX ||
-	    !EVP_Digest(der, len, key, &klen, st_md_sha256(), NULL))
-		return NULL;
-	h = ((size_t)key[0] | (size_t)key[1] << 8 | (size_t)key[2] << 16) % CERT_SLOTS;
-	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < CERT_SLOTS; i++) {
-		size_t k = (h + i) % CERT_SLOTS;
-		if (!c->slot[k].x)
-			break;
-		if (memcmp(c->slot[k].key, key, sizeof(key)) == 0) {
-			x = c->slot[k].x;
-			X509_up_ref(x);
-			pthread_mutex_unlock(&c->lock);
-			return x;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
-
-	x = d2i_X509(NULL, &p, (long)len);
-	ERR_clear_error();
-	if (!x || p != der + len) {
-		X509_free(x);
-		return NULL;
-	}
-	/* Compute the cached extension flags and fingerprint once, before the
-	 * certificate is shared between threads. */
-	(void)X509_check_purpose(x, -1, 0);
-	ERR_clear_error();
-	pthread_mutex_lock(&c->lock);
-	if (c->count >= CERT_MAX)
-		flush(c); /* bounded memory: start over */
-	for (i = 0; i < CERT_SLOTS; i++) {
-		size_t k = (h + i) % CERT_SLOTS;
-		if (c->slot[k].x && memcmp(c->slot[k].key, key, sizeof(key)) == 0)
-			break;
-		if (!c->slot[k].x) {
-			memcpy(c->slot[k].key, key, sizeof(key));
-			c->slot[k].x = x;
-			X509_up_ref(x);
-			c->count++;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
-	return x;
-}
-
 /* ---- SignedData ----------------------------------------------------------- */
 
 #define OID_SIGNED_DATA "1.2.840.113549.1.7.2"
@@ -281,7 +183,7 @@ int st_sd_parse(const st_context *ctx, const uint8_t *der, size_t len,
 		 * choices of CMS are ignored. */
 		if (t->type != V_ASN1_SEQUENCE)
 			continue;
-		x = st_cert_cache_get(ctx->cert_cache, ASN1_STRING_get0_data(t->value.sequence),
+		x = st_x509_cached(ctx, ASN1_STRING_get0_data(t->value.sequence),
 				      (size_t)ASN1_STRING_length(t->value.sequence));
 		if (x && !sk_X509_push(out->certs, x)) {
 			X509_free(x);

@@ -67,11 +67,4 @@ int st_sd_parse(const st_context *ctx, const uint8_t *der, size_t len,
 		struct st_sd *out, size_t *consumed, char *why, size_t whylen);
 void st_sd_clear(struct st_sd *sd);
 
-/* Certificate cache (per context, thread-safe). */
-struct st_cert_cache;
-struct st_cert_cache *st_cert_cache_new(void);
-void st_cert_cache_free(struct st_cert_cache *c);
-/* Decodes DER through the cache; returns a new reference or NULL. */
-X509 *st_cert_cache_get(struct st_cert_cache *c, const uint8_t *der, size_t len);
-
 #endif

@@ -9,11 +9,6 @@
 #include "core/digest.h"
 #include "x509/x509_util.h"
 
-#define ADD(...)                                                              \
-	do {                                                                  \
-		if (st_reasons_add(rs, fail, ST_EFFECT_DEFAULT, __VA_ARGS__)) \
-			return ST_ENOMEM;                                     \
-	} while (0)
 
 #define OID_MESSAGE_DIGEST "1.2.840.113549.1.9.4"
 #define OID_CONTENT_TYPE "1.2.840.113549.1.9.3"
@@ -99,16 +94,14 @@ int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 	if (!st_md_get(out->md_nid)) {
 		char oid[80];
 		st_oid_text(mdobj, oid, sizeof(oid));
-		if (st_reasons_add(rs, ST_R_UNSUPPORTED_ALGORITHM, ST_EFFECT_DEFAULT,
-				   "%s: digest algorithm %s is not supported", what, oid))
-			return ST_ENOMEM;
+		ST_ADD(rs, ST_R_UNSUPPORTED_ALGORITHM, ST_EFFECT_DEFAULT,
+		       "%s: digest algorithm %s is not supported", what, oid);
 		return ST_OK;
 	}
 	out->cert = find_signer(si->sid, pool);
 	if (!out->cert) {
-		if (st_reasons_add(rs, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
-				   "%s: signer certificate is not in the signature", what))
-			return ST_ENOMEM;
+		ST_ADD(rs, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
+		       "%s: signer certificate is not in the signature", what);
 		return ST_OK;
 	}
 
@@ -126,18 +119,18 @@ int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 
 		out->has_signed_attrs = true;
 		if (n_md != 1 || !v_md || v_md->type != V_ASN1_OCTET_STRING)
-			ADD("%s: signed attributes need exactly one messageDigest", what);
+			ST_ADD(rs, fail, ST_EFFECT_DEFAULT, "%s: signed attributes need exactly one messageDigest", what);
 		else if ((out->message_digest = v_md->value.octet_string) && !content)
 			digest_ok = true;  /* the caller compares it */
 		else if (!st_digest(out->md_nid, content, content_len, md, &mdlen) ||
 			 (unsigned)ASN1_STRING_length(v_md->value.octet_string) != mdlen ||
 			 memcmp(ASN1_STRING_get0_data(v_md->value.octet_string), md, mdlen) != 0)
-			ADD("%s: messageDigest does not match the signed content", what);
+			ST_ADD(rs, fail, ST_EFFECT_DEFAULT, "%s: messageDigest does not match the signed content", what);
 		else
 			digest_ok = true;
 		if (content_type && (n_ct != 1 || !v_ct || v_ct->type != V_ASN1_OBJECT ||
 				     !st_oid_is(v_ct->value.object, content_type))) {
-			ADD("%s: contentType attribute differs from the content (%s)",
+			ST_ADD(rs, fail, ST_EFFECT_DEFAULT, "%s: contentType attribute differs from the content (%s)",
 			    what, content_type);
 			digest_ok = false;
 		}
@@ -162,7 +155,7 @@ int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 			derlen = ASN1_item_i2d((ASN1_VALUE *)si->signed_attrs, &der,
 					       ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
 			if (derlen <= 0)
-				ADD("%s: signed attributes cannot be encoded", what);
+				ST_ADD(rs, fail, ST_EFFECT_DEFAULT, "%s: signed attributes cannot be encoded", what);
 			sig_ok = derlen > 0 && st_verify_raw(out->cert, out->md_nid, der,
 							     (size_t)derlen, si->signature);
 			OPENSSL_free(der);
@@ -173,8 +166,11 @@ int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 				       si->signature);
 	}
 	if (!sig_ok)
-		ADD("%s: the signature does not verify with the signer's public key", what);
+		ST_ADD(rs, fail, ST_EFFECT_DEFAULT, "%s: the signature does not verify with the signer's public key", what);
 	out->ok = digest_ok && sig_ok;
 	ERR_clear_error();
 	return ST_OK;
+enomem:
+	ERR_clear_error();
+	return ST_ENOMEM;
 }

@@ -24,9 +24,8 @@ const char *st_pkey_type_name(const EVP_PKEY *pk);
 void st_oid_text(const ASN1_OBJECT *obj, char *buf, size_t len);
 bool st_oid_is(const ASN1_OBJECT *obj, const char *dotted);
 
-/* st_cert_fill through a process-wide cache of rendered certificates
- * (names, serial, thumbprints), keyed by SHA-1 thumbprint. */
-#include "core/context.h"
-int st_cert_fill_cached(const st_context *ctx, st_cert *c, X509 *x);
+/* A new st_cert (one reference) rendered from x; NULL on ENOMEM. */
+#include "core/result.h"
+st_cert *st_cert_new_from(X509 *x, int is_anchor);
 
 #endif

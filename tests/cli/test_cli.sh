@@ -162,21 +162,24 @@ fi
 grep -q '"verdict":"valid"' "$tmp/out" && ! grep -q '"hash"' "$tmp/out"
 check "--no-file-hash: same verdict, no file.hash" $?
 
-# A mapped file (over 8 MiB) that shrinks while it is hashed: the worker's
-# SIGBUS is caught, the file reported, the process exits 2. gdb stops the
-# verifier at the hash pass, truncates the file, and lets it go on.
+# A file over the in-memory limit (8 MiB, read in windows) that shrinks
+# while it is hashed: the short read is reported as a changed file and the
+# process exits 2; nothing catches a signal (the library never maps files).
+# gdb stops the verifier at the hash pass, truncates the file, and lets it
+# go on.
 if command -v gdb >/dev/null; then
 	cp "$fix/sha256.dll" "$tmp/big.dll"
 	truncate -s 20M "$tmp/big.dll"
 	# LeakSanitizer cannot run under ptrace, and the interrupted
 	# verification's memory is knowingly lost: no leak check here.
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
-	gdb -q -batch -ex 'handle SIGBUS nostop noprint pass' -ex 'break st_hash_pass' -ex run \
+	gdb -q -batch -ex 'break st_hash_pass' -ex run \
 		-ex "shell truncate -s 100000 $tmp/big.dll" -ex continue \
 		--args "$st" scan -j 1 -q "${common[@]}" "$tmp/big.dll" >"$tmp/gdb.out" 2>&1
 	grep -q "big.dll: file changed (shrank) while it was being read" "$tmp/gdb.out" &&
-		grep -q "exited with code 02" "$tmp/gdb.out"
-	check "a file truncated during the scan is reported (SIGBUS caught), exit 2" $?
+		grep -q "exited with code 02" "$tmp/gdb.out" &&
+	! grep -q SIGBUS "$tmp/gdb.out"
+	check "a file truncated during the scan is reported (no SIGBUS), exit 2" $?
 fi
 
 # Streaming: with paths arriving slowly on stdin, each record is written as

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The SQLite inventory (scan --db): contents, rescans, and a scan killed
-# with SIGKILL midway, then completed with --resume.
+# The SQLite inventory (scan --db): contents, rescans, a scan killed with
+# SIGKILL midway, then completed with --resume, and the migration of an
+# older inventory.
 # usage: test_inventory.sh SIGTRACE FIXTURE_DIR PKI_DIR
 set -uo pipefail
 st=$1 fix=$2 pki=$3
@@ -28,7 +29,7 @@ check "nested signatures recorded with their index" $?
 	[ "$(q "$db" "select count(*) from certificates where subject_cn = 'sigtrace Test Code Signer'")" -ge 1 ] &&
 	[ "$(q "$db" "select count(*) from chain_links l join certificates c on c.sha256 = l.cert_sha256 where c.trust_anchor = 1")" -ge 10 ]
 check "certificates deduplicated by SHA-256, chain links reach the anchor" $?
-[ "$(q "$db" "select company from files where path like '%/unsigned.dll'")" = "Microsoft Corporation" ]
+[ "$(q "$db" "select p.value from files f join properties p on p.file_id = f.id and p.part_idx = 0 and p.sig_idx is null and p.key = 'pe.company' where f.path like '%/unsigned.dll'")" = "Microsoft Corporation" ]
 check "version-resource company recorded" $?
 [ "$(q "$db" "select ekus from certificates where subject_cn = 'sigtrace Test Code Signer'")" = 1.3.6.1.5.5.7.3.3 ] &&
 	[ "$(q "$db" "select is_ca from certificates where subject_cn = 'sigtrace Test Root CA'")" -eq 1 ] &&
@@ -65,6 +66,31 @@ check "every recorded signed file has its signatures (no half-written file)" $?
 [ "$(q "$kdb" "select count(*) from files")" -eq 300 ] &&
 	grep -q "$n1 already in the inventory" "$tmp/err"
 check "--resume skips what is recorded and completes the inventory" $?
+
+# An inventory written in schema 2 (tests/inventory/schema2-inventory.sql,
+# real data: samples and fixtures scanned by the sigtrace of that schema) is
+# migrated when a scan opens it; every value of the per-format columns it
+# had is found again as a part or a property.
+mdb=$tmp/schema2.db
+here=$(cd "$(dirname "$0")" && pwd)
+python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.executescript(open(sys.argv[2]).read()); d.commit()" \
+	"$mdb" "$here/schema2-inventory.sql"
+before=$(q "$mdb" "select count(*) from files")
+"$st" scan -q --db "$mdb" "${common[@]}" "$fix/sha1.dll" >/dev/null 2>&1
+pq() { q "$mdb" "select count(*) from properties where key = '$1' and value = '$2'"; }
+[ "$(q "$mdb" "pragma user_version")" -eq 3 ] &&
+	[ "$(q "$mdb" "pragma integrity_check")" = ok ] &&
+	[ "$(q "$mdb" "select count(*) from files")" -eq $((before + 1)) ] &&
+	[ "$(q "$mdb" "select count(*) from parts where idx = 0")" -eq $((before + 1)) ] &&
+	[ "$(pq pe.company 'Microsoft Corporation')" -eq 6 ] &&
+	[ "$(pq macho.team_id 97JCY7859U)" -eq 2 ] &&
+	[ "$(pq macho.cdhash 0b061c70be64938c3cefa26bb236f2ef5d6c9425)" -eq 1 ] &&
+	[ "$(pq macho.signer_type developer_id_application)" -eq 2 ] &&
+	[ "$(q "$mdb" "select group_concat(name || '=' || idx) from parts p join files f on f.id = p.file_id where f.path like '%sentry-cli' and p.kind = 'slice'")" = "x86_64=1,arm64=2" ] &&
+	[ "$(q "$mdb" "select group_concat(part_idx) from signatures s join files f on f.id = s.file_id where f.path like '%sentry-cli'")" = "1,2" ] &&
+	[ "$(q "$mdb" "select count(*) from properties where key = 'pe.table_entry'")" -ge 6 ] &&
+	[ "$(q "$mdb" "select count(*) from pragma_table_info('files') where name = 'company'")" -eq 0 ]
+check "a schema-2 inventory is migrated to schema 3 without losing a value" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -43,9 +43,15 @@ static uint8_t *make_pe(size_t fsize, const struct sec *secs, int nsec,
 	return b;
 }
 
+static struct st_input in;
+
 static bool parse(uint8_t *b, size_t n, struct pe_image *img, st_reasons *rs)
 {
-	return pe_parse(st_span_make(b, n), img, rs) == PE_OK;
+	char why[200];
+
+	(void)rs;
+	st_input_init_mem(&in, b, n);
+	return pe_parse(&in, img, why, sizeof(why)) == ST_OK;
 }
 
 int main(void)

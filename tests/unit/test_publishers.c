@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "outliers.h"
+#include "hunt/outliers.h"
 
 static bool is(const char *name, const char *pub, bool want_exact)
 {

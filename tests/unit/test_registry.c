@@ -229,6 +229,83 @@ int main(int argc, char **argv)
 		      st_reason_name((st_reason)r));
 	CHECK(st_reason_by_name("no_such_reason") == ST_R__COUNT, "unknown names are rejected");
 
+	/* Formats: each registered format is named in docs/output.md's
+	 * sigtrace.format row. */
+	{
+		char row[2048];
+		const char *r = strstr(output_md, "| `sigtrace.format`");
+		bool all = r != NULL;
+		size_t n;
+
+		if (r) {
+			const char *e = strchr(r, '\n');
+			n = e ? (size_t)(e - r) : strlen(r);
+			if (n >= sizeof(row))
+				n = sizeof(row) - 1;
+			memcpy(row, r, n);
+			row[n] = '\0';
+		}
+		for (size_t i = 0; all && i < st_format_count(); i++) {
+			char want[64];
+			snprintf(want, sizeof(want), "`%s`", st_format_name(i));
+			if (!strstr(row, want) || !st_format_description(i)) {
+				all = false;
+				printf("  format %s is not in the sigtrace.format row\n", st_format_name(i));
+			}
+		}
+		CHECK(st_format_count() >= 2 && all, "docs/output.md names every registered format");
+	}
+
+	/* Properties: one row each in docs/output.md's properties table with
+	 * the declaration's type, scope and ECS field, and no row for an
+	 * undeclared key. */
+	{
+		static const char *const types[] = { "string", "int", "bool", "time" };
+		char *ptable = section(output_md, "### Properties", "\n### ");
+		bool all = ptable != NULL, unique = true;
+
+		for (size_t i = 0; ptable && i < st_property_decl_count(); i++) {
+			const st_property_decl *d = st_property_decl_at(i);
+			char want[512];
+
+			snprintf(want, sizeof(want), "\n| `%s` | %s | %s | %s%s%s|", d->key, types[d->type],
+				 d->scope == ST_SCOPE_PART ? "part" : "signature", d->ecs ? "`" : "",
+				 d->ecs ? d->ecs : "", d->ecs ? "` " : "");
+			if (!strstr(ptable, want)) {
+				all = false;
+				printf("  no row: %s\n", want + 1);
+			}
+			for (size_t k = 0; k < i; k++)
+				if (strcmp(st_property_decl_at(k)->key, d->key) == 0)
+					unique = false;
+		}
+		CHECK(all, "docs/output.md has a row for every declared property");
+		CHECK(unique, "property keys are unique");
+		if (ptable) {
+			const char *p = ptable;
+			int undeclared = 0;
+			while ((p = strstr(p, "\n| `")) != NULL) {
+				char key[96];
+				const char *q = p + 4, *e = strchr(q, '`');
+				bool found = false;
+				p++;
+				if (!e || (size_t)(e - q) >= sizeof(key))
+					continue;
+				memcpy(key, q, (size_t)(e - q));
+				key[e - q] = '\0';
+				for (size_t i = 0; i < st_property_decl_count(); i++)
+					if (strcmp(st_property_decl_at(i)->key, key) == 0)
+						found = true;
+				if (!found) {
+					undeclared++;
+					printf("  undeclared: %s\n", key);
+				}
+			}
+			CHECK(undeclared == 0, "docs/output.md lists no undeclared property");
+		}
+		free(ptable);
+	}
+
 	free(rtable);
 	free(stable);
 	free(reasons_md);

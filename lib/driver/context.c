@@ -1,0 +1,105 @@
+/*
+ * The verification context (public API): options, the trust store and the
+ * caches, created here for the layers that use them (x509/ keeps the trust
+ * store and the certificate and chain caches; core/ only sees pointers).
+ */
+#include <openssl/x509.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/cache.h"
+#include "core/context.h"
+#include "core/limits.h"
+#include "x509/cert_cache.h"
+#include "x509/chain.h"
+#include "x509/trust.h"
+
+int st_context_new(st_context **out)
+{
+	st_context *ctx = calloc(1, sizeof(*ctx));
+
+	*out = NULL;
+	if (!ctx)
+		return ST_ENOMEM;
+	ctx->trust = st_trust_new();
+	ctx->der_certs = st_cache_new(ST_LIMIT_CERT_CACHE, &st_x509_cache_ops);
+	ctx->rendered = st_cache_new(ST_LIMIT_RENDERED_CACHE, &st_cert_cache_ops);
+	ctx->chains = st_cache_new(ST_LIMIT_CHAIN_CACHE, &st_chain_cache_ops);
+	if (!ctx->trust || !ctx->der_certs || !ctx->rendered || !ctx->chains) {
+		st_context_free(ctx);
+		return ST_ENOMEM;
+	}
+	ctx->at = (int64_t)time(NULL);
+	ctx->max_file_size = ST_LIMIT_FILE_SIZE_DEFAULT;
+	ctx->in_memory_limit = ST_IN_MEMORY_DEFAULT;
+	ctx->file_hash = true;
+	*out = ctx;
+	return ST_OK;
+}
+
+void st_context_free(st_context *ctx)
+{
+	if (!ctx)
+		return;
+	st_cache_free(ctx->chains);
+	st_cache_free(ctx->rendered);
+	st_cache_free(ctx->der_certs);
+	st_trust_free(ctx->trust);
+	free(ctx);
+}
+
+void st_context_set_time(st_context *ctx, int64_t when) { ctx->at = when; }
+int64_t st_context_time(const st_context *ctx) { return ctx->at; }
+
+void st_context_set_max_file_size(st_context *ctx, uint64_t bytes)
+{
+	ctx->max_file_size = bytes;
+}
+
+void st_context_set_file_hash(st_context *ctx, int enabled)
+{
+	ctx->file_hash = enabled != 0;
+}
+
+size_t st_context_trust_count(const st_context *ctx)
+{
+	return (size_t)sk_X509_num(ctx->trust->anchors);
+}
+
+/* Chain results and rendered certificates (their trust-anchor flag) depend
+ * on the anchors. */
+static void trust_changed(st_context *ctx)
+{
+	st_cache_clear(ctx->chains);
+	st_cache_clear(ctx->rendered);
+}
+
+int st_context_add_trust(st_context *ctx, const char *path)
+{
+	int n;
+
+	if (!ctx || !path)
+		return ST_EINVAL;
+	n = st_trust_add_path(ctx->trust, path);
+	trust_changed(ctx);
+	return n > 0 ? ST_OK : ST_ETRUST;
+}
+
+int st_context_add_crl(st_context *ctx, const char *path)
+{
+	if (!ctx || !path)
+		return ST_EINVAL;
+	return st_trust_add_crls(ctx->trust, path) > 0 ? ST_OK : ST_ETRUST;
+}
+
+int st_context_add_system_trust(st_context *ctx)
+{
+	const char *file = getenv(X509_get_default_cert_file_env());
+
+	if (!file || !*file)
+		file = X509_get_default_cert_file();
+	if (st_trust_add_path(ctx->trust, file) < 0)
+		return ST_ETRUST;
+	trust_changed(ctx);
+	return ST_OK;
+}

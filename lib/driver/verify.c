@@ -1,0 +1,317 @@
+/*
+ * Verification driver: identifies an input's format from its first bytes
+ * (never its name), verifies it into a part, and recurses into the members
+ * a container hands over (st_walk_member), under the limits of
+ * docs/limits.md.
+ *
+ * Files are read with pread, never mapped (core/input.h): non-executables
+ * cost one small read and are not hashed; files up to the in-memory limit
+ * (8 MiB) are read with one pread into a per-thread buffer (copying from
+ * the page cache measured faster than mapping); larger ones are read in
+ * bounded views and windows, so resident memory does not grow with file
+ * size, and a file that shrinks while it is read is an ST_EIO, not a
+ * SIGBUS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/context.h"
+#include "core/format.h"
+#include "core/limits.h"
+#include "core/result.h"
+
+/* Per-thread read buffer, kept between files: fresh pages for every file
+ * would cost a page fault each. Freed when the thread exits. */
+static pthread_key_t buf_key;
+static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
+
+struct read_buf {
+	uint8_t *p;
+	size_t cap;
+};
+
+static void buf_free(void *v)
+{
+	struct read_buf *b = v;
+
+	if (b) {
+		free(b->p);
+		free(b);
+	}
+}
+
+static void buf_init(void)
+{
+	(void)pthread_key_create(&buf_key, buf_free);
+}
+
+static uint8_t *thread_buffer(size_t len)
+{
+	struct read_buf *b;
+
+	pthread_once(&buf_once, buf_init);
+	b = pthread_getspecific(buf_key);
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b || pthread_setspecific(buf_key, b) != 0) {
+			free(b);
+			return NULL;
+		}
+	}
+	if (b->cap < len) {
+		size_t cap = len < 65536 ? 65536 : len;
+		uint8_t *np = realloc(b->p, cap);
+		if (!np)
+			return NULL;
+		b->p = np;
+		b->cap = cap;
+	}
+	return b->p;
+}
+
+/* ---- identification -------------------------------------------------------- */
+
+static const struct st_format *probe(const st_context *ctx, st_span head, uint64_t size,
+				     enum st_probe *how)
+{
+	size_t n = st_nformats + ctx->nextra_formats;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct st_format *f = i < st_nformats ? st_formats[i]
+							    : ctx->extra_formats[i - st_nformats];
+		enum st_probe p = f->probe(head, size);
+		if (p != ST_PROBE_NO) {
+			*how = p;
+			return f;
+		}
+	}
+	*how = ST_PROBE_NO;
+	return NULL;
+}
+
+/* Verifies `in` into `part` with `fmt` (or the format its content shows),
+ * then hashes what is left of it when its hash is wanted. */
+static int verify_input(struct st_walk *w, struct st_input *in, struct st_part *part,
+			const struct st_format *fmt)
+{
+	bool want;
+	int rc = ST_OK;
+
+	if (!fmt) {
+		enum st_probe how;
+		st_span head;
+
+		rc = st_input_view(in, 0, in->size < ST_PROBE_LEN ? in->size : ST_PROBE_LEN, &head);
+		if (rc)
+			return rc < 0 ? rc : ST_EIO;
+		fmt = probe(w->ctx, head, in->size, &how);
+	}
+	part->size = in->size;
+	if (fmt) {
+		part->fmt = fmt;
+		rc = fmt->verify(w, in, part);
+	}
+	/* The hash of a file or member, not of a constituent (a slice is
+	 * judged with the file it belongs to, which is hashed whole). */
+	want = w->ctx->file_hash && !part->constituent && part->fmt;
+	if (rc == ST_OK && want && !in->sha256_done)
+		rc = st_hash_pass(in, NULL, 0, NULL, 0);
+	if (rc == ST_OK && want && in->sha256_done) {
+		st_hex_into(part->sha256, in->sha256, sizeof(in->sha256));
+		part->hashed = true;
+	}
+	return rc;
+}
+
+int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *parent,
+		   const struct st_member *m, struct st_part **child)
+{
+	const st_context *ctx = w->ctx;
+	struct st_input cin;
+	struct st_part *c;
+	const void *hint = w->hint;
+	int rc;
+
+	*child = NULL;
+	if (w->depth + 1 > ST_LIMIT_PART_DEPTH)
+		return st_reasons_add(&parent->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+				      "containers nested deeper than %d: %s '%s' is not verified",
+				      ST_LIMIT_PART_DEPTH, m->kind, m->name);
+	if (w->parts >= ST_LIMIT_PARTS)
+		return st_reasons_add(&parent->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+				      "more than %d parts in one file: %s '%s' and the rest are not verified",
+				      ST_LIMIT_PARTS, m->kind, m->name);
+	if (m->data) {
+		if (m->size > ST_LIMIT_DECODED_BYTES - w->decoded)
+			return st_reasons_add(&parent->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+					      "more than %llu bytes of decoded members in one file: %s '%s' is not verified",
+					      (unsigned long long)ST_LIMIT_DECODED_BYTES, m->kind, m->name);
+		w->decoded += m->size;
+		st_input_init_mem(&cin, m->data, m->size);
+	} else if (!st_input_init_range(&cin, in, m->offset, m->size)) {
+		return ST_EINVAL;  /* the container must hand over ranges inside itself */
+	}
+	c = st_part_add_child(parent, m->kind, m->name, m->constituent);
+	if (!c)
+		return ST_ENOMEM;
+	c->has_range = m->data == NULL;
+	c->offset = m->data ? 0 : m->offset;
+	/* A constituent is judged with its container, which is hashed whole;
+	 * a member is a file of its own and gets its own hash. */
+	cin.sha256_done = m->constituent || !ctx->file_hash;
+	w->parts++;
+	w->depth++;
+	w->hint = m->format ? m->hint : NULL;
+	rc = verify_input(w, &cin, c, m->format);
+	w->hint = hint;
+	w->depth--;
+	st_input_clear(&cin);
+	if (rc == ST_OK)
+		*child = c;
+	return rc;
+}
+
+/* Verifies the root input of a file. */
+static int run(st_context *ctx, struct st_input *in, const struct st_format *fmt,
+	       st_result **out)
+{
+	struct st_walk w = { .ctx = ctx, .parts = 1 };
+	st_result *res = st_result_new(in->size);
+	int rc;
+
+	*out = NULL;
+	if (!res)
+		return ST_ENOMEM;
+	rc = fmt ? verify_input(&w, in, &res->root, fmt) : ST_OK;
+	if (rc) {
+		st_result_free(res);
+		return rc;
+	}
+	*out = res;
+	return ST_OK;
+}
+
+int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
+		     st_result **out)
+{
+	struct st_input in;
+	const struct st_format *fmt;
+	enum st_probe how;
+	int rc;
+
+	*out = NULL;
+	if (!ctx || (!data && len))
+		return ST_EINVAL;
+	if (len > ctx->max_file_size)
+		return ST_ETOOBIG;
+	st_input_init_mem(&in, data, len);
+	in.sha256_done = !ctx->file_hash;
+	fmt = probe(ctx, st_span_make(in.mem, len < ST_PROBE_LEN ? len : ST_PROBE_LEN), len, &how);
+	rc = run(ctx, &in, fmt, out);
+	st_input_clear(&in);
+	return rc;
+}
+
+/* ---- files ------------------------------------------------------------------- */
+
+/* Reads exactly len bytes at off; false on error or short file (the file
+ * changed under us: ESTALE). */
+static bool pread_all(int fd, uint8_t *buf, size_t len, off_t off)
+{
+	while (len) {
+		ssize_t n = pread(fd, buf, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ESTALE;
+			return false;
+		}
+		buf += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return true;
+}
+
+static int fd_read(void *arg, uint64_t off, void *buf, size_t len)
+{
+	int fd = *(int *)arg;
+
+	if (off > (uint64_t)INT64_MAX)
+		return ST_EIO;
+	return pread_all(fd, buf, len, (off_t)off) ? ST_OK : ST_EIO;
+}
+
+int st_verify_file(st_context *ctx, const char *path, st_result **out)
+{
+	uint8_t head[ST_PROBE_LEN];
+	const struct st_format *fmt;
+	enum st_probe how;
+	struct st_input in;
+	struct stat st;
+	size_t hlen;
+	uint64_t size;
+	int fd, rc, saved;
+
+	*out = NULL;
+	if (!ctx || !path)
+		return ST_EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return ST_EIO;
+	if (fstat(fd, &st) != 0)
+		goto io_error;
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return ST_EIO;
+	}
+	size = (uint64_t)st.st_size;
+	if (size > ctx->max_file_size) {
+		close(fd);
+		return ST_ETOOBIG;
+	}
+	hlen = size < sizeof(head) ? (size_t)size : sizeof(head);
+	if (!pread_all(fd, head, hlen, 0))
+		goto io_error;
+	fmt = probe(ctx, st_span_make(head, hlen), size, &how);
+	if (!fmt) {
+		/* Cheap rejection: not hashed, not read further. */
+		close(fd);
+		*out = st_result_new(size);
+		return *out ? ST_OK : ST_ENOMEM;
+	}
+	if (size <= ctx->in_memory_limit) {
+		uint8_t *buf = thread_buffer(size ? (size_t)size : 1);
+
+		if (!buf) {
+			close(fd);
+			return ST_ENOMEM;
+		}
+		memcpy(buf, head, hlen);
+		if (size > hlen && !pread_all(fd, buf + hlen, (size_t)(size - hlen), (off_t)hlen))
+			goto io_error;
+		st_input_init_mem(&in, buf, size);
+	} else {
+		st_input_init_source(&in, (struct st_source){ fd_read, &fd }, 0, size);
+	}
+	in.sha256_done = !ctx->file_hash;
+	rc = run(ctx, &in, fmt, out);
+	saved = errno;
+	st_input_clear(&in);
+	close(fd);
+	errno = saved;
+	return rc;
+
+io_error:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return ST_EIO;
+}

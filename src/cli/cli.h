@@ -1,0 +1,34 @@
+/* The sigtrace command line: shared declarations. */
+#ifndef SIGTRACE_CLI_H
+#define SIGTRACE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "sigtrace.h"
+
+enum out_format { OUT_TEXT, OUT_NDJSON };
+
+/* Exit statuses (documented in README.md and docs/output.md). */
+enum {
+	EXIT_CLEAN = 0,      /* nothing found */
+	EXIT_FINDING = 1,    /* some file was invalid or malformed */
+	EXIT_UNREADABLE = 2, /* some input could not be read */
+	EXIT_USAGE = 64
+};
+
+struct record;
+
+/* Text reports of one record (record.h). */
+void report_text_verbose(FILE *out, const struct record *r);
+void report_text_line(FILE *out, const struct record *r);
+void report_text_error(FILE *out, const char *path, const char *msg);
+
+/* NDJSON (ECS) records; each call writes one line. */
+void report_ndjson(FILE *out, const struct record *r);
+void report_ndjson_error(FILE *out, const char *path, const char *msg);
+
+/* ISO 8601 UTC; "" for ST_TIME_NONE. */
+void fmt_time(int64_t t, char *buf, size_t len);
+
+#endif

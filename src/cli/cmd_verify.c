@@ -1,0 +1,148 @@
+/* `sigtrace verify` and `sigtrace scan`: the context from the options, the
+ * inventory, the engine, the paths. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "inventory/inventory.h"
+#include "scan/engine.h"
+
+/* The trust and verification settings of the options; NULL on a usage
+ * error (reported) or ENOMEM. */
+static st_context *make_context(const struct opts *o, int *rc)
+{
+	st_context *ctx = NULL;
+
+	if (st_context_new(&ctx) != ST_OK) {
+		fprintf(stderr, "sigtrace: out of memory\n");
+		*rc = EXIT_UNREADABLE;
+		return NULL;
+	}
+	if (!o->no_system_trust && st_context_add_system_trust(ctx) != ST_OK)
+		fprintf(stderr, "sigtrace: warning: the system CA bundle could not be loaded\n");
+	for (size_t i = 0; i < o->ntrust; i++) {
+		if (st_context_add_trust(ctx, o->trust[i]) != ST_OK) {
+			fprintf(stderr, "sigtrace: --trust %s: no certificate could be loaded\n",
+				o->trust[i]);
+			goto usage;
+		}
+	}
+	for (size_t i = 0; i < o->ncrl; i++) {
+		if (st_context_add_crl(ctx, o->crl[i]) != ST_OK) {
+			fprintf(stderr, "sigtrace: --crl %s: no CRL could be loaded\n", o->crl[i]);
+			goto usage;
+		}
+	}
+	if (o->at_set)
+		st_context_set_time(ctx, o->at);
+	if (o->no_file_hash)
+		st_context_set_file_hash(ctx, 0);
+	if (o->max_size)
+		st_context_set_max_file_size(ctx, o->max_size);
+	return ctx;
+usage:
+	st_context_free(ctx);
+	*rc = EXIT_USAGE;
+	return NULL;
+}
+
+/* Opens the inventory of --db, recording the scan's roots and options. */
+static struct inventory *open_inventory(const struct opts *o, int argc, char **argv)
+{
+	char roots[4096] = "", opts[4096] = "", err[256];
+	size_t ru = 0, ou = 0;
+	struct inventory *inv = NULL;
+
+	for (size_t i = 0; i < o->npaths && ru < sizeof(roots); i++)
+		ru += (size_t)snprintf(roots + ru, sizeof(roots) - ru, "%s%s", i ? "\n" : "",
+				       o->paths[i]);
+	for (int i = 2; i < argc && argv[i] != o->paths[0] && ou < sizeof(opts); i++)
+		ou += (size_t)snprintf(opts + ou, sizeof(opts) - ou, "%s%s", i > 2 ? " " : "", argv[i]);
+	if (inventory_open(&inv, o->db, roots, opts, o->resume, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sigtrace: --db %s: %s\n", o->db, err);
+		return NULL;
+	}
+	return inv;
+}
+
+/* Paths from --files-from: walked (scan) or verified (verify). */
+static void read_paths(struct engine *eng, const char *from, bool scan)
+{
+	FILE *f = strcmp(from, "-") == 0 ? stdin : fopen(from, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f) {
+		engine_add_error(eng, from, strerror(errno));
+		return;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		if (scan)
+			engine_walk(eng, line);
+		else
+			engine_add_file(eng, line);
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+}
+
+int cmd_verify(const struct opts *o, int argc, char **argv)
+{
+	bool scan = strcmp(o->cmd, "scan") == 0;
+	struct engine_opts eo = { 0 };
+	struct engine *eng = NULL;
+	struct inventory *inv = NULL;
+	st_context *ctx;
+	int rc = EXIT_USAGE;
+
+	if (!(ctx = make_context(o, &rc)))
+		return rc;
+	eo.ctx = ctx;
+	eo.render = o->format == OUT_NDJSON ? RENDER_NDJSON : scan ? RENDER_LINE : RENDER_VERBOSE;
+	eo.jobs = o->jobs ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	eo.all = o->all || !scan; /* verify reports every file it is given */
+	eo.progress = scan && !o->quiet && isatty(STDERR_FILENO);
+	eo.summary = scan && !o->quiet;
+	if (o->db) {
+		if (!(inv = open_inventory(o, argc, argv))) {
+			rc = EXIT_UNREADABLE;
+			goto out;
+		}
+		eo.inv = inv;
+		eo.resume = o->resume;
+	}
+	if (engine_start(&eng, &eo) != 0) {
+		fprintf(stderr, "sigtrace: cannot start worker threads\n");
+		rc = EXIT_UNREADABLE;
+		goto out;
+	}
+	for (size_t i = 0; i < o->npaths; i++) {
+		if (scan)
+			engine_walk(eng, o->paths[i]);
+		else
+			engine_add_file(eng, o->paths[i]);
+	}
+	if (o->files_from)
+		read_paths(eng, o->files_from, scan);
+	rc = engine_finish(eng);
+	if (inv) {
+		if (inventory_close(inv, true) != 0) {
+			fprintf(stderr, "sigtrace: --db %s: cannot finish the inventory\n", o->db);
+			rc = EXIT_UNREADABLE;
+		}
+		inv = NULL;
+	}
+out:
+	inventory_close(inv, false);
+	st_context_free(ctx);
+	return rc;
+}

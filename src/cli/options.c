@@ -1,0 +1,241 @@
+/* Option parsing and the usage text (options.h). */
+#include "cli/options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define VERSION "sigtrace 0.1.0"
+
+void usage(FILE *out)
+{
+	fputs("usage: sigtrace verify [options] FILE...\n"
+	      "       sigtrace scan [options] PATH...\n"
+	      "       sigtrace outliers --db FILE [--allow FILE] [--baseline DB] [--format F]\n"
+	      "\n"
+	      "verify  full report per file: verdict, reasons, every signature\n"
+	      "scan    one line (or NDJSON record) per executable found under PATHs\n"
+	      "outliers  ranked findings across an inventory written by scan --db\n"
+	      "\n"
+	      "options:\n"
+	      "  --trust PATH        add trust anchors from a PEM/DER file or a directory\n"
+	      "                      (repeatable)\n"
+	      "  --no-system-trust   do not load the system CA bundle\n"
+	      "  --crl PATH          certificate revocation lists, PEM/DER file or directory\n"
+	      "                      (repeatable; never fetched from the network)\n"
+	      "  --at TIME           verification time when no valid timestamp proves the\n"
+	      "                      signing time: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH\n"
+	      "                      (default: now)\n"
+	      "  --format FMT        text (default) or ndjson\n"
+	      "  --max-file-size N   largest file verified, in bytes (default 4294967296);\n"
+	      "                      larger files are reported as errors\n"
+	      "  -j, --jobs N        files verified in parallel (default: all cores)\n"
+	      "  --files-from FILE   also read paths, one per line, from FILE ('-': stdin)\n"
+	      "  --all               scan: also list files that are not executables\n"
+	      "  -q, --quiet         no progress line and no summary on stderr\n"
+	      "  --no-file-hash      skip the whole-file SHA-256 (file.hash.sha256)\n"
+	      "  --db FILE           scan: record files, signatures and certificates in the\n"
+	      "                      SQLite inventory FILE (created if needed)\n"
+	      "  --resume            with --db: skip files already recorded unchanged\n"
+	      "  --allow FILE        outliers: drop findings for allowed files and signers\n"
+	      "  --baseline DB       outliers: report only findings not in inventory DB\n"
+	      "  -h, --help          this help\n"
+	      "  --version           print the version\n"
+	      "\n"
+	      "exit status: 0 nothing found, 1 a file was invalid or malformed,\n"
+	      "             2 some input could not be read, 64 usage error\n", out);
+}
+
+static bool parse_time(const char *s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	char *end;
+	const char *rest;
+
+	if (s[0] == '@') {
+		long long v;
+		errno = 0;
+		v = strtoll(s + 1, &end, 10);
+		if (errno || *end || end == s + 1)
+			return false;
+		*out = v;
+		return true;
+	}
+	rest = strptime(s, "%Y-%m-%d", &tm);
+	if (!rest)
+		return false;
+	if (*rest == 'T' || *rest == ' ') {
+		rest = strptime(rest + 1, "%H:%M:%S", &tm);
+		if (!rest)
+			return false;
+		if (*rest == 'Z')
+			rest++;
+	}
+	if (*rest)
+		return false;
+	*out = (int64_t)timegm(&tm);
+	return true;
+}
+
+static const struct option longopts[] = {
+	{ "trust", required_argument, NULL, 't' },
+	{ "crl", required_argument, NULL, 'C' },
+	{ "no-system-trust", no_argument, NULL, 'N' },
+	{ "at", required_argument, NULL, 'a' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "max-file-size", required_argument, NULL, 'm' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "files-from", required_argument, NULL, 'F' },
+	{ "all", no_argument, NULL, 'A' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "no-file-hash", no_argument, NULL, 'H' },
+	{ "db", required_argument, NULL, 'D' },
+	{ "resume", no_argument, NULL, 'R' },
+	{ "allow", required_argument, NULL, 'L' },
+	{ "baseline", required_argument, NULL, 'B' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "sigtrace: %s\n", msg);
+	return EXIT_USAGE;
+}
+
+int options_parse(int argc, char **argv, struct opts *o)
+{
+	const char *cmd;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->format = OUT_TEXT;
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return EXIT_CLEAN;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		puts(VERSION);
+		return EXIT_CLEAN;
+	}
+	if (strcmp(cmd, "outliers") != 0 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "scan") != 0) {
+		fprintf(stderr, "sigtrace: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	o->cmd = cmd;
+	o->trust = calloc((size_t)argc, sizeof(*o->trust));
+	o->crl = calloc((size_t)argc, sizeof(*o->crl));
+	if (!o->trust || !o->crl)
+		return EXIT_UNREADABLE;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "hj:q", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			o->trust[o->ntrust++] = optarg;
+			break;
+		case 'C':
+			o->crl[o->ncrl++] = optarg;
+			break;
+		case 'N':
+			o->no_system_trust = true;
+			break;
+		case 'a':
+			if (!parse_time(optarg, &o->at)) {
+				fprintf(stderr, "sigtrace: --at: cannot parse '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			o->at_set = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				o->format = OUT_TEXT;
+			else if (strcmp(optarg, "ndjson") == 0)
+				o->format = OUT_NDJSON;
+			else
+				return usage_error("--format: expected text or ndjson");
+			break;
+		case 'm': {
+			char *end;
+			errno = 0;
+			o->max_size = strtoull(optarg, &end, 10);
+			if (errno || *end || o->max_size == 0)
+				return usage_error("--max-file-size: expected a byte count");
+			break;
+		}
+		case 'j': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 256)
+				return usage_error("--jobs: expected 1..256");
+			o->jobs = (int)v;
+			break;
+		}
+		case 'F':
+			o->files_from = optarg;
+			break;
+		case 'A':
+			o->all = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'H':
+			o->no_file_hash = true;
+			break;
+		case 'D':
+			o->db = optarg;
+			break;
+		case 'R':
+			o->resume = true;
+			break;
+		case 'L':
+			o->allow = optarg;
+			break;
+		case 'B':
+			o->baseline = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_CLEAN;
+		case 'V':
+			puts(VERSION);
+			return EXIT_CLEAN;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	o->paths = argv + optind;
+	o->npaths = (size_t)(argc - optind);
+	if (o->resume && !o->db)
+		return usage_error("--resume needs --db");
+	if (strcmp(cmd, "outliers") == 0) {
+		if (!o->db || o->npaths)
+			return usage_error("outliers needs --db FILE and no paths");
+		return -1;
+	}
+	if (o->allow || o->baseline)
+		return usage_error("--allow and --baseline are options of outliers");
+	if (o->db && strcmp(cmd, "scan") != 0)
+		return usage_error("--db is an option of scan and outliers");
+	if (!o->npaths && !o->files_from) {
+		fprintf(stderr, "sigtrace: %s needs at least one path\n", cmd);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+void options_free(struct opts *o)
+{
+	free(o->trust);
+	free(o->crl);
+}

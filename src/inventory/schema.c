@@ -1,0 +1,165 @@
+/*
+ * The inventory's schema (docs/inventory.md) and the migrations that move
+ * an older database forward, one transaction per open.
+ */
+#include "inventory/schema.h"
+
+#include <stdio.h>
+
+
+/*
+ * Schema 3 (docs/inventory.md): the result model's parts and properties
+ * instead of per-format columns. A file row is a record: a file, or a file
+ * inside a container; its parts are the record's part and its constituents
+ * (slices) in pre-order; properties belong to a part or to a signature.
+ */
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS scans ("
+	" id INTEGER PRIMARY KEY, host TEXT, roots TEXT, options TEXT,"
+	" started TEXT, finished TEXT, status TEXT NOT NULL DEFAULT 'running');"
+	"CREATE TABLE IF NOT EXISTS files ("
+	" id INTEGER PRIMARY KEY, host TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, mtime INTEGER,"
+	" sha256 TEXT, format TEXT, subformat TEXT, arch TEXT, verdict TEXT NOT NULL,"
+	" reasons TEXT, status TEXT,"
+	" scan_id INTEGER REFERENCES scans(id), verified_at TEXT, UNIQUE (host, path));"
+	"CREATE TABLE IF NOT EXISTS reasons ("
+	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" code TEXT NOT NULL, detail TEXT);"
+	"CREATE TABLE IF NOT EXISTS parts ("
+	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL, parent INTEGER, kind TEXT NOT NULL, name TEXT,"
+	" offset INTEGER, size INTEGER, format TEXT, subformat TEXT, arch TEXT,"
+	" verdict TEXT, reasons TEXT, PRIMARY KEY (file_id, idx));"
+	"CREATE TABLE IF NOT EXISTS properties ("
+	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" part_idx INTEGER NOT NULL, sig_idx INTEGER, key TEXT NOT NULL, value);"
+	"CREATE TABLE IF NOT EXISTS certificates ("
+	" sha256 TEXT PRIMARY KEY, sha1 TEXT, subject TEXT, issuer TEXT, subject_cn TEXT,"
+	" issuer_cn TEXT, serial TEXT, not_before TEXT, not_after TEXT, key_algorithm TEXT,"
+	" key_bits INTEGER, signature_algorithm TEXT, trust_anchor INTEGER,"
+	" ekus TEXT, policies TEXT, critical_extensions TEXT, is_ca INTEGER, key_sha256 TEXT);"
+	"CREATE TABLE IF NOT EXISTS signatures ("
+	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL, part_idx INTEGER NOT NULL DEFAULT 0, parent INTEGER, depth INTEGER,"
+	" verdict TEXT, digest_algorithm TEXT, signed_digest TEXT, computed_digest TEXT,"
+	" signing_time TEXT, timestamp_kind TEXT, timestamp_time TEXT,"
+	" timestamp_valid INTEGER, timestamp_signer_sha256 TEXT REFERENCES certificates(sha256),"
+	" signer_sha256 TEXT REFERENCES certificates(sha256), trusted INTEGER,"
+	" verification_time TEXT, reasons TEXT, PRIMARY KEY (file_id, idx));"
+	"CREATE TABLE IF NOT EXISTS chain_links ("
+	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" sig_idx INTEGER NOT NULL, position INTEGER NOT NULL,"
+	" cert_sha256 TEXT NOT NULL REFERENCES certificates(sha256),"
+	" PRIMARY KEY (file_id, sig_idx, position));"
+	"CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256);"
+	"CREATE INDEX IF NOT EXISTS files_path ON files(path);"
+	"CREATE INDEX IF NOT EXISTS files_verdict ON files(verdict);"
+	"CREATE INDEX IF NOT EXISTS reasons_file ON reasons(file_id);"
+	"CREATE INDEX IF NOT EXISTS properties_file ON properties(file_id, part_idx, sig_idx);"
+	"CREATE INDEX IF NOT EXISTS properties_key ON properties(key, value);"
+	"CREATE INDEX IF NOT EXISTS signatures_signer ON signatures(signer_sha256);"
+	"CREATE INDEX IF NOT EXISTS signatures_digest ON signatures(signed_digest);"
+	"CREATE INDEX IF NOT EXISTS chain_cert ON chain_links(cert_sha256);";
+
+/* Version 1 (before Mach-O) lacked the Apple columns of version 2; the
+ * step to 2 adds them so that one path (2 to 3) moves every old database
+ * forward. */
+static const char migrate_1_to_2[] =
+	"ALTER TABLE signatures ADD COLUMN slice INTEGER;"
+	"ALTER TABLE signatures ADD COLUMN arch TEXT;"
+	"ALTER TABLE signatures ADD COLUMN signing_id TEXT;"
+	"ALTER TABLE signatures ADD COLUMN team_id TEXT;"
+	"ALTER TABLE signatures ADD COLUMN cdhash TEXT;"
+	"ALTER TABLE signatures ADD COLUMN cd_flags INTEGER;"
+	"ALTER TABLE signatures ADD COLUMN signer_type TEXT;";
+
+/*
+ * Version 2 to 3: per-format columns become parts and properties, nothing
+ * is lost. A universal Mach-O file's signatures belonged to slices
+ * (signatures.slice); each becomes a part (idx = slice + 1, in slice order,
+ * as the writer numbers them) and the signature points at it.
+ */
+static const char migrate_2_to_3[] =
+	"CREATE TABLE parts ("
+	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL, parent INTEGER, kind TEXT NOT NULL, name TEXT,"
+	" offset INTEGER, size INTEGER, format TEXT, subformat TEXT, arch TEXT,"
+	" verdict TEXT, reasons TEXT, PRIMARY KEY (file_id, idx));"
+	"CREATE TABLE properties ("
+	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" part_idx INTEGER NOT NULL, sig_idx INTEGER, key TEXT NOT NULL, value);"
+	"INSERT INTO parts (file_id, idx, kind, size, format, subformat, arch, verdict, reasons)"
+	" SELECT id, 0, 'file', size, format, subformat, arch, verdict, reasons FROM files;"
+	"INSERT INTO parts (file_id, idx, parent, kind, name, format, verdict)"
+	" SELECT s.file_id, s.slice + 1, 0, 'slice', s.arch, 'macho', s.verdict"
+	" FROM signatures s JOIN files f ON f.id = s.file_id"
+	" WHERE s.slice IS NOT NULL AND f.subformat IN ('fat', 'fat64');"
+	"ALTER TABLE signatures ADD COLUMN part_idx INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE signatures SET part_idx = slice + 1 WHERE slice IS NOT NULL"
+	" AND file_id IN (SELECT id FROM files WHERE subformat IN ('fat', 'fat64'));"
+	"INSERT INTO properties (file_id, part_idx, key, value)"
+	" SELECT id, 0, 'pe.company', company FROM files WHERE company IS NOT NULL"
+	" UNION ALL SELECT id, 0, 'pe.product', product FROM files WHERE product IS NOT NULL"
+	" UNION ALL SELECT id, 0, 'pe.original_file_name', original_name FROM files WHERE original_name IS NOT NULL"
+	" UNION ALL SELECT id, 0, 'pe.description', description FROM files WHERE description IS NOT NULL"
+	" UNION ALL SELECT id, 0, 'pe.file_version', file_version FROM files WHERE file_version IS NOT NULL;"
+	"INSERT INTO properties (file_id, part_idx, sig_idx, key, value)"
+	" SELECT s.file_id, s.part_idx, s.idx, 'pe.table_entry', s.table_entry FROM signatures s"
+	" JOIN files f ON f.id = s.file_id WHERE f.format = 'pe' AND s.table_entry IS NOT NULL"
+	" UNION ALL SELECT file_id, part_idx, idx, 'macho.signing_id', signing_id FROM signatures WHERE signing_id IS NOT NULL"
+	" UNION ALL SELECT file_id, part_idx, idx, 'macho.team_id', team_id FROM signatures WHERE team_id IS NOT NULL"
+	" UNION ALL SELECT file_id, part_idx, idx, 'macho.cdhash', cdhash FROM signatures WHERE cdhash IS NOT NULL"
+	" UNION ALL SELECT file_id, part_idx, idx, 'macho.cd_flags', cd_flags FROM signatures WHERE cd_flags IS NOT NULL"
+	" UNION ALL SELECT file_id, part_idx, idx, 'macho.signer_type', signer_type FROM signatures WHERE signer_type IS NOT NULL;"
+	"DROP INDEX IF EXISTS signatures_team;"
+	"DROP INDEX IF EXISTS signatures_cdhash;"
+	"ALTER TABLE files DROP COLUMN company;"
+	"ALTER TABLE files DROP COLUMN product;"
+	"ALTER TABLE files DROP COLUMN original_name;"
+	"ALTER TABLE files DROP COLUMN description;"
+	"ALTER TABLE files DROP COLUMN file_version;"
+	"ALTER TABLE files DROP COLUMN authenticode_sha256;"
+	"ALTER TABLE signatures DROP COLUMN table_entry;"
+	"ALTER TABLE signatures DROP COLUMN slice;"
+	"ALTER TABLE signatures DROP COLUMN arch;"
+	"ALTER TABLE signatures DROP COLUMN signing_id;"
+	"ALTER TABLE signatures DROP COLUMN team_id;"
+	"ALTER TABLE signatures DROP COLUMN cdhash;"
+	"ALTER TABLE signatures DROP COLUMN cd_flags;"
+	"ALTER TABLE signatures DROP COLUMN signer_type;";
+
+static int run(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int inventory_schema_apply(sqlite3 *db, int version, char *err, size_t errlen)
+{
+	if (version > INVENTORY_SCHEMA_VERSION) {
+		snprintf(err, errlen, "inventory schema %d is newer than this sigtrace (%d)",
+			 version, INVENTORY_SCHEMA_VERSION);
+		return -1;
+	}
+	/* Every step in one transaction: a failed migration leaves the
+	 * database as it was. */
+	if (version >= 1 && version < INVENTORY_SCHEMA_VERSION) {
+		if (run(db, "BEGIN", err, errlen) ||
+		    (version == 1 && run(db, migrate_1_to_2, err, errlen)) ||
+		    run(db, migrate_2_to_3, err, errlen) ||
+		    run(db, "PRAGMA user_version=3", err, errlen) ||
+		    run(db, "COMMIT", err, errlen)) {
+			(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	if (run(db, schema, err, errlen))
+		return -1;
+	return run(db, "PRAGMA user_version=3", err, errlen);
+}

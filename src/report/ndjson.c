@@ -1,0 +1,407 @@
+/*
+ * NDJSON records in the Elastic Common Schema (docs/output.md): one JSON
+ * object per line, file.* and file.code_signature.* as Elastic Defend fills
+ * them, file.x509.* for the signer, threat.* for findings, and sigtrace.*
+ * with the verdict, reasons and every signature.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "report/record.h"
+
+/* A JSON string from arbitrary bytes: invalid UTF-8 (hostile certificate
+ * names, file names) is replaced byte by byte with U+FFFD. */
+static json_t *js(const char *s)
+{
+	json_t *j;
+	size_t n, o = 0;
+	char *buf;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	n = strlen(s);
+	buf = malloc(n * 3 + 1);
+	if (!buf)
+		return json_null();
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		bool ok = len > 0 && i + len <= n;
+		for (size_t k = 1; ok && k < len; k++)
+			ok = ((unsigned char)s[i + k] >> 6) == 2;
+		if (ok) {
+			char tmp[5] = { 0 };
+			memcpy(tmp, s + i, len);
+			json_t *probe = json_string(tmp);
+			ok = probe != NULL;
+			json_decref(probe);
+		}
+		if (ok) {
+			memcpy(buf + o, s + i, len);
+			o += len;
+			i += len;
+		} else {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	buf[o] = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j ? j : json_null();
+}
+
+static json_t *jtime(int64_t t)
+{
+	char buf[32];
+
+	fmt_time(t, buf, sizeof(buf));
+	return buf[0] ? json_string(buf) : json_null();
+}
+
+static void set(json_t *o, const char *k, json_t *v)
+{
+	json_object_set_new(o, k, v ? v : json_null());
+}
+
+static void set_if(json_t *o, const char *k, const char *v)
+{
+	if (v)
+		set(o, k, js(v));
+}
+
+static json_t *one(const char *s)
+{
+	json_t *a = json_array();
+	json_array_append_new(a, js(s));
+	return a;
+}
+
+static json_t *x509_obj(const st_cert *c)
+{
+	json_t *x = json_object(), *subj = json_object(), *iss = json_object();
+
+	set(subj, "distinguished_name", js(st_cert_subject(c)));
+	set(subj, "common_name", one(st_cert_subject_cn(c)));
+	set(iss, "distinguished_name", js(st_cert_issuer(c)));
+	set(iss, "common_name", one(st_cert_issuer_cn(c)));
+	set(x, "subject", subj);
+	set(x, "issuer", iss);
+	set(x, "serial_number", js(st_cert_serial(c)));
+	set(x, "not_before", jtime(st_cert_not_before(c)));
+	set(x, "not_after", jtime(st_cert_not_after(c)));
+	set(x, "public_key_algorithm", js(st_cert_key_algorithm(c)));
+	set(x, "public_key_size", json_integer(st_cert_key_bits(c)));
+	set(x, "signature_algorithm", js(st_cert_signature_algorithm(c)));
+	return x;
+}
+
+static json_t *cert_brief(const st_cert *c)
+{
+	json_t *o = json_object();
+
+	set(o, "subject", js(st_cert_subject(c)));
+	set(o, "issuer", js(st_cert_issuer(c)));
+	set(o, "serial_number", js(st_cert_serial(c)));
+	set(o, "not_before", jtime(st_cert_not_before(c)));
+	set(o, "not_after", jtime(st_cert_not_after(c)));
+	set(o, "sha256", js(st_cert_sha256(c)));
+	set(o, "sha1", js(st_cert_sha1(c)));
+	set(o, "public_key_algorithm", js(st_cert_key_algorithm(c)));
+	set(o, "public_key_size", json_integer(st_cert_key_bits(c)));
+	set(o, "trust_anchor", json_boolean(st_cert_is_trust_anchor(c)));
+	return o;
+}
+
+static json_t *reasons_arr(size_t n, st_reason (*code)(const void *, size_t),
+			   const char *(*detail)(const void *, size_t), const void *obj)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_object();
+		set(r, "code", json_string(st_reason_name(code(obj, i))));
+		set(r, "detail", js(detail(obj, i)));
+		json_array_append_new(a, r);
+	}
+	return a;
+}
+
+static st_reason part_code(const void *o, size_t i) { return st_part_reason(o, i); }
+static const char *part_detail(const void *o, size_t i) { return st_part_reason_detail(o, i); }
+static st_reason sig_code(const void *o, size_t i) { return st_signature_reason(o, i); }
+static const char *sig_detail(const void *o, size_t i) { return st_signature_reason_detail(o, i); }
+
+static json_t *property_value(const st_property *pr)
+{
+	switch (st_property_type_of(pr)) {
+	case ST_PROPERTY_STRING: return js(st_property_string(pr));
+	case ST_PROPERTY_BOOL: return json_boolean(st_property_int(pr));
+	case ST_PROPERTY_TIME: return jtime(st_property_int(pr));
+	case ST_PROPERTY_INT: break;
+	}
+	return json_integer((json_int_t)st_property_int(pr));
+}
+
+/* {key: value} of a list of properties. */
+static json_t *properties_obj(size_t n, const st_property *(*at)(const void *, size_t),
+			      const void *obj)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < n; i++) {
+		const st_property *pr = at(obj, i);
+		set(o, st_property_key(pr), property_value(pr));
+	}
+	return o;
+}
+
+static const st_property *part_prop(const void *o, size_t i) { return st_part_property(o, i); }
+static const st_property *sig_prop(const void *o, size_t i) { return st_signature_property(o, i); }
+
+/* Sets v at a dotted path under rec ("file.pe.company"), creating the
+ * objects on the way. */
+static void set_path(json_t *rec, const char *dotted, json_t *v)
+{
+	char key[128];
+	const char *p = dotted, *dot;
+	json_t *o = rec;
+
+	while ((dot = strchr(p, '.')) != NULL) {
+		size_t n = (size_t)(dot - p);
+		json_t *next;
+		if (n >= sizeof(key))
+			break;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		next = json_object_get(o, key);
+		if (!json_is_object(next)) {
+			next = json_object();
+			json_object_set_new(o, key, next);
+		}
+		o = next;
+		p = dot + 1;
+	}
+	set(o, p, v);
+}
+
+/* Properties that have an ECS field go there as well. */
+static void ecs_properties(json_t *rec, size_t n, const st_property *(*at)(const void *, size_t),
+			   const void *obj)
+{
+	for (size_t i = 0; i < n; i++) {
+		const st_property *pr = at(obj, i);
+		const char *ecs = st_property_declaration(pr)->ecs;
+		if (ecs)
+			set_path(rec, ecs, property_value(pr));
+	}
+}
+
+static json_t *signature_obj(const struct record *r, size_t index)
+{
+	const struct record_sig *rs = &r->sigs[index];
+	const st_signature *s = rs->sig;
+	json_t *o = json_object(), *chain = json_array();
+	const st_cert *signer = st_signature_signer(s);
+
+	set(o, "index", json_integer((json_int_t)index));
+	set(o, "part", json_integer((json_int_t)rs->part));
+	set(o, "verdict", json_string(st_verdict_name(st_signature_verdict(s))));
+	set(o, "depth", json_integer(st_signature_depth(s)));
+	if (rs->parent >= 0)
+		set(o, "parent", json_integer(rs->parent));
+	set(o, "digest_algorithm", js(st_signature_digest_algorithm(s)));
+	set(o, "signed_digest", js(st_signature_signed_digest(s)));
+	set(o, "computed_digest", js(st_signature_computed_digest(s)));
+	set(o, "signing_time", jtime(st_signature_signing_time(s)));
+	set(o, "verification_time", jtime(st_signature_verification_time(s)));
+	set(o, "trusted", json_boolean(st_signature_trusted(s)));
+	set_if(o, "program_name", st_signature_program_name(s));
+	set_if(o, "page_hash_algorithm", st_signature_page_hash_algorithm(s));
+	if (signer)
+		set(o, "signer", cert_brief(signer));
+	for (size_t k = 0; k < st_signature_chain_length(s); k++)
+		json_array_append_new(chain, cert_brief(st_signature_chain_cert(s, k)));
+	set(o, "chain", chain);
+	if (st_signature_timestamp_kind(s)) {
+		json_t *ts = json_object();
+		const st_cert *tsa = st_signature_timestamp_signer(s);
+		set(ts, "kind", json_string(st_signature_timestamp_kind(s)));
+		set(ts, "time", jtime(st_signature_timestamp_time(s)));
+		set(ts, "valid", json_boolean(st_signature_timestamp_valid(s)));
+		set(ts, "digest_algorithm", js(st_signature_timestamp_digest_algorithm(s)));
+		if (tsa)
+			set(ts, "signer", cert_brief(tsa));
+		set(o, "timestamp", ts);
+	}
+	set(o, "properties", properties_obj(st_signature_property_count(s), sig_prop, s));
+	set(o, "reasons", reasons_arr(st_signature_reason_count(s), sig_code, sig_detail, s));
+	return o;
+}
+
+static json_t *part_obj(const struct record *r, size_t i)
+{
+	const st_part *p = r->parts[i];
+	json_t *o = json_object(), *codes = json_array();
+
+	set(o, "index", json_integer((json_int_t)i));
+	if (r->parent[i] >= 0)
+		set(o, "parent", json_integer(r->parent[i]));
+	set(o, "kind", json_string(st_part_kind(p)));
+	set_if(o, "name", st_part_name(p));
+	if (i > 0 && st_part_has_range(p))
+		set(o, "offset", json_integer((json_int_t)st_part_offset(p)));
+	set(o, "size", json_integer((json_int_t)st_part_size(p)));
+	set_if(o, "format", st_part_format(p));
+	set_if(o, "subformat", st_part_subformat(p));
+	set_if(o, "arch", st_part_arch(p));
+	set(o, "verdict", json_string(st_verdict_name(st_part_verdict(p))));
+	for (size_t k = 0; k < st_part_reason_count(p); k++)
+		json_array_append_new(codes, json_string(st_reason_name(st_part_reason(p, k))));
+	set(o, "reasons", codes);
+	set(o, "properties", properties_obj(st_part_property_count(p), part_prop, p));
+	return o;
+}
+
+static json_t *threat_obj(void)
+{
+	json_t *t = json_object(), *tactic = json_object(), *tech = json_object();
+	json_t *sub = json_object();
+
+	set(t, "framework", json_string("MITRE ATT&CK"));
+	set(tactic, "id", one("TA0005"));
+	set(tactic, "name", one("Defense Evasion"));
+	set(tech, "id", one("T1036.001"));
+	set(tech, "name", one("Masquerading: Invalid Code Signature"));
+	set(sub, "id", one("T1036.001"));
+	set(sub, "name", one("Invalid Code Signature"));
+	set(tech, "subtechnique", sub);
+	set(t, "tactic", tactic);
+	set(t, "technique", tech);
+	return t;
+}
+
+static json_t *base_record(const char *path)
+{
+	json_t *rec = json_object(), *ev = json_object(), *file = json_object();
+	const char *slash = strrchr(path, '/');
+	char now[32];
+
+	fmt_time((int64_t)time(NULL), now, sizeof(now));
+	set(rec, "@timestamp", json_string(now));
+	set(ev, "kind", json_string("event"));
+	set(ev, "category", one("file"));
+	set(ev, "type", one("info"));
+	set(ev, "module", json_string("sigtrace"));
+	set(ev, "dataset", json_string("sigtrace.verify"));
+	set(rec, "event", ev);
+	set(file, "path", js(path));
+	set(file, "name", js(slash ? slash + 1 : path));
+	set(rec, "file", file);
+	return rec;
+}
+
+static void emit(FILE *out, json_t *rec)
+{
+	char *s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	if (s) {
+		fputs(s, out);
+		fputc('\n', out);
+		free(s);
+	}
+	json_decref(rec);
+}
+
+void report_ndjson(FILE *out, const struct record *r)
+{
+	const st_part *part = r->part;
+	json_t *rec = base_record(r->path);
+	json_t *file = json_object_get(rec, "file");
+	json_t *st = json_object(), *sigs = json_array(), *parts = json_array();
+	st_verdict v = st_part_verdict(part);
+	int p = record_primary(r);
+	const st_signature *ps = p >= 0 ? r->sigs[p].sig : NULL;
+	const st_cert *signer = ps ? st_signature_signer(ps) : NULL;
+	const char *format = st_part_format(part);
+	bool finding = v == ST_VERDICT_INVALID || v == ST_VERDICT_MALFORMED ||
+		       v == ST_VERDICT_UNTRUSTED;
+
+	set(file, "size", json_integer((json_int_t)st_part_size(part)));
+	if (st_part_sha256(part))
+		set_path(rec, "file.hash.sha256", js(st_part_sha256(part)));
+	if (format) {
+		json_t *cs = json_object();
+		bool exists = v != ST_VERDICT_UNSIGNED;
+
+		set(cs, "exists", json_boolean(exists));
+		if (exists) {
+			bool trusted = false;
+			for (size_t i = 0; i < r->nsigs; i++)
+				if (st_signature_trusted(r->sigs[i].sig))
+					trusted = true;
+			set(cs, "valid", json_boolean(v == ST_VERDICT_VALID || v == ST_VERDICT_UNTRUSTED));
+			set(cs, "trusted", json_boolean(trusted && v == ST_VERDICT_VALID));
+			set_if(cs, "status", st_part_ecs_status(part));
+			if (signer) {
+				set(cs, "subject_name", js(st_cert_subject_cn(signer)));
+				set(cs, "thumbprint_sha256", js(st_cert_sha256(signer)));
+			}
+			if (ps) {
+				set_if(cs, "digest_algorithm", st_signature_digest_algorithm(ps));
+				if (st_signature_timestamp_valid(ps))
+					set(cs, "timestamp", jtime(st_signature_timestamp_time(ps)));
+			}
+		}
+		set(file, "code_signature", cs);
+		if (exists && ps)
+			ecs_properties(rec, st_signature_property_count(ps), sig_prop, ps);
+		if (signer)
+			set(file, "x509", x509_obj(signer));
+		{
+			char key[64];
+			snprintf(key, sizeof(key), "file.%s.architecture", format);
+			if (st_part_arch(part))
+				set_path(rec, key, js(st_part_arch(part)));
+		}
+		ecs_properties(rec, st_part_property_count(part), part_prop, part);
+	}
+	if (finding) {
+		set(json_object_get(rec, "event"), "kind", json_string("alert"));
+		set(rec, "threat", threat_obj());
+	}
+	set(st, "verdict", json_string(st_verdict_name(v)));
+	set_if(st, "format", format);
+	set_if(st, "subformat", st_part_subformat(part));
+	set(st, "reasons", reasons_arr(st_part_reason_count(part), part_code, part_detail, part));
+	for (size_t i = 0; i < r->nsigs; i++)
+		json_array_append_new(sigs, signature_obj(r, i));
+	set(st, "signatures", sigs);
+	if (format) {
+		for (size_t i = 0; i < r->nparts; i++)
+			json_array_append_new(parts, part_obj(r, i));
+		set(st, "parts", parts);
+	} else {
+		json_decref(parts);
+	}
+	set(rec, "sigtrace", st);
+	emit(out, rec);
+}
+
+void report_ndjson_error(FILE *out, const char *path, const char *msg)
+{
+	json_t *rec = base_record(path), *err = json_object(), *st = json_object();
+
+	set(err, "message", js(msg));
+	set(rec, "error", err);
+	set(st, "verdict", json_string("error"));
+	set(rec, "sigtrace", st);
+	emit(out, rec);
+}
