@@ -67,7 +67,7 @@ nother=$(find "$work/other" -type f | wc -l)
 nmany=$(find "$work/many" -type f | wc -l)
 mb=$(python3 -c "print(f'{$bytes/1e6:.1f}')")
 warm() { find "$@" -type f -print0 | xargs -0 cat >/dev/null; }
-common=(--no-system-trust --trust "$work/pki/root.pem" --at 2025-06-01 -q)
+common=(--no-default-trust --trust "$work/pki/root.pem" --at 2025-06-01 -q)
 
 # Each measurement: best of 3 runs, wall seconds and peak RSS (KiB).
 measure() { # label, command...
@@ -86,6 +86,11 @@ r_scan=$(measure scan "$st" scan -j 2 "${common[@]}" "$work/pe" "$work/other")
 r_nohash=$(measure scan-nohash "$st" scan -j 2 --no-file-hash "${common[@]}" "$work/pe" "$work/other")
 r_j1=$(measure scan-j1 "$st" scan -j 1 "${common[@]}" "$work/pe" "$work/other")
 r_many=$(measure many "$st" scan -j 2 "${common[@]}" "$work/many")
+# Start-up: one file verified with the built-in trust store and without.
+one=$(find "$work/pe" -type f | head -1)
+r_one=$(measure one "$st" verify --no-default-trust --trust "$work/pki/root.pem" --at 2025-06-01 "$one")
+r_onebuiltin=$(measure onebuiltin "$st" verify --trust "$work/pki/root.pem" --at 2025-06-01 "$one")
+r_scanbuiltin=$(measure scanbuiltin "$st" scan -j 2 --trust "$work/pki/root.pem" --at 2025-06-01 -q "$work/pe" "$work/other")
 osv() { for f in "$work"/pe/*; do osslsigncode verify -CAfile "$work/pki/root.pem" \
 	-TSA-CAfile "$work/pki/root.pem" -ignore-crl -in "$f" >/dev/null 2>&1 || true; done; }
 export -f osv 2>/dev/null || true
@@ -99,7 +104,7 @@ sha1core=$(openssl speed -evp sha256 -bytes 1048576 -seconds 3 2>/dev/null | awk
 sha2core=$(openssl speed -multi 2 -evp sha256 -bytes 1048576 -seconds 3 2>/dev/null | awk '/^evp|^sha256/ {v=$NF} END {print v}' | tr -d k)
 
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
-python3 - "$bytes" "$npe" "$nother" "$nmany" "$r_scan" "$r_nohash" "$r_j1" "$r_many" "$r_oss" "$r_oss2" "$sha1core" "$sha2core" "$cpu" "$(nproc)" "$(free -g | awk '/Mem:/ {print $2}')" >"$work/section.md" <<'PY'
+python3 - "$bytes" "$npe" "$nother" "$nmany" "$r_scan" "$r_nohash" "$r_j1" "$r_many" "$r_oss" "$r_oss2" "$sha1core" "$sha2core" "$cpu" "$(nproc)" "$(free -g | awk '/Mem:/ {print $2}')" "$r_one" "$r_onebuiltin" "$r_scanbuiltin" >"$work/section.md" <<'PY'
 import sys, datetime
 a = sys.argv
 bytes_, npe, nother, nmany = int(a[1]), int(a[2]), int(a[3]), int(a[4])
@@ -123,6 +128,10 @@ for name, (t, m), files in (("sigtrace scan -j 2", scan, npe + nother),
 print(f"| osslsigncode verify, one file after another | {oss:.2f} | {mbs(oss):.0f} | {npe/oss:.0f} | - |")
 print(f"| osslsigncode verify, 2 processes (xargs -P 2) | {oss2:.2f} | {mbs(oss2):.0f} | {npe/oss2:.0f} | - |")
 print(f"| sigtrace scan -j 2 of {nmany} small non-executables | {many[0]:.2f} | - | {nmany/many[0]:.0f} | {many[1]/1024:.1f} |")
+one, onebi, scanbi = (parse(x) for x in a[16:19])
+print(f"| sigtrace scan -j 2, built-in trust store too | {scanbi[0]:.2f} | {mbs(scanbi[0]):.0f} | {(npe + nother)/scanbi[0]:.0f} | {scanbi[1]/1024:.1f} |")
+print(f"| sigtrace verify of one file (start-up), --no-default-trust | {one[0]:.3f} | - | - | {one[1]/1024:.1f} |")
+print(f"| sigtrace verify of one file (start-up), built-in trust store | {onebi[0]:.3f} | - | - | {onebi[1]/1024:.1f} |")
 print()
 print(f"SHA-256 bound (`openssl speed -evp sha256`, 1 MiB blocks): {sha1c:.0f} MB/s on one core, "
       f"{sha2c:.0f} MB/s on two (`-multi 2`).\n")

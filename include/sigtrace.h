@@ -77,18 +77,53 @@ const char *st_reason_summary(st_reason r);
 /* ---- Context: trust anchors and verification options ------------------ */
 
 typedef struct st_context st_context;
+typedef struct st_cert st_cert;
 
+/* A context trusts nothing until trust is added (st_context_add_default_trust
+ * gives what the platforms trust). Configure a context before verifying with
+ * it; verification is thread-safe, configuration is not. */
 int st_context_new(st_context **out);
 void st_context_free(st_context *ctx);
 
-/* Adds the system CA bundle (OpenSSL's default locations) to the trust
- * anchors. */
+/*
+ * Adds the built-in code-signing trust store (docs/trust.md): Microsoft's
+ * Trusted Root Program (its signed root list and roots, with the per-root
+ * uses and deprecation dates Windows applies), Apple's roots (for Apple
+ * code signatures), and the UEFI Secure Boot db certificates and dbx list
+ * (for EFI images). Its snapshot: st_context_trust_snapshot().
+ */
+int st_context_add_default_trust(st_context *ctx);
+
+/* Adds the system CA bundle (OpenSSL's default locations) as anchors for
+ * every platform. It lists TLS roots, not code-signing roots. */
 int st_context_add_system_trust(st_context *ctx);
 
-/* Adds trust anchors from a file (PEM, possibly several certificates, or
- * DER) or from every such file in a directory (not recursive). Returns
- * ST_ETRUST when nothing could be loaded from the path. */
+/*
+ * Adds what a path holds (a file, or every file of a directory, not
+ * recursive): certificates (PEM, several per file; DER; a PKCS#7 bundle; a
+ * Windows serialized store .sst) become anchors for every platform and
+ * use; a Microsoft root list (authroot.stl or a newer one; content type
+ * 1.3.6.1.4.1.311.10.1) signed under a Microsoft root or under a root
+ * added before it replaces the built-in one when newer: its per-root
+ * attributes then apply to the roots it lists. Certificates already
+ * present are not an error. Returns ST_ETRUST when nothing in the path
+ * could be parsed (st_context_trust_error() says why).
+ */
 int st_context_add_trust(st_context *ctx, const char *path);
+/* Why the last st_context_add_trust() failed ("" if it did not). */
+const char *st_context_trust_error(const st_context *ctx);
+
+/*
+ * Adds UEFI forbidden signatures (dbx) to those of the built-in store: EFI
+ * signature lists as firmware keeps them (a machine's efivarfs variable
+ * dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f, with its 4-byte attribute
+ * prefix; a dbx update file, an authenticated variable; or bare lists), or
+ * a list in the format of data/trust/uefi-dbx.tsv. SHA-256 image hashes and
+ * X.509 certificates are matched; an EFI image listed, or signed under a
+ * listed certificate, gets the reason `uefi_revoked`. ST_ETRUST when the
+ * file holds none (st_context_trust_error() says why).
+ */
+int st_context_add_dbx(st_context *ctx, const char *path);
 
 /* Adds certificate revocation lists (PEM or DER; a file or every file in
  * a directory). A certificate listed by a CRL whose signature verifies with
@@ -96,8 +131,42 @@ int st_context_add_trust(st_context *ctx, const char *path);
  * nothing could be loaded. sigtrace never fetches CRLs itself. */
 int st_context_add_crl(st_context *ctx, const char *path);
 
+/* Number of UEFI dbx entries in use (built in and added). */
+size_t st_context_dbx_count(const st_context *ctx);
 /* Number of trust anchors loaded so far. */
 size_t st_context_trust_count(const st_context *ctx);
+/* What the built-in store holds and when it was taken (several lines), or
+ * "" when it is not loaded. */
+const char *st_context_trust_snapshot(const st_context *ctx);
+
+/* The trust anchors, in the order added. */
+typedef struct st_anchor st_anchor;
+const st_anchor *st_context_anchor(const st_context *ctx, size_t i);
+/* Where it comes from: "microsoft-program", "apple", "uefi-db", "shim-vendor", "user",
+ * "system"; the file ("built in" for the built-in store). */
+const char *st_anchor_source(const st_anchor *a);
+const char *st_anchor_origin(const st_anchor *a);
+/* The root list's friendly name, else the subject's common name. */
+const char *st_anchor_name(const st_anchor *a);
+/* The platforms it anchors: "windows", "apple", "uefi", comma-separated. */
+const char *st_anchor_profiles(const st_anchor *a);
+/* Microsoft's program: the uses the root is trusted for ("any", or e.g.
+ * "code_signing,time_stamping"; NULL outside the program), the date from
+ * which it is distrusted and for which uses ("" for every use), the date
+ * after which certificates it issues are distrusted and for which uses.
+ * Dates are ST_TIME_NONE when absent. */
+const char *st_anchor_ekus(const st_anchor *a);
+int64_t st_anchor_disallowed(const st_anchor *a);
+const char *st_anchor_disallowed_ekus(const st_anchor *a);
+int64_t st_anchor_not_before(const st_anchor *a);
+const char *st_anchor_not_before_ekus(const st_anchor *a);
+/* The certificate, rendered. */
+const st_cert *st_anchor_certificate(const st_anchor *a);
+
+/* The well-known publisher (data/publishers.tsv) a certificate or
+ * version-resource name claims, after folding case, punctuation and
+ * homoglyphs; *exact is 0 for near-miss spellings. NULL if none. */
+const char *st_publisher_claimed(const st_context *ctx, const char *name, int *exact);
 
 /* Verification time used when no valid timestamp proves the signing time.
  * Defaults to the current time at st_context_new(). */
@@ -118,7 +187,6 @@ void st_context_set_file_hash(st_context *ctx, int enabled);
 typedef struct st_result st_result;
 typedef struct st_part st_part;
 typedef struct st_signature st_signature;
-typedef struct st_cert st_cert;
 typedef struct st_property st_property;
 
 /*
@@ -310,8 +378,13 @@ const char *st_signature_program_name(const st_signature *sig);
  * type of the strongest CodeDirectory, "sha256-truncated" for type 3). */
 const char *st_signature_page_hash_algorithm(const st_signature *sig);
 
-/* Whether the chain ends at a trust anchor. */
+/* Whether the chain ends at a trust anchor that may anchor it (for this
+ * use, at this time). */
 int st_signature_trusted(const st_signature *sig);
+/* The platform trust that judged the signature: "windows" (Authenticode),
+ * "uefi" (EFI images, as firmware does), "apple" (Apple code signatures);
+ * NULL when no chain was built. */
+const char *st_signature_trust_profile(const st_signature *sig);
 /* The time the chain was validated at. */
 int64_t st_signature_verification_time(const st_signature *sig);
 

@@ -75,3 +75,11 @@ ST_REASON(UNEXPECTED_SIGNER_TYPE, "unexpected_signer_type", UNTRUSTED, "errorSig
 	  "the signer certificate is of a class code is not distributed with")
 ST_REASON(MALFORMED_MACHO, "malformed_macho", MALFORMED, "errorMalformed", 94,
 	  "the Mach-O layout cannot be used")
+ST_REASON(ROOT_DISTRUSTED, "root_distrusted", UNTRUSTED, "errorUntrustedRoot", 26,
+	  "the platform's root program does not trust the root for this use at this time")
+ST_REASON(UEFI_REVOKED, "uefi_revoked", INVALID, "errorRevoked", 0,
+	  "UEFI firmware with a current dbx refuses the image")
+ST_REASON(PUBLISHER_IMPERSONATION, "publisher_impersonation", INVALID, "errorImpersonation", 27,
+	  "a certificate names a well-known publisher the chain does not belong to")
+ST_REASON(METADATA_MISMATCH, "metadata_mismatch", VALID, "errorMetadataMismatch", 28,
+	  "the version resource claims a publisher that always signs, but the file is not validly signed")

@@ -10,7 +10,9 @@ int main(int argc, char **argv)
 	int rc = options_parse(argc, argv, &o);
 
 	if (rc < 0)
-		rc = strcmp(o.cmd, "outliers") == 0 ? cmd_outliers(&o) : cmd_verify(&o, argc, argv);
+		rc = strcmp(o.cmd, "outliers") == 0 ? cmd_outliers(&o)
+		     : strcmp(o.cmd, "trust") == 0  ? cmd_trust(&o)
+						    : cmd_verify(&o, argc, argv);
 	options_free(&o);
 	return rc;
 }

@@ -2,9 +2,13 @@
 """Runs a case file against the sigtrace CLI.
 
 Case file lines: <file> <verdict> <required reasons, comma-separated, or -> [args...]
-'#' starts a comment line. $NAME in args is replaced by --var NAME=VALUE.
-Each case runs `sigtrace verify --format ndjson --no-system-trust DEFAULT_ARGS ARGS FILE`
-and passes when the verdict matches exactly and every required reason is reported.
+'#' starts a comment line. $NAME in args is replaced by --var NAME=VALUE, $DIR by
+the --dir directory. Each case runs
+`sigtrace verify --format ndjson --no-default-trust DEFAULT_ARGS ARGS FILE`
+(without --no-default-trust when ARGS hold the marker +builtin; a case's own --at
+replaces the default one)
+and passes when the verdict matches exactly, every required reason is reported and no
+reason written as !code is.
 Prints one PASS/FAIL line per case and a closing 'N passed, N failed'.
 """
 import argparse
@@ -26,6 +30,7 @@ def main():
     ap.add_argument("--wrapper", default="", help="command prefix, e.g. valgrind")
     a = ap.parse_args()
     vars_ = dict(v.split("=", 1) for v in a.var)
+    vars_.setdefault("DIR", a.dir)
     passed = failed = 0
     with open(a.cases, encoding="utf-8") as fh:
         lines = fh.readlines()
@@ -40,6 +45,9 @@ def main():
             continue
         name, want_verdict, want_reasons = parts[0], parts[1], parts[2]
         extra = parts[3:]
+        # "+builtin": the case uses the built-in trust store.
+        builtin = "+builtin" in extra
+        extra = [x for x in extra if x != "+builtin"]
         for k, v in vars_.items():
             extra = [x.replace("$" + k, v) for x in extra]
         base = shlex.split(a.default_args)
@@ -50,8 +58,8 @@ def main():
             i = base.index("--at")
             del base[i:i + 2]
         path = os.path.join(a.dir, name)
-        cmd = shlex.split(a.wrapper) + [a.sigtrace, "verify", "--format", "ndjson",
-                                        "--no-system-trust"] + base + extra + [path]
+        cmd = shlex.split(a.wrapper) + [a.sigtrace, "verify", "--format", "ndjson"] + \
+            ([] if builtin else ["--no-default-trust"]) + base + extra + [path]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         label = f"{a.label}:{lineno} {name} {' '.join(extra)}".strip()
         try:
@@ -63,13 +71,19 @@ def main():
             failed += 1
             continue
         want = [] if want_reasons == "-" else want_reasons.split(",")
+        # "!code": the reason must not be reported.
+        unwanted = [r[1:] for r in want if r.startswith("!")]
+        want = [r for r in want if not r.startswith("!")]
         missing = [r for r in want if r not in got_reasons]
+        present = [r for r in unwanted if r in got_reasons]
         want_exit = {"invalid": 1, "malformed": 1}.get(want_verdict, 0)
         problems = []
         if got_verdict != want_verdict:
             problems.append(f"verdict {got_verdict}, expected {want_verdict}")
         if missing:
             problems.append(f"missing reasons {','.join(missing)}")
+        if present:
+            problems.append(f"unexpected reasons {','.join(present)}")
         if proc.returncode != want_exit:
             problems.append(f"exit {proc.returncode}, expected {want_exit}")
         if a.wrapper and proc.stderr.strip():

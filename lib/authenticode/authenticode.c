@@ -72,11 +72,18 @@ static int verify_nested(const st_context *ctx, const struct ac_subject *subj,
 			if (child >= (int)part->nsigs)
 				continue; /* signature limit reached */
 			cv = st_reasons_worst(&part->sigs[child].reasons);
-			if (cv >= ST_VERDICT_INVALID)
+			if (cv >= ST_VERDICT_INVALID) {
+				/* Name the reason that makes it so. */
+				const st_reasons *cr = &part->sigs[child].reasons;
+				size_t k = 0;
+				while (k + 1 < cr->n && cr->v[k].effect != cv)
+					k++;
 				ST_ADD(&SIG->reasons, ST_R_NESTED_SIGNATURE_INVALID, cv,
-				    "nested signature %d (%s) is %s", child,
+				    "nested signature %d (%s) is %s: %s: %s", child,
 				    part->sigs[child].digest_alg ? part->sigs[child].digest_alg : "?",
-				    st_verdict_name(cv));
+				    st_verdict_name(cv), cr->n ? st_reason_name(cr->v[k].code) : "?",
+				    cr->n ? cr->v[k].detail : "");
+			}
 		}
 	}
 	return ST_OK;
@@ -95,8 +102,9 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	size_t used;
 	struct ts_outcome ts;
 	char why[200], what[48];
-	const uint8_t *content;
-	size_t content_len;
+	const uint8_t *content = NULL;
+	size_t content_len = 0;
+	bool spc_ok = false;
 	int idx, rc = ST_OK;
 
 	if (part->nsigs >= ST_LIMIT_SIGNATURES) {
@@ -145,6 +153,8 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	/* SpcIndirectDataContent: the signed file digest. The messageDigest
 	 * attribute covers the value bytes of its SEQUENCE, without the outer
 	 * tag and length. */
+	/* A content that cannot be used still leaves the signer and the chain
+	 * to report: an analyst wants to know who signed a broken signature. */
 	{
 		ASN1_STRING *seq = sd.content->value.sequence;
 		const unsigned char *q = ASN1_STRING_get0_data(seq), *q0 = q;
@@ -155,7 +165,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 		if ((r & 0x80) || r == 0x21) {
 			ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 			    "%s: SpcIndirectDataContent has a broken header", what);
-			goto done;
+			goto signer;
 		}
 		content = q;
 		content_len = (size_t)clen;
@@ -166,21 +176,23 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 		}
 		if (r > 0) {
 			ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT, "%s: %s", what, why);
-			goto done;
+			goto signer;
 		}
 	}
-	if (strcmp(spc.type_oid, subj->indirect_type) != 0) {
+	if (strcmp(spc.type_oid, subj->indirect_type) != 0 &&
+	    !(subj->indirect_type_alt && strcmp(spc.type_oid, subj->indirect_type_alt) == 0)) {
 		ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: signed content describes %s, not a %s", what, spc.type_oid,
 		    subj->type_name);
-		goto done;
+		goto signer;
 	}
 	SIG->digest_alg = st_md_name(spc.md_nid);
 	if (!SIG->digest_alg) {
 		ST_ADD(&SIG->reasons, ST_R_UNSUPPORTED_ALGORITHM, ST_EFFECT_DEFAULT,
 		    "%s: file digest algorithm (NID %d) is not supported", what, spc.md_nid);
-		goto done;
+		goto signer;
 	}
+	spc_ok = true;
 	if (!(SIG->signed_digest = st_hex(spc.digest, spc.digest_len)))
 		goto enomem;
 	if (spc.md_nid == NID_md5)
@@ -211,15 +223,16 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	}
 
 	/* The signer. */
+signer:
 	rc = st_signer_check(si, certs, OID_SPC_INDIRECT_DATA, content, content_len,
-			     &chk, &SIG->reasons, ST_R_SIGNATURE_INVALID, what);
+			     &chk, &SIG->reasons, ST_R_SIGNATURE_INVALID, what, 0);
 	if (rc)
 		goto done;
-	if (chk.md_nid != spc.md_nid && st_md_name(chk.md_nid))
+	if (spc_ok && chk.md_nid != spc.md_nid && st_md_name(chk.md_nid))
 		ST_ADD(&SIG->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
 		    "%s: SignerInfo digest %s differs from the file digest algorithm %s",
 		    what, st_md_name(chk.md_nid), SIG->digest_alg);
-	if (chk.md_nid == NID_md5 && spc.md_nid != NID_md5)
+	if (chk.md_nid == NID_md5 && (!spc_ok || spc.md_nid != NID_md5))
 		ST_ADD(&SIG->reasons, ST_R_WEAK_DIGEST, ST_VERDICT_INVALID,
 		    "%s: signed attributes are hashed with MD5", what);
 	{
@@ -245,7 +258,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 		goto enomem;
 
 	/* Page hashes. */
-	if (spc.page_hash_nid != NID_undef) {
+	if (spc_ok && spc.page_hash_nid != NID_undef) {
 		SIG->page_hash_alg = st_md_name(spc.page_hash_nid);
 		if (subj->page_hashes) {
 			rc = subj->page_hashes(subj->arg, spc.page_hash_nid, spc.page_hashes,
@@ -261,7 +274,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 		if (rc)
 			goto done;
 	} else {
-		rc = st_timestamp_verify(ctx, si, certs, SIG, &ts);
+		rc = st_timestamp_verify(ctx, subj->policy->timestamps, si, certs, SIG, &ts);
 		if (rc)
 			goto done;
 	}

@@ -17,6 +17,7 @@
 
 struct ac_subject {
 	const char *indirect_type;  /* dotted OID of SpcIndirectData data.type */
+	const char *indirect_type_alt;  /* another accepted, or NULL */
 	const char *type_name;      /* for details: "PE image" */
 	/* Digest of the subject with md_nid into out (EVP_MAX_MD_SIZE):
 	 * ST_OK, or a negative ST_E* error (ST_EIO: the file changed). A

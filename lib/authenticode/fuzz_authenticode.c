@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.indirect_type = OID_SPC_PE_IMAGE_DATA,
 		.type_name = "PE image",
 		.digest = fixed_digest,
-		.policy = &st_policy_code_signing,
+		.policy = &st_policy_windows,
 	};
 	st_result *res;
 

@@ -75,6 +75,17 @@
 /* Bytes of the CMS signature's cdhashes plist that are parsed. */
 #define ST_LIMIT_CDHASH_PLIST 65536
 
+/* Entries of one certificate trust list (the Microsoft root list has
+ * about 500, catalogs of a Windows install up to some tens of thousands)
+ * and elements of one serialized certificate store (.sst). */
+#define ST_LIMIT_CTL_ENTRIES 1000000
+/* Entries of the UEFI dbx, built in and given with --dbx together
+ * (Microsoft's dbx has about 700; a firmware variable holds a few thousand
+ * at most). */
+#define ST_LIMIT_DBX_ENTRIES 100000
+/* Bytes of one trust file (--trust: PEM bundle, root list, .sst; --dbx). */
+#define ST_LIMIT_TRUST_FILE (64ULL << 20)
+
 /* Detail text of one reason, in bytes. */
 #define ST_LIMIT_DETAIL 512
 

@@ -314,6 +314,7 @@ int64_t st_signature_signing_time(const st_signature *s) { return s->signing_tim
 const char *st_signature_program_name(const st_signature *s) { return s->program_name; }
 const char *st_signature_page_hash_algorithm(const st_signature *s) { return s->page_hash_alg; }
 int st_signature_trusted(const st_signature *s) { return s->trusted; }
+const char *st_signature_trust_profile(const st_signature *s) { return s->profile; }
 int64_t st_signature_verification_time(const st_signature *s) { return s->verification_time; }
 size_t st_signature_reason_count(const st_signature *s) { return s->reasons.n; }
 

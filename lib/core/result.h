@@ -110,6 +110,7 @@ struct st_signature {
 	const char *page_hash_alg;   /* static string */
 	int trusted;
 	int64_t verification_time;
+	const char *profile;         /* static: the trust profile that judged it */
 	st_reasons reasons;
 	st_cert *signer;             /* references */
 	st_cert **chain;

@@ -4,7 +4,9 @@
  * store and the certificate and chain caches; core/ only sees pointers).
  */
 #include <openssl/x509.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/cache.h"
@@ -61,9 +63,24 @@ void st_context_set_file_hash(st_context *ctx, int enabled)
 	ctx->file_hash = enabled != 0;
 }
 
+size_t st_context_dbx_count(const st_context *ctx)
+{
+	return ctx->trust->ndbx;
+}
+
 size_t st_context_trust_count(const st_context *ctx)
 {
-	return (size_t)sk_X509_num(ctx->trust->anchors);
+	return ctx->trust->nanchors;
+}
+
+const char *st_context_trust_snapshot(const st_context *ctx)
+{
+	return ctx->trust->snapshot ? ctx->trust->snapshot : "";
+}
+
+const char *st_context_trust_error(const st_context *ctx)
+{
+	return ctx->trust->error;
 }
 
 /* Chain results and rendered certificates (their trust-anchor flag) depend
@@ -74,15 +91,48 @@ static void trust_changed(st_context *ctx)
 	st_cache_clear(ctx->rendered);
 }
 
-int st_context_add_trust(st_context *ctx, const char *path)
+int st_context_add_default_trust(st_context *ctx)
 {
+	int rc;
+
+	if (!ctx)
+		return ST_EINVAL;
+	rc = st_trust_add_default(ctx->trust);
+	trust_changed(ctx);
+	return rc;
+}
+
+/* Runs one loader of a trust file (a count, 0 with why filled, -1 when
+ * unreadable, < -1 an error) and keeps why for st_context_trust_error(). */
+static int add_file(st_context *ctx, const char *path,
+		    int (*load)(struct st_trust *, const char *, char *, size_t), const char *none)
+{
+	struct st_trust *t;
+	char why[400] = "";
 	int n;
 
 	if (!ctx || !path)
 		return ST_EINVAL;
-	n = st_trust_add_path(ctx->trust, path);
+	t = ctx->trust;
+	t->error[0] = '\0';
+	n = load(t, path, why, sizeof(why));
 	trust_changed(ctx);
+	if (n < -1)
+		return n;
+	if (n <= 0)
+		snprintf(t->error, sizeof(t->error), "%s",
+			 n < 0 ? "cannot be read" : why[0] ? why : none);
 	return n > 0 ? ST_OK : ST_ETRUST;
+}
+
+int st_context_add_trust(st_context *ctx, const char *path)
+{
+	return add_file(ctx, path, st_trust_add_path, "no certificate or root list in it");
+}
+
+int st_context_add_dbx(st_context *ctx, const char *path)
+{
+	return add_file(ctx, path, st_trust_add_dbx_file, "no dbx entry in it");
 }
 
 int st_context_add_crl(st_context *ctx, const char *path)
@@ -95,11 +145,16 @@ int st_context_add_crl(st_context *ctx, const char *path)
 int st_context_add_system_trust(st_context *ctx)
 {
 	const char *file = getenv(X509_get_default_cert_file_env());
+	char why[400];
 
 	if (!file || !*file)
 		file = X509_get_default_cert_file();
-	if (st_trust_add_path(ctx->trust, file) < 0)
+	if (st_trust_add_path(ctx->trust, file, why, sizeof(why)) < 0)
 		return ST_ETRUST;
+	/* Mark them as what they are: TLS roots given for every platform. */
+	for (size_t i = 0; i < ctx->trust->nanchors; i++)
+		if (strcmp(ctx->trust->anchors[i].origin, file) == 0)
+			ctx->trust->anchors[i].source = "system";
 	trust_changed(ctx);
 	return ST_OK;
 }

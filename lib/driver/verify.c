@@ -24,6 +24,7 @@
 #include "core/format.h"
 #include "core/limits.h"
 #include "core/result.h"
+#include "x509/trust.h"
 
 /* Per-thread read buffer, kept between files: fresh pages for every file
  * would cost a page fault each. Freed when the thread exits. */
@@ -209,6 +210,8 @@ int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
 		return ST_EINVAL;
 	if (len > ctx->max_file_size)
 		return ST_ETOOBIG;
+	if ((rc = st_trust_prepare(ctx->trust)))
+		return rc;
 	st_input_init_mem(&in, data, len);
 	in.sha256_done = !ctx->file_hash;
 	fmt = probe(ctx, st_span_make(in.mem, len < ST_PROBE_LEN ? len : ST_PROBE_LEN), len, &how);
@@ -262,6 +265,8 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 	*out = NULL;
 	if (!ctx || !path)
 		return ST_EINVAL;
+	if ((rc = st_trust_prepare(ctx->trust)))
+		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return ST_EIO;

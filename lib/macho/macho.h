@@ -39,9 +39,13 @@ enum {
 };
 extern const st_property_decl macho_properties[MACHO_P_COUNT];
 
-/* The chain policy of Apple code signatures: Apple's certificate-class
- * extensions are critical and accepted (macho_signer.c). */
+/* The chain policies of Apple code signatures (macho_signer.c): Apple's
+ * certificate-class extensions are critical and accepted; an expired
+ * certificate without a timestamp is a warning, unless the CodeDirectory
+ * asks for expiry checks (flag 0x400: the _expires policy). */
 extern const struct st_chain_policy macho_chain_policy;
+extern const struct st_chain_policy macho_chain_policy_expires;
+#define CS_FORCE_EXPIRATION 0x400u
 
 /* Verifies the slice's signature (LC_CODE_SIGNATURE present) into a new
  * signature of m->res. */

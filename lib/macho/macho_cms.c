@@ -242,6 +242,7 @@ int macho_check_cms(struct macho_check *m, const struct cs_blob *blob)
 	struct st_sd sd = { 0 };
 	struct st_signer_check chk;
 	const char *signer_type;
+	bool expires;
 	ST_SIGNER_INFO *si;
 	st_span der = { blob->data.data + 8, blob->data.len - 8 };
 	size_t used = 0;
@@ -288,10 +289,10 @@ int macho_check_cms(struct macho_check *m, const struct cs_blob *blob)
 	 * CodeDirectory reads as digest_mismatch, not as a bad signature. */
 	if (sk_X509_ATTRIBUTE_num(si->signed_attrs) > 0)
 		rc = st_signer_check(si, sd.certs, OID_DATA, NULL, 0, &chk, &sig->reasons,
-				     ST_R_SIGNATURE_INVALID, m->what);
+				     ST_R_SIGNATURE_INVALID, m->what, 0);
 	else
 		rc = st_signer_check(si, sd.certs, OID_DATA, cd0->raw.data, cd0->raw.len, &chk,
-				     &sig->reasons, ST_R_SIGNATURE_INVALID, m->what);
+				     &sig->reasons, ST_R_SIGNATURE_INVALID, m->what, 0);
 	if (rc)
 		goto done;
 	sig = MSIG(m);
@@ -348,7 +349,24 @@ int macho_check_cms(struct macho_check *m, const struct cs_blob *blob)
 
 	/* Timestamp (id-aa-timeStampToken), then the chain at the time it
 	 * proves. */
-	rc = st_signer_trust(ctx, si, sd.certs, chk.cert, sig, &macho_chain_policy, m->what);
+	expires = (m->cds[0].flags & CS_FORCE_EXPIRATION) != 0;
+	rc = st_signer_trust(ctx, si, sd.certs, chk.cert, sig,
+			     expires ? &macho_chain_policy_expires : &macho_chain_policy, m->what);
+	sig = MSIG(m);
+	/* An expired certificate is a warning without a timestamp, but not
+	 * when the signer's own signing time says the signature was made
+	 * after the certificate expired: the signer admits it (sigtrace's
+	 * rule; Apple has none). */
+	if (rc == ST_OK && !expires && !sig->ts_valid && sig->trusted &&
+	    sig->signing_time != ST_TIME_NONE && sig->signer &&
+	    sig->signer->not_after != ST_TIME_NONE && sig->signing_time > sig->signer->not_after) {
+		char st[32], na[32];
+		st_format_time(sig->signing_time, st, sizeof(st));
+		st_format_time(sig->signer->not_after, na, sizeof(na));
+		rc = st_reasons_add(&sig->reasons, ST_R_CERT_EXPIRED, ST_VERDICT_INVALID,
+				    "%s: the signer claims to have signed at %s, after its certificate '%s' expired (%s)",
+				    m->what, st, sig->signer->subject_cn, na);
+	}
 done:
 	st_sd_clear(&sd);
 	ERR_clear_error();

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "macho/macho.h"
+#include "x509/trust.h"
 #include "x509/x509_util.h"
 
 static const struct {
@@ -64,6 +65,30 @@ static bool apple_critical(const char *oid)
 	return strncmp(oid, OID_APPLE_CERT_EXT_PREFIX, strlen(OID_APPLE_CERT_EXT_PREFIX)) == 0;
 }
 
+static const struct st_chain_policy apple_timestamps = {
+	.usage = ST_USAGE_TIMESTAMPING, .profile = ST_PROFILE_APPLE, .name = "apple-ts",
+	.accept_critical = apple_critical,
+	.expired = ST_VERDICT_INVALID, .expired_proven = ST_VERDICT_INVALID,
+	.eku = ST_VERDICT_INVALID,
+};
+
+/*
+ * macOS does not reject a signature because a certificate of an anchored
+ * chain expired when no secure timestamp proves the signing time
+ * (kSecCSConsiderExpiration is off by default); with a timestamp the chain
+ * is judged at its time and any failure there is fatal. Code whose
+ * CodeDirectory asks for expiry checks (flag 0x400, "expires") gets the
+ * strict policy.
+ */
 const struct st_chain_policy macho_chain_policy = {
-	ST_USAGE_CODE_SIGNING, "apple-code-signing", apple_critical
+	.usage = ST_USAGE_CODE_SIGNING, .profile = ST_PROFILE_APPLE, .name = "apple",
+	.accept_critical = apple_critical,
+	.expired = ST_VERDICT_VALID, .expired_proven = ST_VERDICT_INVALID,
+	.eku = ST_VERDICT_INVALID, .timestamps = &apple_timestamps,
+};
+const struct st_chain_policy macho_chain_policy_expires = {
+	.usage = ST_USAGE_CODE_SIGNING, .profile = ST_PROFILE_APPLE, .name = "apple-expires",
+	.accept_critical = apple_critical,
+	.expired = ST_VERDICT_INVALID, .expired_proven = ST_VERDICT_INVALID,
+	.eku = ST_VERDICT_INVALID, .timestamps = &apple_timestamps,
 };

@@ -74,6 +74,26 @@ bool pe_sections_by_offset(const struct pe_image *img, uint16_t **out, size_t *n
 	return true;
 }
 
+/*
+ * Where the hashed headers end: SizeOfHeaders, or the first section's raw
+ * data when it starts before that (packed files whose headers and first
+ * section overlap). Every byte is hashed once, as Windows does; hashing the
+ * overlap as header and again as section (uthenticode, older sigtrace)
+ * gives digest_mismatch on such files. osslsigncode, signify and relic
+ * hash each byte once too. Never below the security directory entry.
+ */
+uint64_t pe_header_end(const struct pe_image *img)
+{
+	uint64_t end = img->size_of_headers, floor = img->secdir_entry_off + 8;
+
+	for (uint16_t i = 0; i < img->nsections; i++) {
+		const struct pe_section *s = &img->sections[i];
+		if (s->raw_size && s->raw_ptr < end && s->raw_ptr >= floor)
+			end = s->raw_ptr;
+	}
+	return end;
+}
+
 static bool push(struct st_range *r, size_t *n, size_t cap, uint64_t off, uint64_t len)
 {
 	if (len == 0)
@@ -89,7 +109,7 @@ static bool push(struct st_range *r, size_t *n, size_t cap, uint64_t off, uint64
 bool pe_digest_ranges(const struct pe_image *img, struct st_range **out,
 		      size_t *nout, char *err, size_t errlen)
 {
-	uint64_t fsize = img->size, hdr = img->size_of_headers;
+	uint64_t fsize = img->size, hdr;
 	uint64_t cs = img->checksum_off, sd = img->secdir_entry_off;
 	uint64_t tail_start, cert_end;
 	uint16_t *order = NULL;
@@ -102,6 +122,7 @@ bool pe_digest_ranges(const struct pe_image *img, struct st_range **out,
 		snprintf(err, errlen, "no security data-directory entry");
 		return false;
 	}
+	hdr = pe_header_end(img);
 	/* The header ranges are [0,cs) [cs+4,sd) [sd+8,SizeOfHeaders); a
 	 * SizeOfHeaders that ends before the security entry, or beyond the
 	 * file, leaves nothing Windows could hash consistently. */

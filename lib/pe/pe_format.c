@@ -14,6 +14,9 @@
 #include "pe/pe_image.h"
 #include "pe/pe_pagehash.h"
 #include "pe/pe_version.h"
+#include "x509/publishers.h"
+#include "x509/dbx.h"
+#include "x509/trust.h"
 
 /* ---- properties ------------------------------------------------------------ */
 
@@ -129,6 +132,82 @@ static int pe_pages(void *arg, int nid, const uint8_t *table, size_t len,
 	return pe_page_hashes_check(ps->img, nid, table, len, rs);
 }
 
+/* ---- what the platforms refuse, and what the file claims ------------------- */
+
+/* EFI images (subsystems 10-13: application, boot and runtime drivers,
+ * ROM) are judged as UEFI firmware judges them. */
+static bool is_efi(const struct pe_image *img)
+{
+	return img->subsystem >= 10 && img->subsystem <= 13;
+}
+
+/*
+ * Firmware with Microsoft's current dbx refuses an image whose Authenticode
+ * SHA-256 is listed (BootHole's GRUB and shim builds, BlackLotus's boot
+ * managers) or whose signature chains through a listed certificate
+ * (Windows Production PCA 2011, CVE-2023-24932): a genuine, intact
+ * signature that no longer boots.
+ */
+static int check_dbx(const st_context *ctx, struct pe_subject *ps, struct st_part *part)
+{
+	const struct st_trust *t = ctx->trust;
+	const struct st_dbx_entry *d;
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	st_reasons scratch = { 0 };
+	int rc;
+
+	if (!t->ndbx)
+		return ST_OK;
+	rc = pe_digest(ps, NID_sha256, md, &len, &scratch);
+	st_reasons_clear(&scratch);
+	if (rc < 0)
+		return rc;
+	if (rc == ST_OK && (d = st_trust_dbx(t, md, false)) != NULL)
+		ST_ADD(&part->reasons, ST_R_UEFI_REVOKED, ST_EFFECT_DEFAULT,
+		       "the image's Authenticode SHA-256 is in the UEFI dbx: %s", d->text);
+	for (size_t i = 0; i < part->nsigs; i++) {
+		st_signature *s = &part->sigs[i];
+		for (size_t k = 0; k < s->chain_len; k++) {
+			uint8_t sha1[20];
+			bool ok = true;
+			for (size_t b = 0; b < 20 && ok; b++)
+				ok = sscanf(s->chain[k]->sha1 + 2 * b, "%2hhx", &sha1[b]) == 1;
+			if (ok && (d = st_trust_dbx(t, sha1, true)) != NULL)
+				ST_ADD(&s->reasons, ST_R_UEFI_REVOKED, ST_EFFECT_DEFAULT,
+				       "signature %zu: certificate '%s' of its chain is in the UEFI dbx: %s",
+				       i, s->chain[k]->subject_cn, d->text);
+		}
+	}
+	return ST_OK;
+enomem:
+	return ST_ENOMEM;
+}
+
+/* The version resource claims a publisher that signs everything it ships,
+ * and the file is unsigned, or its signature fails (a genuine signature
+ * copied onto another file is no signature): MetaTwin-style impostors. */
+static int check_metadata(const st_context *ctx, struct st_part *part)
+{
+	const struct st_property *company = st_props_find(&part->props, pe_properties[P_COMPANY].key);
+	const struct st_publisher *p;
+	bool exact = false;
+
+	if (!company || (part->verdict != ST_VERDICT_UNSIGNED && part->verdict < ST_VERDICT_INVALID))
+		return ST_OK;
+	p = st_publisher_match(&ctx->trust->publishers, company->s, &exact);
+	if (!p || !p->always_signs)
+		return ST_OK;
+	ST_ADD(&part->reasons, ST_R_METADATA_MISMATCH, ST_EFFECT_DEFAULT,
+	       "the version resource claims '%s' (%s signs every file it ships), but the file is %s",
+	       company->s, p->name,
+	       part->verdict == ST_VERDICT_UNSIGNED ? "unsigned" : "not validly signed");
+	st_part_finish(part);
+	return ST_OK;
+enomem:
+	return ST_ENOMEM;
+}
+
 /* ---- the format ---------------------------------------------------------- */
 
 static enum st_probe pe_probe_fn(st_span head, uint64_t file_size)
@@ -172,11 +251,17 @@ static int pe_verify(struct st_walk *w, struct st_input *in, struct st_part *par
 	struct pe_subject ps = { 0 };
 	struct ac_subject subj = {
 		.indirect_type = OID_SPC_PE_IMAGE_DATA,
+		/* Old pesign wrote SPC_INDIVIDUAL_SP_KEY_PURPOSE_OBJID as the
+		 * data type of PE signatures (Debian's fwupd-amd64-signed
+		 * 1:1.4+1 and grub-efi-amd64-signed 1+2.06+13+deb12u1 carry
+		 * it); Windows and the Linux kernel (mscode_parser.c) accept
+		 * it as the PE image type. */
+		.indirect_type_alt = OID_SPC_PE_IMAGE_DATA_PESIGN,
 		.type_name = "PE image",
 		.digest = pe_digest,
 		.page_hashes = pe_pages,
 		.arg = &ps,
-		.policy = &st_policy_code_signing,
+		.policy = &st_policy_windows,
 		.entry_property = &pe_properties[P_TABLE_ENTRY],
 	};
 	char why[200];
@@ -210,11 +295,17 @@ static int pe_verify(struct st_walk *w, struct st_input *in, struct st_part *par
 	    (rc = pe_cert_table_parse(&img, &table, &part->reasons)))
 		goto out;
 	part->signed_structure = table.present;
+	if (is_efi(&img))
+		subj.policy = &st_policy_uefi;
 	for (size_t i = 0; rc == ST_OK && i < table.n; i++)
 		if (table.entries[i].usable)
 			rc = ac_verify(w->ctx, &subj, table.entries[i].der, part, (int)i);
-	if (rc == ST_OK)
+	if (rc == ST_OK && is_efi(&img) && part->nsigs)
+		rc = check_dbx(w->ctx, &ps, part);
+	if (rc == ST_OK) {
 		st_part_finish(part);
+		rc = check_metadata(w->ctx, part);
+	}
 out:
 	free(ps.ranges);
 	pe_image_clear(&img);

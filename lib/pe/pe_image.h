@@ -54,6 +54,10 @@ const char *pe_machine_name(uint16_t machine);
  * ST_PARSE_LIMIT, ST_EIO, ST_ENOMEM as st_input_view(). */
 int pe_rva_span(const struct pe_image *img, uint32_t rva, uint32_t len, st_span *out);
 
+/* Where the hashed headers end (pe_digest.c): SizeOfHeaders, cut at the
+ * first section's raw data when they overlap. */
+uint64_t pe_header_end(const struct pe_image *img);
+
 /* Byte ranges covered by the Authenticode digest (see pe_digest.c). */
 /* Computes the ranges; on a layout that cannot be hashed returns false with
  * a description in err. *out is malloc'd. */

@@ -110,7 +110,7 @@ int pe_page_hashes_check(const struct pe_image *img, int nid,
 	 * ranges are known to be in order and inside the file. */
 	{
 		uint64_t cs = img->checksum_off, sd = img->secdir_entry_off;
-		uint64_t hdr = img->size_of_headers;
+		uint64_t hdr = pe_header_end(img);
 		st_span parts[3], h;
 		size_t np = 0;
 		int vr = img->has_secdir_entry && hdr >= sd + 8 && hdr <= img->size

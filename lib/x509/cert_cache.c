@@ -26,7 +26,7 @@ X509 *st_x509_cached(const st_context *ctx, const uint8_t *der, size_t len)
 
 	if (len > (size_t)LONG_MAX || !EVP_Digest(der, len, key, &klen, st_md_sha256(), NULL))
 		return NULL;
-	if ((x = st_cache_get(ctx->der_certs, key)) != NULL)
+	if (ctx && (x = st_cache_get(ctx->der_certs, key)) != NULL)
 		return x;
 	x = d2i_X509(NULL, &p, (long)len);
 	ERR_clear_error();
@@ -36,6 +36,8 @@ X509 *st_x509_cached(const st_context *ctx, const uint8_t *der, size_t len)
 	}
 	(void)X509_check_purpose(x, -1, 0);
 	ERR_clear_error();
+	if (!ctx)
+		return x;
 	stored = st_cache_put(ctx->der_certs, key, x);
 	if (stored) {
 		X509_free(x);

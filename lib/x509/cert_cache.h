@@ -17,8 +17,9 @@
 extern const struct st_cache_ops st_x509_cache_ops;
 extern const struct st_cache_ops st_cert_cache_ops;
 
-/* Decodes DER through the cache; a new reference, or NULL when the bytes
- * are not exactly one certificate. Extension flags are computed before the
+/* Decodes DER through the cache (no cache when ctx is NULL: loading trust
+ * before a context exists); a new reference, or NULL when the bytes are not
+ * exactly one certificate. Extension flags are computed before the
  * certificate is shared between threads. */
 X509 *st_x509_cached(const st_context *ctx, const uint8_t *der, size_t len);
 

@@ -36,12 +36,21 @@ struct collected {
 		X509 *cert;  /* borrowed for the lifetime of the store ctx */
 	} e[MAX_ERRORS];
 	int n;
+	const struct st_trust *trust;
 };
 
 static int verify_cb(int ok, X509_STORE_CTX *sctx)
 {
 	struct collected *c = X509_STORE_CTX_get_app_data(sctx);
 
+	/* A trust anchor is trusted as it is: roots without basicConstraints
+	 * (Microsoft Root Authority, 1997, a v3 certificate whose only
+	 * extension is the obsolete 2.5.29.1) anchor chains on Windows, and
+	 * genuine Microsoft tools of 2000-2010 chain to it (signtool.exe of
+	 * the Windows 7 SDK in grunt-electron-installer 0.31.0). */
+	if (!ok && c && X509_STORE_CTX_get_error(sctx) == X509_V_ERR_INVALID_CA &&
+	    st_trust_anchor_of(c->trust, X509_STORE_CTX_get_current_cert(sctx)))
+		return 1;
 	if (!ok && c && c->n < MAX_ERRORS) {
 		c->e[c->n].err = X509_STORE_CTX_get_error(sctx);
 		c->e[c->n].depth = X509_STORE_CTX_get_error_depth(sctx);
@@ -103,10 +112,19 @@ struct chain_entry {
 	/* Time-independent problems, details without the "signature N: "
 	 * prefix that each use adds. */
 	st_reasons problems;
+	/* Another path to another anchor, built when this one ends at a root
+	 * the root program restricts for the usage: Windows' chain engine
+	 * takes the path that is valid for the usage (Certum's timestamp
+	 * tokens carry a cross-certificate from "Certum Trusted Network CA 2",
+	 * not trusted for time stamping, to "Certum Trusted Network CA",
+	 * which is; innosetup-compiler 6.3.1). */
+	struct chain_entry *alt;
 };
 
 static void entry_free(struct chain_entry *e)
 {
+	if (e->alt)
+		entry_free(e->alt);
 	sk_X509_pop_free(e->chain, X509_free);
 	st_reasons_clear(&e->problems);
 	free(e);
@@ -127,12 +145,38 @@ static void entry_unref(void *v)
 
 const struct st_cache_ops st_chain_cache_ops = { entry_ref, entry_unref };
 
-const struct st_chain_policy st_policy_code_signing = {
-	ST_USAGE_CODE_SIGNING, "code-signing", NULL
+const struct st_chain_policy st_policy_windows_timestamps = {
+	.usage = ST_USAGE_TIMESTAMPING, .profile = ST_PROFILE_WINDOWS, .name = "windows-ts",
+	.expired = ST_VERDICT_INVALID, .expired_proven = ST_VERDICT_INVALID,
+	.eku = ST_VERDICT_INVALID, .timestamps = NULL,
 };
-const struct st_chain_policy st_policy_timestamping = {
-	ST_USAGE_TIMESTAMPING, "timestamping", NULL
+/* Judges the chain as Windows does (same name: the same cached chains);
+ * only the effect of a failure differs, applied by st_timestamp_verify. */
+const struct st_chain_policy st_policy_uefi_timestamps = {
+	.usage = ST_USAGE_TIMESTAMPING, .profile = ST_PROFILE_WINDOWS, .name = "windows-ts",
+	.expired = ST_VERDICT_INVALID, .expired_proven = ST_VERDICT_INVALID,
+	.eku = ST_VERDICT_INVALID, .timestamps = NULL, .advisory = true,
 };
+const struct st_chain_policy st_policy_windows = {
+	.usage = ST_USAGE_CODE_SIGNING, .profile = ST_PROFILE_WINDOWS, .name = "windows",
+	.expired = ST_VERDICT_INVALID, .expired_proven = ST_VERDICT_INVALID,
+	.eku = ST_VERDICT_INVALID, .timestamps = &st_policy_windows_timestamps,
+};
+/* EDK2 (DxeImageVerificationLib through Pkcs7Verify): X509_PURPOSE_ANY,
+ * X509_V_FLAG_PARTIAL_CHAIN and X509_V_FLAG_NO_CHECK_TIME. */
+const struct st_chain_policy st_policy_uefi = {
+	.usage = ST_USAGE_CODE_SIGNING, .profile = ST_PROFILE_UEFI, .name = "uefi",
+	.expired = ST_VERDICT_VALID, .expired_proven = ST_VERDICT_VALID,
+	.eku = ST_VERDICT_VALID, .partial_chain = true,
+	.timestamps = &st_policy_uefi_timestamps,
+};
+
+const char *st_profile_name(int profile)
+{
+	static const char *const names[] = { "windows", "apple", "uefi" };
+
+	return profile >= 0 && profile < ST_PROFILE__COUNT ? names[profile] : NULL;
+}
 
 /* Whether every critical extension of x that OpenSSL cannot process is
  * one the policy accepts. */
@@ -158,7 +202,7 @@ static bool criticals_accepted(const struct st_chain_policy *pol, X509 *x)
 
 /* Builds the chain and records every time-independent problem. */
 static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
-		 const struct st_chain_policy *pol, struct chain_entry *e)
+		 const struct st_chain_policy *pol, bool untrusted_first, struct chain_entry *e)
 {
 	enum st_usage usage = pol->usage;
 	X509_STORE_CTX *sctx = X509_STORE_CTX_new();
@@ -168,19 +212,30 @@ static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 	char name[160];
 	int rc = ST_OK;
 
-	if (!sctx || !X509_STORE_CTX_init(sctx, ctx->trust->store, leaf, pool)) {
+	col.trust = ctx->trust;
+	if (!sctx || !ctx->trust->stores[pol->profile] ||
+	    !X509_STORE_CTX_init(sctx, ctx->trust->stores[pol->profile], leaf, pool)) {
 		X509_STORE_CTX_free(sctx);
 		return ST_ENOMEM;
 	}
 	X509_STORE_CTX_set_app_data(sctx, &col);
 	X509_STORE_CTX_set_verify_cb(sctx, verify_cb);
 	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(sctx),
-				    X509_V_FLAG_NO_CHECK_TIME);
+				    X509_V_FLAG_NO_CHECK_TIME |
+					    (pol->partial_chain ? X509_V_FLAG_PARTIAL_CHAIN : 0));
+	/* The alternate path: the signature's own certificates before the
+	 * store, so a cross-certificate leads past a self-signed anchor of the
+	 * same name. */
+	if (untrusted_first)
+		X509_VERIFY_PARAM_clear_flags(X509_STORE_CTX_get0_param(sctx),
+					      X509_V_FLAG_TRUSTED_FIRST);
 	(void)X509_verify_cert(sctx);
 	e->chain = X509_STORE_CTX_get1_chain(sctx);
 	{
 		int top = sk_X509_num(e->chain) - 1;
-		e->trusted = top >= 0 && st_context_is_anchor(ctx, sk_X509_value(e->chain, top));
+		const struct st_anchor *a = top >= 0
+			? st_trust_anchor_of(ctx->trust, sk_X509_value(e->chain, top)) : NULL;
+		e->trusted = a && (a->profiles & ST_PROFILE_BIT(pol->profile));
 	}
 	for (int i = 0; i < col.n; i++) {
 		int err = col.e[i].err;
@@ -242,7 +297,7 @@ static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 		xku = X509_get_extended_key_usage(x);
 		if (i == 0 && !ts) {
 			if ((flags & EXFLAG_XKUSAGE) && !(xku & XKU_CODE_SIGN))
-				ST_ADD(&e->problems, ST_R_EKU_NOT_CODE_SIGNING, ST_VERDICT_INVALID,
+				ST_ADD(&e->problems, ST_R_EKU_NOT_CODE_SIGNING, pol->eku,
 				     "signer certificate '%s' lacks the codeSigning extended key usage",
 				     cn_of(x, name, sizeof(name)));
 			if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE))
@@ -256,7 +311,7 @@ static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 				     cn_of(x, name, sizeof(name)));
 		} else if (i > 0 && (flags & EXFLAG_XKUSAGE) && !(xku & XKU_ANYEKU) &&
 			   !(xku & (ts ? XKU_TIMESTAMP : XKU_CODE_SIGN))) {
-			ST_ADD(&e->problems, ts ? ST_R_TIMESTAMP_INVALID : ST_R_EKU_NOT_CODE_SIGNING, ST_VERDICT_INVALID,
+			ST_ADD(&e->problems, ts ? ST_R_TIMESTAMP_INVALID : ST_R_EKU_NOT_CODE_SIGNING, pol->eku,
 			     "issuing certificate '%s' restricts extended key usages and excludes %s",
 			     cn_of(x, name, sizeof(name)), ts ? "timeStamping" : "codeSigning");
 		}
@@ -292,12 +347,79 @@ static void make_key(X509 *leaf, STACK_OF(X509) *pool, const struct st_chain_pol
 	EVP_MD_CTX_free(m);
 }
 
-/* Copies the cached chain (new references) and problems into out/rs. */
-static int apply(const struct chain_entry *e, int64_t at, bool ts, st_reasons *rs,
-		 const char *what, struct st_chain_result *out)
+/*
+ * Microsoft's granular deprecation of program roots (the root list's
+ * attributes): a root trusted only for other uses, a disallowed date no
+ * valid timestamp predates, a not-before date the signer certificate was
+ * issued after. Returns the detail of the first that applies, or false.
+ */
+static bool root_distrusted(const st_context *ctx, const struct chain_entry *e, int64_t at,
+			    bool proven, bool ts, char *why, size_t wl)
 {
-	char name[160], when[32], bound[32];
+	X509 *top = sk_X509_value(e->chain, sk_X509_num(e->chain) - 1);
+	X509 *leaf = sk_X509_value(e->chain, 0);
+	const struct st_anchor *a = st_trust_anchor_of(ctx->trust, top);
+	unsigned bit = ts ? ST_EKU_TIME_STAMPING : ST_EKU_CODE_SIGNING;
+	const char *use = ts ? "time stamping" : "code signing";
+	char when[32], lname[160];
 
+	if (!a || !a->program)
+		return false;
+	if (!a->any_eku && !(a->ekus & bit)) {
+		snprintf(why, wl, "Microsoft's Trusted Root Program trusts root '%s' for %s only, not %s",
+			 a->name, a->eku_text && *a->eku_text ? a->eku_text : "no use", use);
+		return true;
+	}
+	if (a->disallowed != ST_TIME_NONE && (!a->disallowed_ekus || (a->disallowed_ekus & bit)) &&
+	    at >= a->disallowed) {
+		st_format_time(a->disallowed, when, sizeof(when));
+		snprintf(why, wl, "Microsoft's Trusted Root Program distrusts root '%s' for %s from %s, and %s",
+			 a->name, use, when,
+			 proven ? "the timestamp is not older" : "no valid timestamp proves the signature older");
+		return true;
+	}
+	if (a->not_before != ST_TIME_NONE && (!a->not_before_ekus || (a->not_before_ekus & bit)) &&
+	    leaf != top && st_asn1_time(X509_get0_notBefore(leaf)) >= a->not_before) {
+		st_format_time(a->not_before, when, sizeof(when));
+		snprintf(why, wl, "certificate '%s' was issued after %s, from when Microsoft's Trusted Root Program distrusts what root '%s' issues for %s",
+			 cn_of(leaf, lname, sizeof(lname)), when, a->name, use);
+		return true;
+	}
+	return false;
+}
+
+/* Copies the cached chain (new references) and problems into out/rs, then
+ * judges what depends on the time: the roots' deprecation and every
+ * certificate's validity period. */
+/* Whether the chain ends at a program root the program restricts for the
+ * usage at some time (another path may avoid it). */
+static bool root_restricted(const st_context *ctx, const struct chain_entry *e, bool ts)
+{
+	const struct st_anchor *a;
+	unsigned bit = ts ? ST_EKU_TIME_STAMPING : ST_EKU_CODE_SIGNING;
+
+	if (!e->trusted || sk_X509_num(e->chain) == 0)
+		return false;
+	a = st_trust_anchor_of(ctx->trust, sk_X509_value(e->chain, sk_X509_num(e->chain) - 1));
+	return a && a->program &&
+	       ((!a->any_eku && !(a->ekus & bit)) ||
+		(a->disallowed != ST_TIME_NONE && (!a->disallowed_ekus || (a->disallowed_ekus & bit))) ||
+		(a->not_before != ST_TIME_NONE && (!a->not_before_ekus || (a->not_before_ekus & bit))));
+}
+
+static int apply(const st_context *ctx, const struct chain_entry *e, int64_t at, bool proven,
+		 const struct st_chain_policy *pol, st_reasons *rs, const char *what,
+		 struct st_chain_result *out)
+{
+	bool ts = pol->usage == ST_USAGE_TIMESTAMPING;
+	char name[160], when[32], bound[32], why[1024];
+	st_verdict time_effect;
+	const char *note = "";
+
+	if (e->alt && e->trusted && pol->profile == ST_PROFILE_WINDOWS &&
+	    root_distrusted(ctx, e, at, proven, ts, why, sizeof(why)) &&
+	    !root_distrusted(ctx, e->alt, at, proven, ts, why, sizeof(why)))
+		e = e->alt;
 	out->trusted = e->trusted;
 	out->problems = e->problems.n > 0;
 	out->chain = sk_X509_dup(e->chain);
@@ -309,6 +431,22 @@ static int apply(const struct chain_entry *e, int64_t at, bool ts, st_reasons *r
 		if (st_reasons_add(rs, e->problems.v[i].code, e->problems.v[i].effect, "%s: %s",
 				   what, e->problems.v[i].detail))
 			return ST_ENOMEM;
+	if (e->trusted && pol->profile == ST_PROFILE_WINDOWS &&
+	    root_distrusted(ctx, e, at, proven, ts, why, sizeof(why))) {
+		if (st_reasons_add(rs, ts ? ST_R_TIMESTAMP_INVALID : ST_R_ROOT_DISTRUSTED,
+				   ST_VERDICT_UNTRUSTED, "%s: %s", what, why))
+			return ST_ENOMEM;
+		out->trusted = false;
+		out->problems = true;
+	}
+	/* The dates of certificates nobody vouches for prove nothing: outside
+	 * a trusted chain they weigh as much as the missing trust. */
+	time_effect = !out->trusted ? ST_VERDICT_UNTRUSTED
+		    : proven ? pol->expired_proven : pol->expired;
+	if (out->trusted && time_effect == ST_VERDICT_VALID)
+		note = pol->profile == ST_PROFILE_UEFI
+			       ? " (a warning: UEFI firmware checks no validity period)"
+			       : " (a warning: macOS accepts an expired certificate when no timestamp proves the signing time and the code does not ask for expiry checks)";
 	st_format_time(at, when, sizeof(when));
 	for (int i = 0; i < sk_X509_num(out->chain); i++) {
 		X509 *x = sk_X509_value(out->chain, i);
@@ -317,18 +455,17 @@ static int apply(const struct chain_entry *e, int64_t at, bool ts, st_reasons *r
 
 		if (na != ST_TIME_NONE && at > na) {
 			st_format_time(na, bound, sizeof(bound));
-			if (st_reasons_add(rs, ts ? ST_R_TIMESTAMP_INVALID : ST_R_CERT_EXPIRED,
-					   ST_VERDICT_INVALID,
-					   "%s: certificate '%s' expired %s, before the verification time %s",
-					   what, cn_of(x, name, sizeof(name)), bound, when))
+			if (st_reasons_add(rs, ts ? ST_R_TIMESTAMP_INVALID : ST_R_CERT_EXPIRED, time_effect,
+					   "%s: certificate '%s' expired %s, before the verification time %s%s",
+					   what, cn_of(x, name, sizeof(name)), bound, when, note))
 				return ST_ENOMEM;
 			out->problems = true;
 		} else if (nb != ST_TIME_NONE && at < nb) {
 			st_format_time(nb, bound, sizeof(bound));
 			if (st_reasons_add(rs, ts ? ST_R_TIMESTAMP_INVALID : ST_R_CERT_NOT_YET_VALID,
-					   ST_VERDICT_INVALID,
-					   "%s: certificate '%s' is valid only from %s, after the verification time %s",
-					   what, cn_of(x, name, sizeof(name)), bound, when))
+					   time_effect,
+					   "%s: certificate '%s' is valid only from %s, after the verification time %s%s",
+					   what, cn_of(x, name, sizeof(name)), bound, when, note))
 				return ST_ENOMEM;
 			out->problems = true;
 		} else if (nb == ST_TIME_NONE || na == ST_TIME_NONE) {
@@ -344,7 +481,7 @@ static int apply(const struct chain_entry *e, int64_t at, bool ts, st_reasons *r
 }
 
 int st_chain_verify(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
-		    int64_t at, const struct st_chain_policy *pol, st_reasons *rs,
+		    int64_t at, bool proven, const struct st_chain_policy *pol, st_reasons *rs,
 		    const char *what, struct st_chain_result *out)
 {
 	bool ts = pol->usage == ST_USAGE_TIMESTAMPING;
@@ -362,7 +499,20 @@ int st_chain_verify(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 		if (!e)
 			return ST_ENOMEM;
 		e->refs = 1;
-		rc = build(ctx, leaf, pool, pol, e);
+		rc = build(ctx, leaf, pool, pol, false, e);
+		if (rc == ST_OK && pol->profile == ST_PROFILE_WINDOWS && root_restricted(ctx, e, ts)) {
+			struct chain_entry *alt = calloc(1, sizeof(*alt));
+			rc = alt ? build(ctx, leaf, pool, pol, true, alt) : ST_ENOMEM;
+			/* Kept only when it leads to another trusted anchor. */
+			if (rc == ST_OK && alt->trusted &&
+			    X509_cmp(sk_X509_value(alt->chain, sk_X509_num(alt->chain) - 1),
+				     sk_X509_value(e->chain, sk_X509_num(e->chain) - 1)) != 0)
+				e->alt = alt;
+			else if (alt) {
+				alt->refs = 1;
+				entry_free(alt);
+			}
+		}
 		if (rc) {
 			entry_unref(e);
 			return rc;
@@ -373,7 +523,7 @@ int st_chain_verify(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 			e = stored;
 		}
 	}
-	rc = apply(e, at, ts, rs, what, out);
+	rc = apply(ctx, e, at, proven, pol, rs, what, out);
 	entry_unref(e);
 	if (rc == ST_OK)
 		rc = st_revocation_check(ctx, out->chain, ts, rs, what);

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(&sig, 0, sizeof(sig));
 	sig.ts_time = ST_TIME_NONE;
-	(void)st_timestamp_verify(ctx, si, outer, &sig, &out);
+	(void)st_timestamp_verify(ctx, &st_policy_windows_timestamps, si, outer, &sig, &out);
 	st_reasons_clear(&sig.reasons);
 	st_cert_unref(sig.ts_signer);
 out:

@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,47 @@ bool st_verify_raw(X509 *cert, int md_nid, const uint8_t *data, size_t len,
 	return ok;
 }
 
+/*
+ * Legacy PKCS#9 countersignatures of some timestamp authorities (Symantec
+ * Time Stamping Services Signer - G4, 2012-2020: SumatraPDF 3.0 in
+ * pdf-to-printer 1.1.1 carries one) hold the bare digest in their RSA
+ * PKCS#1 block, without the DigestInfo around it. Windows accepts them;
+ * OpenSSL's verification (which expects DigestInfo) does not. Recover the
+ * block and compare it with the digest.
+ */
+static bool verify_bare_digest(X509 *cert, int md_nid, const uint8_t *data, size_t len,
+			       const ASN1_OCTET_STRING *sig)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(cert);
+	EVP_PKEY_CTX *pctx;
+	uint8_t md[EVP_MAX_MD_SIZE], out[1024];
+	size_t outlen = sizeof(out);
+	unsigned mdlen = 0;
+	bool ok;
+
+	if (!pk || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA ||
+	    !st_digest(md_nid, data, len, md, &mdlen))
+		return false;
+	pctx = EVP_PKEY_CTX_new(pk, NULL);
+	ok = pctx && EVP_PKEY_verify_recover_init(pctx) == 1 &&
+	     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
+	     EVP_PKEY_verify_recover(pctx, out, &outlen, ASN1_STRING_get0_data(sig),
+				     (size_t)ASN1_STRING_length(sig)) == 1 &&
+	     outlen == mdlen && memcmp(out, md, mdlen) == 0;
+	EVP_PKEY_CTX_free(pctx);
+	ERR_clear_error();
+	return ok;
+}
+
+/* The signer's signature over data: standard, or with a bare digest when
+ * the caller allows it. */
+static bool signature_over(X509 *cert, int md_nid, const uint8_t *data, size_t len,
+			   const ASN1_OCTET_STRING *sig, unsigned flags)
+{
+	return st_verify_raw(cert, md_nid, data, len, sig) ||
+	       ((flags & ST_SIGNER_BARE_DIGEST) && verify_bare_digest(cert, md_nid, data, len, sig));
+}
+
 static X509 *find_signer(const ST_SID *sid, STACK_OF(X509) *pool)
 {
 	for (int i = 0; i < sk_X509_num(pool); i++) {
@@ -82,7 +124,7 @@ static ASN1_TYPE *single_value(X509_ATTRIBUTE *a)
 int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 		    const char *content_type, const uint8_t *content,
 		    size_t content_len, struct st_signer_check *out,
-		    st_reasons *rs, st_reason fail, const char *what)
+		    st_reasons *rs, st_reason fail, const char *what, unsigned flags)
 {
 	const ASN1_OBJECT *mdobj;
 	bool digest_ok = false, sig_ok = false;
@@ -148,7 +190,8 @@ int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 				return ST_ENOMEM;
 			memcpy(copy, raw, rawlen);
 			copy[0] = 0x31;  /* [0] IMPLICIT -> SET */
-			sig_ok = st_verify_raw(out->cert, out->md_nid, copy, rawlen, si->signature);
+			sig_ok = signature_over(out->cert, out->md_nid, copy, rawlen,
+						si->signature, flags);
 			OPENSSL_free(copy);
 		}
 		if (!sig_ok) {
@@ -156,17 +199,24 @@ int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 					       ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
 			if (derlen <= 0)
 				ST_ADD(rs, fail, ST_EFFECT_DEFAULT, "%s: signed attributes cannot be encoded", what);
-			sig_ok = derlen > 0 && st_verify_raw(out->cert, out->md_nid, der,
-							     (size_t)derlen, si->signature);
+			sig_ok = derlen > 0 && signature_over(out->cert, out->md_nid, der,
+							      (size_t)derlen, si->signature, flags);
 			OPENSSL_free(der);
 		}
 	} else {
 		digest_ok = true;
-		sig_ok = st_verify_raw(out->cert, out->md_nid, content, content_len,
-				       si->signature);
+		sig_ok = signature_over(out->cert, out->md_nid, content, content_len,
+					si->signature, flags);
 	}
-	if (!sig_ok)
-		ST_ADD(rs, fail, ST_EFFECT_DEFAULT, "%s: the signature does not verify with the signer's public key", what);
+	if (!sig_ok) {
+		char *cn = st_name_cn(X509_get_subject_name(out->cert));
+		int rc = st_reasons_add(rs, fail, ST_EFFECT_DEFAULT,
+					"%s: the signature does not verify with the public key of '%s'",
+					what, cn ? cn : "?");
+		free(cn);
+		if (rc)
+			goto enomem;
+	}
 	out->ok = digest_ok && sig_ok;
 	ERR_clear_error();
 	return ST_OK;

@@ -27,11 +27,14 @@ struct st_signer_check {
  * out->message_digest itself); the signature over the DER of the signed
  * attributes (or over the content when there are none). Failures are added
  * to rs with `fail` as the code and `what` naming the signature.
+ * ST_SIGNER_BARE_DIGEST in flags also accepts an RSA signature block that
+ * holds the bare digest without DigestInfo (legacy countersignatures).
  */
+#define ST_SIGNER_BARE_DIGEST 1u
 int st_signer_check(ST_SIGNER_INFO *si, STACK_OF(X509) *pool,
 		    const char *content_type, const uint8_t *content,
 		    size_t content_len, struct st_signer_check *out,
-		    st_reasons *rs, st_reason fail, const char *what);
+		    st_reasons *rs, st_reason fail, const char *what, unsigned flags);
 
 /* Finds an attribute by dotted OID; *count receives how many there are. */
 X509_ATTRIBUTE *st_attr_find(const STACK_OF(X509_ATTRIBUTE) *sk,

@@ -18,7 +18,8 @@
  * chain of `signer` with `certs` as intermediates under `pol` at the time a
  * valid timestamp proves (the context's time without one, and always for
  * certificates with Microsoft's lifetime-signing EKU), then the chain's
- * keys. Fills sig->verification_time, trusted and chain; reasons go to
+ * keys, then whether the signer impersonates a well-known publisher. Fills
+ * sig->verification_time, profile, trusted and chain; reasons go to
  * sig->reasons with `what` naming the signature.
  */
 int st_signer_trust(const st_context *ctx, ST_SIGNER_INFO *si, STACK_OF(X509) *certs,

@@ -34,15 +34,14 @@
 
 
 /* Completes a timestamp whose signer verified: chain at its own time. */
-static int check_tsa_chain(const st_context *ctx, X509 *tsa, STACK_OF(X509) *pool,
-			   int64_t when, st_signature *sig, st_reasons *rs,
+static int check_tsa_chain(const st_context *ctx, const struct st_chain_policy *pol, X509 *tsa,
+			   STACK_OF(X509) *pool, int64_t when, st_signature *sig, st_reasons *rs,
 			   const char *what, bool *ok)
 {
 	struct st_chain_result cr;
 	int rc;
 
-	rc = st_chain_verify(ctx, tsa, pool, when, &st_policy_timestamping, rs,
-			     what, &cr);
+	rc = st_chain_verify(ctx, tsa, pool, when, true, pol, rs, what, &cr);
 	if (rc == ST_OK && !cr.problems && cr.trusted)
 		*ok = true;
 	st_chain_result_clear(&cr);
@@ -69,7 +68,8 @@ static const uint8_t *stamped(const ST_SIGNER_INFO *si, size_t *len)
 	return ASN1_STRING_get0_data(si->signature);
 }
 
-static int verify_rfc3161(const st_context *ctx, const ASN1_TYPE *val,
+static int verify_rfc3161(const st_context *ctx, const struct st_chain_policy *pol,
+			  const ASN1_TYPE *val,
 			  ST_SIGNER_INFO *si, STACK_OF(X509) *outer,
 			  st_signature *sig, st_reasons *rs, struct ts_outcome *out)
 {
@@ -146,10 +146,10 @@ static int verify_rfc3161(const st_context *ctx, const ASN1_TYPE *val,
 		if (!pool)
 			goto enomem;
 		rc = st_signer_check(tsi, pool, OID_CT_TSTINFO, tder, tlen, &chk, rs,
-				     ST_R_TIMESTAMP_INVALID, what);
+				     ST_R_TIMESTAMP_INVALID, what, 0);
 		if (rc || !chk.ok)
 			goto done;
-		rc = check_tsa_chain(ctx, chk.cert, pool, out->time, sig, rs, what, &chain_ok);
+		rc = check_tsa_chain(ctx, pol, chk.cert, pool, out->time, sig, rs, what, &chain_ok);
 		if (rc == ST_OK && chain_ok)
 			out->valid = true;
 	}
@@ -164,7 +164,8 @@ done:
 	return rc;
 }
 
-static int verify_pkcs9(const st_context *ctx, const ASN1_TYPE *val,
+static int verify_pkcs9(const st_context *ctx, const struct st_chain_policy *pol,
+			const ASN1_TYPE *val,
 			ST_SIGNER_INFO *si, STACK_OF(X509) *outer,
 			st_signature *sig, st_reasons *rs, struct ts_outcome *out)
 {
@@ -190,7 +191,8 @@ static int verify_pkcs9(const st_context *ctx, const ASN1_TYPE *val,
 	}
 	sbytes = stamped(si, &slen);
 	rc = st_signer_check(csi, outer, NULL, sbytes, slen, &chk, rs,
-			     ST_R_TIMESTAMP_INVALID, what);
+			     ST_R_TIMESTAMP_INVALID, what,
+			     ST_SIGNER_BARE_DIGEST);
 	if (rc)
 		goto done;
 	sig->ts_digest_alg = st_md_name(chk.md_nid);
@@ -202,7 +204,7 @@ static int verify_pkcs9(const st_context *ctx, const ASN1_TYPE *val,
 		ST_ADD(rs, ST_R_TIMESTAMP_INVALID, ST_EFFECT_DEFAULT, "%s: no signingTime attribute", what);
 		goto done;
 	}
-	rc = check_tsa_chain(ctx, chk.cert, outer, out->time, sig, rs, what, &chain_ok);
+	rc = check_tsa_chain(ctx, pol, chk.cert, outer, out->time, sig, rs, what, &chain_ok);
 	if (rc == ST_OK && chain_ok)
 		out->valid = true;
 	goto done;
@@ -214,8 +216,8 @@ done:
 	return rc;
 }
 
-int st_timestamp_verify(const st_context *ctx, ST_SIGNER_INFO *si,
-			STACK_OF(X509) *outer_certs, st_signature *sig,
+int st_timestamp_verify(const st_context *ctx, const struct st_chain_policy *pol,
+			ST_SIGNER_INFO *si, STACK_OF(X509) *outer_certs, st_signature *sig,
 			struct ts_outcome *out)
 {
 	STACK_OF(X509_ATTRIBUTE) *ua = si->unsigned_attrs;
@@ -241,8 +243,8 @@ int st_timestamp_verify(const st_context *ctx, ST_SIGNER_INFO *si,
 			st_reasons_clear(&tmp);
 			memset(&one, 0, sizeof(one));
 			one.time = ST_TIME_NONE;
-			rc = rfc ? verify_rfc3161(ctx, val, si, outer_certs, sig, &tmp, &one)
-				 : verify_pkcs9(ctx, val, si, outer_certs, sig, &tmp, &one);
+			rc = rfc ? verify_rfc3161(ctx, pol, val, si, outer_certs, sig, &tmp, &one)
+				 : verify_pkcs9(ctx, pol, val, si, outer_certs, sig, &tmp, &one);
 			if (rc)
 				break;
 			if (one.valid) {
@@ -256,7 +258,9 @@ int st_timestamp_verify(const st_context *ctx, ST_SIGNER_INFO *si,
 		if (!out->valid && rc == ST_OK) {
 			for (size_t k = 0; k < tmp.n && rc == ST_OK; k++)
 				rc = st_reasons_add(&sig->reasons, tmp.v[k].code,
-						    tmp.v[k].effect, "%s", tmp.v[k].detail);
+						    pol->advisory ? ST_VERDICT_VALID : tmp.v[k].effect,
+						    pol->advisory ? "%s (a warning: UEFI firmware ignores timestamps)" : "%s",
+						    tmp.v[k].detail);
 		}
 		st_reasons_clear(&tmp);
 		if (rc)

@@ -7,6 +7,7 @@
 
 #include "core/context.h"
 #include "core/result.h"
+#include "x509/chain.h"
 #include "x509/signed_data.h"
 
 struct ts_outcome {
@@ -15,10 +16,12 @@ struct ts_outcome {
 	int64_t time;   /* its time, when valid */
 };
 
-/* Verifies the timestamps in si's unsigned attributes. Fills the timestamp
- * fields of sig and adds timestamp_invalid reasons to sig->reasons. */
-int st_timestamp_verify(const st_context *ctx, ST_SIGNER_INFO *si,
-			STACK_OF(X509) *outer_certs, st_signature *sig,
+/* Verifies the timestamps in si's unsigned attributes, their chains under
+ * pol (a timestamping policy). Fills the timestamp fields of sig and adds
+ * timestamp_invalid reasons to sig->reasons; a timestamp whose authority's
+ * chain fails says which certificate. */
+int st_timestamp_verify(const st_context *ctx, const struct st_chain_policy *pol,
+			ST_SIGNER_INFO *si, STACK_OF(X509) *outer_certs, st_signature *sig,
 			struct ts_outcome *out);
 
 #endif

@@ -10,9 +10,7 @@
 #include "inventory/inventory.h"
 #include "scan/engine.h"
 
-/* The trust and verification settings of the options; NULL on a usage
- * error (reported) or ENOMEM. */
-static st_context *make_context(const struct opts *o, int *rc)
+st_context *make_context(const struct opts *o, int *rc)
 {
 	st_context *ctx = NULL;
 
@@ -21,12 +19,24 @@ static st_context *make_context(const struct opts *o, int *rc)
 		*rc = EXIT_UNREADABLE;
 		return NULL;
 	}
-	if (!o->no_system_trust && st_context_add_system_trust(ctx) != ST_OK)
+	if (!o->no_default_trust && st_context_add_default_trust(ctx) != ST_OK) {
+		fprintf(stderr, "sigtrace: the built-in trust store could not be loaded\n");
+		st_context_free(ctx);
+		*rc = EXIT_UNREADABLE;
+		return NULL;
+	}
+	if (o->system_trust && st_context_add_system_trust(ctx) != ST_OK)
 		fprintf(stderr, "sigtrace: warning: the system CA bundle could not be loaded\n");
 	for (size_t i = 0; i < o->ntrust; i++) {
 		if (st_context_add_trust(ctx, o->trust[i]) != ST_OK) {
-			fprintf(stderr, "sigtrace: --trust %s: no certificate could be loaded\n",
-				o->trust[i]);
+			fprintf(stderr, "sigtrace: --trust %s: %s\n", o->trust[i],
+				st_context_trust_error(ctx));
+			goto usage;
+		}
+	}
+	for (size_t i = 0; i < o->ndbx; i++) {
+		if (st_context_add_dbx(ctx, o->dbx[i]) != ST_OK) {
+			fprintf(stderr, "sigtrace: --dbx %s: %s\n", o->dbx[i], st_context_trust_error(ctx));
 			goto usage;
 		}
 	}

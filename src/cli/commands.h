@@ -6,6 +6,11 @@
 
 /* verify and scan (cmd_verify.c). */
 int cmd_verify(const struct opts *o, int argc, char **argv);
+/* The context the trust and verification options describe (cmd_verify.c);
+ * NULL with *rc set after reporting why. */
+st_context *make_context(const struct opts *o, int *rc);
+/* trust (cmd_trust.c). */
+int cmd_trust(const struct opts *o);
 /* outliers (hunt/outliers.c). */
 int cmd_outliers(const struct opts *o);
 

@@ -14,17 +14,24 @@ void usage(FILE *out)
 	fputs("usage: sigtrace verify [options] FILE...\n"
 	      "       sigtrace scan [options] PATH...\n"
 	      "       sigtrace outliers --db FILE [--allow FILE] [--baseline DB] [--format F]\n"
+	      "       sigtrace trust [show FINGERPRINT] [trust options] [--format F]\n"
 	      "\n"
 	      "verify  full report per file: verdict, reasons, every signature\n"
 	      "scan    one line (or NDJSON record) per executable found under PATHs\n"
 	      "outliers  ranked findings across an inventory written by scan --db\n"
+	      "trust   the trust anchors in use and the built-in store's snapshot\n"
 	      "\n"
 	      "options:\n"
-	      "  --trust PATH        add trust anchors from a PEM/DER file or a directory\n"
-	      "                      (repeatable)\n"
-	      "  --no-system-trust   do not load the system CA bundle\n"
+	      "  --trust PATH        add trust anchors (PEM, DER, PKCS#7, .sst) or a Microsoft\n"
+	      "                      root list (.stl) from a file or a directory (repeatable)\n"
+	      "  --no-default-trust  do not use the built-in trust store (Microsoft's root\n"
+	      "                      program, Apple's roots, UEFI db and dbx)\n"
+	      "  --system-trust      also trust the system CA bundle (TLS roots, not\n"
+	      "                      code-signing roots)\n"
 	      "  --crl PATH          certificate revocation lists, PEM/DER file or directory\n"
 	      "                      (repeatable; never fetched from the network)\n"
+	      "  --dbx FILE          also refuse what this UEFI dbx lists (EFI signature lists,\n"
+	      "                      e.g. a machine's efivarfs dbx variable; repeatable)\n"
 	      "  --at TIME           verification time when no valid timestamp proves the\n"
 	      "                      signing time: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH\n"
 	      "                      (default: now)\n"
@@ -82,7 +89,9 @@ static bool parse_time(const char *s, int64_t *out)
 static const struct option longopts[] = {
 	{ "trust", required_argument, NULL, 't' },
 	{ "crl", required_argument, NULL, 'C' },
-	{ "no-system-trust", no_argument, NULL, 'N' },
+	{ "dbx", required_argument, NULL, 'X' },
+	{ "no-default-trust", no_argument, NULL, 'N' },
+	{ "system-trust", no_argument, NULL, 'S' },
 	{ "at", required_argument, NULL, 'a' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "max-file-size", required_argument, NULL, 'm' },
@@ -126,7 +135,8 @@ int options_parse(int argc, char **argv, struct opts *o)
 		puts(VERSION);
 		return EXIT_CLEAN;
 	}
-	if (strcmp(cmd, "outliers") != 0 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "scan") != 0) {
+	if (strcmp(cmd, "outliers") != 0 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "scan") != 0 &&
+	    strcmp(cmd, "trust") != 0) {
 		fprintf(stderr, "sigtrace: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -134,7 +144,8 @@ int options_parse(int argc, char **argv, struct opts *o)
 	o->cmd = cmd;
 	o->trust = calloc((size_t)argc, sizeof(*o->trust));
 	o->crl = calloc((size_t)argc, sizeof(*o->crl));
-	if (!o->trust || !o->crl)
+	o->dbx = calloc((size_t)argc, sizeof(*o->dbx));
+	if (!o->trust || !o->crl || !o->dbx)
 		return EXIT_UNREADABLE;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "hj:q", longopts, NULL)) != -1) {
@@ -145,8 +156,14 @@ int options_parse(int argc, char **argv, struct opts *o)
 		case 'C':
 			o->crl[o->ncrl++] = optarg;
 			break;
+		case 'X':
+			o->dbx[o->ndbx++] = optarg;
+			break;
 		case 'N':
-			o->no_system_trust = true;
+			o->no_default_trust = true;
+			break;
+		case 'S':
+			o->system_trust = true;
 			break;
 		case 'a':
 			if (!parse_time(optarg, &o->at)) {
@@ -225,6 +242,13 @@ int options_parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->allow || o->baseline)
 		return usage_error("--allow and --baseline are options of outliers");
+	if (strcmp(cmd, "trust") == 0) {
+		if (o->npaths && !(o->npaths == 2 && strcmp(o->paths[0], "show") == 0))
+			return usage_error("trust takes no paths, or show FINGERPRINT");
+		if (o->db || o->files_from)
+			return usage_error("--db and --files-from are not options of trust");
+		return -1;
+	}
 	if (o->db && strcmp(cmd, "scan") != 0)
 		return usage_error("--db is an option of scan and outliers");
 	if (!o->npaths && !o->files_from) {
@@ -238,4 +262,5 @@ void options_free(struct opts *o)
 {
 	free(o->trust);
 	free(o->crl);
+	free(o->dbx);
 }

@@ -13,9 +13,9 @@
 struct opts {
 	const char *cmd;             /* "verify", "scan", "outliers" */
 	enum out_format format;
-	bool no_system_trust;
-	const char **trust, **crl;
-	size_t ntrust, ncrl;
+	bool no_default_trust, system_trust;
+	const char **trust, **crl, **dbx;
+	size_t ntrust, ncrl, ndbx;
 	int64_t at;
 	bool at_set;
 	uint64_t max_size;

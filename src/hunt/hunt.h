@@ -25,22 +25,13 @@ void findings_add(struct findings *f, int score, const char *code, const char *p
 		  const char *evidence);
 void findings_clear(struct findings *f);
 
-/* ---- names.c: well-known publishers (data/publishers.tsv) ---- */
-
-struct publisher {
-	char key[32], name[96];
-	char *roots;      /* '|'-separated thumbprints, or "public" */
-	bool always_signs;
-};
+/* ---- names.c: well-known publishers (the library's list) ---- */
 
 void publishers_load(void);
 void publishers_free(void);
-/* The publisher a name claims, if any; *exact says whether the spelling is
- * exact (after normalisation) or a near miss. */
-const struct publisher *publisher_claimed(const char *name, bool *exact);
-/* Whether a chain ending at root_sha256 (trusted or not) is one the
- * publisher signs under. */
-bool publisher_root_ok(const struct publisher *p, const char *root_sha256, bool trusted);
+/* The publisher a name claims (st_publisher_claimed), or NULL; *exact (if
+ * not NULL) says whether the spelling is exact. */
+const char *publisher_claimed_name(const char *name, bool *exact);
 /* The O= value of an RFC 2253 subject, copied into buf. */
 const char *dn_org(const char *dn, char *buf, size_t len);
 

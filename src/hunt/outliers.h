@@ -15,9 +15,4 @@ struct outliers_opts {
  * 1 findings, 2 an inventory or the allowlist could not be read). */
 int outliers_run(const struct outliers_opts *o);
 
-/* The well-known publisher (data/publishers.tsv) a certificate or
- * version-resource name claims, after folding case, punctuation and
- * homoglyphs; *exact is false for near-miss spellings. NULL if none. */
-const char *outliers_claimed_publisher(const char *name, bool *exact);
-
 #endif

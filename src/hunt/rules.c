@@ -55,64 +55,22 @@ static void on_transplant_cdhash(sqlite3_stmt *s, struct findings *f)
 	findings_add(f, 100, "signature_transplanted", col(s, 0), ev);
 }
 
-static void on_signer(sqlite3_stmt *s, struct findings *f)
-{
-	const char *path = col(s, 0), *subject = col(s, 1), *issuer_cn = col(s, 3);
-	const char *root = (const char *)sqlite3_column_text(s, 4);
-	bool trusted = sqlite3_column_int(s, 5) != 0;
-	char org[256], ev[1024];
-	const char *names[3] = { col(s, 2), dn_org(subject, org, sizeof(org)), issuer_cn };
-	const char *what[3] = { "signer", "signer organisation", "issuer" };
-
-	for (int i = 0; i < 3; i++) {
-		bool exact = false;
-		const struct publisher *p = publisher_claimed(names[i], &exact);
-		if (!p)
-			continue;
-		if (!exact) {
-			snprintf(ev, sizeof(ev), "%s '%s' is a near-miss spelling of %s", what[i],
-				 names[i], p->name);
-			findings_add(f, 95, "publisher_impersonation", path, ev);
-			return;
-		}
-		if (!publisher_root_ok(p, root, trusted)) {
-			snprintf(ev, sizeof(ev), "%s '%s' names %s, but the chain ends at %s%s", what[i],
-				 names[i], p->name, root ? "root " : "no root",
-				 root ? root : (trusted ? "" : " (untrusted)"));
-			findings_add(f, 95, "publisher_impersonation", path, ev);
-			return;
-		}
-	}
-}
-
+/* Version resources that claim one publisher on a file another signs (the
+ * file's own reason metadata_mismatch covers unsigned and broken files). */
 static void on_metadata(sqlite3_stmt *s, struct findings *f)
 {
 	const char *path = col(s, 0), *company = col(s, 1), *signer = col(s, 2);
 	const char *verdict = col(s, 3), *subject = col(s, 4);
-	bool exact = false;
-	const struct publisher *p = publisher_claimed(company, &exact);
+	const char *p = publisher_claimed_name(company, NULL), *a, *b;
 	char ev[1024], org[256];
 
-	if (!p)
+	if (!p || strcmp(verdict, "unsigned") == 0 || strcmp(verdict, "invalid") == 0 ||
+	    strcmp(verdict, "malformed") == 0 || (!*signer && !*subject))
 		return;
-	if (strcmp(verdict, "unsigned") == 0) {
-		if (p->always_signs) {
-			snprintf(ev, sizeof(ev),
-				 "version resource claims '%s', a publisher that signs its files, but the file is unsigned",
-				 company);
-			findings_add(f, 80, "metadata_mismatch", path, ev);
-		}
+	a = publisher_claimed_name(signer, NULL);
+	b = publisher_claimed_name(dn_org(subject, org, sizeof(org)), NULL);
+	if ((a && strcmp(a, p) == 0) || (b && strcmp(b, p) == 0))
 		return;
-	}
-	if (!*signer && !*subject)
-		return;
-	{
-		bool e1 = false, e2 = false;
-		const struct publisher *a = publisher_claimed(signer, &e1);
-		const struct publisher *b = publisher_claimed(dn_org(subject, org, sizeof(org)), &e2);
-		if (a == p || b == p)
-			return;
-	}
 	snprintf(ev, sizeof(ev), "version resource claims '%s' but the file is signed by '%s'",
 		 company, signer);
 	findings_add(f, 80, "metadata_mismatch", path, ev);
@@ -158,16 +116,16 @@ static const struct rule rules[] = {
 	  "  AND fv.verdict IN ('valid', 'untrusted') AND instr(fv.reasons, 'page_hash_mismatch') = 0"
 	  " GROUP BY fi.id",
 	  on_transplant_cdhash },
-	/* Signer, organisation or issuer named like a well-known publisher
-	 * whose roots the chain does not end at. */
-	{ "SELECT f.path, c.subject, c.subject_cn, c.issuer_cn,"
-	  " (SELECT l.cert_sha256 FROM chain_links l WHERE l.file_id = s.file_id AND l.sig_idx = s.idx"
-	  "  ORDER BY l.position DESC LIMIT 1), s.trusted"
-	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN certificates c ON c.sha256 = s.signer_sha256"
-	  " GROUP BY f.id, c.sha256",
-	  on_signer },
-	/* Version resources that claim a publisher the signature does not
-	 * show. */
+	/* Signatures that impersonate a well-known publisher, and files whose
+	 * version resource claims one that always signs while they are not
+	 * validly signed (reasons the verifier gives each file). */
+	{ "SELECT 95, 'publisher_impersonation', f.path, r.detail FROM files f"
+	  " JOIN reasons r ON r.file_id = f.id WHERE r.code = 'publisher_impersonation'",
+	  NULL },
+	{ "SELECT 80, 'metadata_mismatch', f.path, r.detail FROM files f"
+	  " JOIN reasons r ON r.file_id = f.id WHERE r.code = 'metadata_mismatch'",
+	  NULL },
+	/* Version resources that claim a publisher another signs. */
 	{ "SELECT f.path, p.value, c.subject_cn, f.verdict, c.subject FROM files f"
 	  " JOIN properties p ON p.file_id = f.id AND p.part_idx = 0 AND p.sig_idx IS NULL"
 	  "  AND p.key = 'pe.company'"

@@ -223,6 +223,7 @@ static json_t *signature_obj(const struct record *r, size_t index)
 	set(o, "signing_time", jtime(st_signature_signing_time(s)));
 	set(o, "verification_time", jtime(st_signature_verification_time(s)));
 	set(o, "trusted", json_boolean(st_signature_trusted(s)));
+	set_if(o, "trust_profile", st_signature_trust_profile(s));
 	set_if(o, "program_name", st_signature_program_name(s));
 	set_if(o, "page_hash_algorithm", st_signature_page_hash_algorithm(s));
 	if (signer)

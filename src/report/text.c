@@ -6,6 +6,15 @@
 #include "cli/cli.h"
 #include "report/record.h"
 
+/* Who the trust profile speaks for. */
+static const char *profile_label(const char *profile)
+{
+	return strcmp(profile, "windows") == 0 ? "Windows"
+	       : strcmp(profile, "apple") == 0 ? "macOS"
+	       : strcmp(profile, "uefi") == 0  ? "UEFI firmware"
+					       : profile;
+}
+
 static void cert_line(FILE *out, const char *indent, const st_cert *c)
 {
 	char nb[32], na[32];
@@ -73,7 +82,10 @@ static void signature_block(FILE *out, const struct record *r, size_t i)
 		st_signature_timestamp_valid(s) &&
 				st_signature_verification_time(s) == st_signature_timestamp_time(s)
 			? " (timestamp time)" : "");
-	fprintf(out, "    trusted:      %s\n", st_signature_trusted(s) ? "yes" : "no");
+	fprintf(out, "    trusted:      %s", st_signature_trusted(s) ? "yes" : "no");
+	if (st_signature_trust_profile(s))
+		fprintf(out, " (judged as %s does)", profile_label(st_signature_trust_profile(s)));
+	fputc('\n', out);
 	if (st_signature_chain_length(s)) {
 		fprintf(out, "    chain:\n");
 		for (size_t k = 0; k < st_signature_chain_length(s); k++) {

@@ -5,7 +5,7 @@ set -uo pipefail
 st=$1 fix=$2 pki=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-common=(--no-system-trust --trust "$pki/root.pem" --at 2025-06-01T00:00:00Z)
+common=(--no-default-trust --trust "$pki/root.pem" --at 2025-06-01T00:00:00Z)
 passed=0 failed=0
 check() { # name, condition exit status
 	if [ "$2" -eq 0 ]; then echo "PASS cli: $1"; passed=$((passed + 1));
@@ -38,13 +38,13 @@ check "--trust with no certificate is a usage error (64)" $((rc != 64))
 # Trust anchors from a directory and in DER form.
 mkdir "$tmp/anchors"
 openssl x509 -in "$pki/root.pem" -outform DER -out "$tmp/anchors/root.der"
-"$st" verify --format ndjson --no-system-trust --trust "$tmp/anchors" --at 2025-06-01 \
+"$st" verify --format ndjson --no-default-trust --trust "$tmp/anchors" --at 2025-06-01 \
 	"$fix/sha256.dll" | grep -q '"verdict":"valid"'
 check "DER anchor loaded from a --trust directory" $?
-"$st" verify --format ndjson --no-system-trust --at 2025-06-01 "$fix/sha256.dll" |
+"$st" verify --format ndjson --no-default-trust --at 2025-06-01 "$fix/sha256.dll" |
 	grep -q '"verdict":"untrusted"'
 check "without the anchor the same file is untrusted" $?
-"$st" verify --format ndjson --no-system-trust --trust "$pki/root.pem" --at @1748736000 \
+"$st" verify --format ndjson --no-default-trust --trust "$pki/root.pem" --at @1748736000 \
 	"$fix/sha256.dll" | grep -q '"verdict":"valid"'
 check "--at accepts @EPOCH" $?
 
@@ -190,6 +190,85 @@ sleep 1.5
 [ "$(wc -l <"$tmp/stream.txt")" -eq 1 ]; check "records stream out while input is still arriving" $?
 wait
 [ "$(wc -l <"$tmp/stream.txt")" -eq 2 ]; check "the streamed scan completes" $?
+
+# Details that name the right certificate and reason.
+"$st" verify "${common[@]}" "$fix/attack-nested-byte.dll" >"$tmp/out"
+grep -q "nested_signature_invalid: nested signature 1 (sha384) is invalid: signature_invalid:" "$tmp/out"
+check "nested_signature_invalid names the nested signature's own reason" $?
+"$st" verify "${common[@]}" "$fix/attack-timestamp-byte.dll" >"$tmp/out"
+grep -q "timestamp_invalid: RFC 3161 timestamp: the signature does not verify with the public key of 'sigtrace Test TSA'" "$tmp/out"
+check "timestamp_invalid names the timestamp authority's certificate" $?
+# A lifetime-signing signer is checked at --at even with a valid timestamp:
+# the time is not labelled as the timestamp's.
+"$st" verify "${common[@]}" "$fix/lifetime-ts-inside.dll" >"$tmp/out"
+grep -q "checked at:   2025-06-01T00:00:00Z$" "$tmp/out" && ! grep -q "(timestamp time)" "$tmp/out"
+check "the text report does not call --at the timestamp time for lifetime signers" $?
+"$st" verify "${common[@]}" "$fix/ts-rfc3161.dll" >"$tmp/out"
+grep -q "checked at:   2024-06-01T00:00:00Z (timestamp time)" "$tmp/out" &&
+	grep -q "trusted:      yes (judged as Windows does)" "$tmp/out"
+check "the text report names the timestamp time and the judging platform" $?
+"$st" verify "${common[@]}" "$fix/efi-app.efi" >"$tmp/out"
+grep -q "trusted:      yes (judged as UEFI firmware does)" "$tmp/out"
+check "an EFI image is judged as UEFI firmware does" $?
+
+# ---- trust options (docs/trust.md) ----
+tools=$(dirname "$0")/../e2e/tools
+# The same anchor three times, two of them in one file, and in a serialized
+# store (.sst) too: no error.
+cat "$pki/root.pem" "$pki/root.pem" >"$tmp/twice.pem"
+python3 "$tools/trust-files.py" sst "$tmp/anchors.sst" "$pki/root.pem" "$pki/inter.pem"
+"$st" verify --format ndjson --no-default-trust --trust "$pki/root.pem" --trust "$tmp/twice.pem" \
+	--trust "$tmp/anchors.sst" --at 2025-06-01 "$fix/sha256.dll" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 0 ] && grep -q '"verdict":"valid"' "$tmp/out" && [ ! -s "$tmp/err" ]
+check "an anchor given again (and in a .sst) is not an error" $?
+"$st" verify --format ndjson --no-default-trust --trust "$tmp/anchors.sst" --at 2025-06-01 "$fix/sha256.dll" |
+	grep -q '"verdict":"valid"'
+check "a Windows serialized store (.sst) gives anchors" $?
+# A root list whose signer chain ends at no root given before it, or whose
+# signer lacks the root-list EKU: refused with the reason, exit 64.
+"$st" verify --no-default-trust --trust "$fix/ctl-codesign-only.stl" "$fix/sha256.dll" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 64 ] && grep -q "does not end at a Microsoft root" "$tmp/err"
+check "a root list signed under no known root is refused (64)" $?
+"$st" verify --no-default-trust --trust "$pki/root.pem" --trust "$fix/ctl-wrong-signer.stl" \
+	"$fix/sha256.dll" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 64 ] && grep -q "lacks the extended key usage 1.3.6.1.4.1.311.10.3.9" "$tmp/err"
+check "a root list whose signer is no root-list signer is refused (64)" $?
+# The root list's certificates (its signer's) never become anchors.
+"$st" trust --no-default-trust --trust "$pki/root.pem" --trust "$fix/ctl-disallowed-2025.stl" >"$tmp/out"
+grep -q "^1 trust anchors:" "$tmp/out" && grep -q "microsoft-program" "$tmp/out" &&
+	grep -q "disallowed 2025-01-01" "$tmp/out"
+check "sigtrace trust shows a root list's attributes on the root it names" $?
+# --dbx: signature lists (bare, efivarfs, authenticated variable); errors.
+python3 "$tools/trust-files.py" authvar "$tmp/dbxupdate.bin" "$fix/dbx-efi-app.esl"
+"$st" verify --format ndjson "${common[@]}" --dbx "$tmp/dbxupdate.bin" "$fix/efi-app.efi" >"$tmp/out"; rc=$?
+[ $rc -eq 1 ] && grep -q '"verdict":"invalid".*uefi_revoked' "$tmp/out"
+check "--dbx takes an authenticated-variable dbx update" $?
+"$st" verify "${common[@]}" --dbx "$pki/root.pem" "$fix/efi-app.efi" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 64 ] && grep -q "not an EFI signature list" "$tmp/err"
+check "--dbx with something else is a usage error (64)" $?
+head -c 100 "$fix/dbx-inter.esl" >"$tmp/cut.esl"
+"$st" verify "${common[@]}" --dbx "$tmp/cut.esl" "$fix/efi-app.efi" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 64 ] && grep -q "malformed" "$tmp/err"
+check "--dbx with a cut signature list is a usage error (64)" $?
+"$st" trust --no-default-trust --dbx "$fix/dbx-efi-app.esl" --dbx "$fix/dbx-inter.esl" | grep -q "dbx entries in use (built in and --dbx): 2"
+check "sigtrace trust counts the dbx entries" $?
+# The built-in store: its snapshot, its anchors, one in full, NDJSON.
+"$st" trust >"$tmp/out"
+grep -q "Microsoft Trusted Root Program: authroot-.*515 roots" "$tmp/out" &&
+	grep -q "Apple Root CA" "$tmp/out" && grep -q "uefi-db" "$tmp/out" &&
+	grep -q "shim-vendor .*Debian Secure Boot CA" "$tmp/out"
+check "sigtrace trust prints the built-in snapshot and anchors" $?
+"$st" trust show 885de64c340e3ea7 >"$tmp/out"
+grep -q "Microsoft Root Certificate Authority" "$tmp/out" && grep -q "disallowed:  from 2021-08-01" "$tmp/out"
+check "sigtrace trust show FINGERPRINT prints one anchor in full" $?
+"$st" trust --format ndjson | python3 -c "import json,sys; a=[json.loads(l) for l in sys.stdin]; sys.exit(not (len(a) > 500 and all('sha256' in x for x in a)))"
+check "sigtrace trust --format ndjson: one object per anchor" $?
+# --system-trust: the bundle's TLS roots join (when the machine has one).
+if [ -s /etc/ssl/certs/ca-certificates.crt ]; then
+	"$st" trust --no-default-trust --system-trust >"$tmp/out"
+	grep -q "^system " "$tmp/out"
+	check "--system-trust adds the system bundle as source 'system'" $?
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -50,6 +50,7 @@ need openssl openssl
 need python3 python3
 need x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64
 need date coreutils
+need hash-to-efi-sig-list efitools
 OSC_HELP=$(osslsigncode -h 2>&1 || true)
 case $OSC_HELP in
     *-TSA-time*) ;;
@@ -152,6 +153,7 @@ sign pe32-x86.exe  "$IN/tiny-i686.exe"    leaf -h sha256 -time "$T_SIGN"
 sign longlived.exe "$IN/tiny-i686.exe" longlived -h sha256 -time "$T_SIGN"
 sign revoked.exe "$IN/tiny-i686.exe" revoked -h sha256 -time "$T_SIGN"
 sign nv-leaked.exe "$IN/tiny-i686.exe" nvleaked -h sha256 -time "$T_SIGN"
+sign nv-leaked-ts.exe "$IN/tiny-i686.exe" nvleaked -h sha256 -time "$T_SIGN" "${TSA[@]}" -TSA-time "$T_SIGN"
 sign dupkey-a.exe "$IN/tiny-i686.exe" dupkeya -h sha256 -time "$T_SIGN"
 sign dupkey-b.exe "$IN/tiny-i686.exe" dupkeyb -h sha256 -time "$T_SIGN"
 sign arm64.exe     "$IN/tiny-aarch64.exe" leaf -h sha256 -time "$T_SIGN"
@@ -181,6 +183,64 @@ sign weak-rsa1024.dll "$V" weak -h sha256 -time "$T_SIGN"
 sign weak-rsa512.dll "$V" weak512 -h sha256 -time "$T_SIGN"
 sign selfsigned.dll "$V" selfsigned -h sha256 -time "$T_SIGN"
 sign ms-impostor.dll "$V" msleaf -h sha256 -time "$T_SIGN"
+# A root without basicConstraints (anchors, as on Windows); an intermediate
+# without them (never a CA).
+sign nobc-root.dll "$V" nobcleaf -h sha256 -time "$T_SIGN"
+sign nobc-intermediate.dll "$V" nobcinterleaf -h sha256 -time "$T_SIGN"
+# Self-signed, and expired at the verification time; the same as a nested
+# signature beside a good primary one.
+sign selfsigned-expired.dll "$V" selfexpired -h sha256 -time "$T_EXPIRED_SIGN"
+sign nested-selfsigned-expired.dll "$F/sha256.dll" selfexpired -nest -h sha256 -time "$T_EXPIRED_SIGN"
+
+# --- platform rules --------------------------------------------------------------------
+# Legacy countersignatures whose RSA block holds the bare digest, without
+# DigestInfo (VeriSign/Symantec-era timestamp authorities), on the expired signer.
+for d in sha1 md5; do
+    run "${MUTATE[@]}" legacy-timestamp "$F/expired.dll" "$F/expired-ts-bare-$d.dll" \
+        --tsa-key "$PKI/tsa.key" --tsa-chain "$PKI/tsa-chain.pem" --time 2020-06-01T00:00:00Z \
+        --digest "$d" --bare
+done
+# SizeOfHeaders one FileAlignment past the first section's raw data (packed
+# files), signed by osslsigncode, which hashes every byte once as Windows does.
+run "${MUTATE[@]}" headers-past-section "$V" "$IN/headers-past-section.dll"
+sign headers-past-section.dll "$IN/headers-past-section.dll" leaf -h sha256 -time "$T_SIGN"
+# SpcIndirectDataContent data type 1.3.6.1.4.1.311.2.1.21, as old pesign wrote it.
+run "${MUTATE[@]}" spc-type "$F/efi-app.efi" "$F/pesign-oid.efi" --key "$PKI/leaf.key"
+run "${MUTATE[@]}" spc-type "$F/efi-app.efi" "$F/unknown-spc-type.efi" --key "$PKI/leaf.key" \
+    --oid 1.3.6.1.4.1.311.2.1.99
+# UEFI dbx lists made by efitools (its own Authenticode hash of the image):
+# the image, the intermediate CA of its chain, and the image as a machine's
+# efivarfs variable shows it (4 bytes of attributes first).
+run hash-to-efi-sig-list "$F/efi-app.efi" "$F/dbx-efi-app.esl"
+run cert-to-efi-sig-list "$PKI/inter.pem" "$F/dbx-inter.esl"
+{ printf '\047\000\000\000'; cat "$F/dbx-efi-app.esl"; } >"$F/dbx-efivarfs.bin"
+# Microsoft root lists made and signed by the test PKI (root-list signer under
+# root.pem), each listing root.pem with one of the program's attributes.
+CTL=(python3 "$HERE/tools/make-ctl.py" --signer "$PKI/ctlsigner.pem" --key "$PKI/ctlsigner.key"
+     --this-update 2024-01-01T00:00:00Z)
+R="$PKI/root.pem;name=sigtrace Test Root CA"
+run "${CTL[@]}" "$F/ctl-codesign-only.stl" --entry "$R;eku=code_signing"
+run "${CTL[@]}" "$F/ctl-timestamp-only.stl" --entry "$R;eku=time_stamping"
+run "${CTL[@]}" "$F/ctl-disallowed-2025.stl" --entry "$R;eku=code_signing,time_stamping;disallowed=2025-01-01T00:00:00Z"
+run "${CTL[@]}" "$F/ctl-disallowed-ts-2024.stl" \
+    --entry "$R;eku=code_signing,time_stamping;disallowed=2024-03-01T00:00:00Z;disallowed_eku=time_stamping"
+run "${CTL[@]}" "$F/ctl-notbefore-2023.stl" --entry "$R;not_before=2023-06-01T00:00:00Z"
+run "${CTL[@]}" "$F/ctl-notbefore-2024-06.stl" --entry "$R;not_before=2024-06-01T00:00:00Z"
+run "${CTL[@]}" "$F/ctl-notbefore-ts-2023.stl" \
+    --entry "$R;not_before=2023-06-01T00:00:00Z;not_before_eku=time_stamping"
+# root2 trusted for code signing only: a timestamp under it chains, through the
+# cross-certificate its token carries, to root.pem instead (Windows takes the
+# path valid for time stamping); without the cross-certificate it cannot.
+run "${CTL[@]}" "$F/ctl-root2-codesign.stl" --entry "$R;eku=code_signing,time_stamping" \
+    --entry "$PKI/root2.pem;name=sigtrace Test Root CA 2;eku=code_signing"
+sign ts-cross.dll "$V" leaf -h sha256 -time "$T_SIGN" \
+    -TSA-certs "$PKI/tsa2x-chain.pem" -TSA-key "$PKI/tsa2.key" -TSA-time "$T_SIGN"
+sign ts-nocross.dll "$V" leaf -h sha256 -time "$T_SIGN" \
+    -TSA-certs "$PKI/tsa2-chain.pem" -TSA-key "$PKI/tsa2.key" -TSA-time "$T_SIGN"
+# Signed by a certificate that is no root-list signer (the code-signing leaf).
+run python3 "$HERE/tools/make-ctl.py" --signer "$PKI/leaf.pem" --key "$PKI/leaf.key" \
+    --chain "$PKI/inter.pem" --this-update 2024-01-01T00:00:00Z "$F/ctl-wrong-signer.stl" --entry "$R"
+
 # Leaf only, the intermediate CA left out of the signature.
 rm -f "$F/no-intermediate.dll"
 run osslsigncode sign -certs "$PKI/leaf.pem" -key "$PKI/leaf.key" -h sha256 -time "$T_SIGN" \

@@ -207,6 +207,10 @@ mapfile -t O < <(apple apple-expired apple-devid-ca)
 sign macho-expired.arm64 "$IN/linker.arm64" "${O[@]}" --signing-time 2020-06-01
 sign macho-expired-ts.arm64 "$IN/linker.arm64" "${O[@]}" --signing-time 2020-06-01 \
     "${TSA[@]}" --tsa-time 2020-06-01
+# The same asking for expiry checks (CodeDirectory flag 0x400, CS_FORCE_EXPIRATION),
+# and one whose own signing time is after the certificate's notAfter.
+sign macho-expired-0x400.arm64 "$IN/linker.arm64" "${O[@]}" --signing-time 2020-06-01 --flags 0x400
+sign macho-expired-late.arm64 "$IN/linker.arm64" "${O[@]}" --signing-time 2022-06-01
 sign macho-teamid.arm64 "$IN/linker.arm64" "${DEVID[@]}" --team-id OTHERTEAM1
 # Not Apple-style at all: the Authenticode test leaf (root.pem) and a self-signed one.
 sign macho-leaf.arm64 "$IN/linker.arm64" --cert "$PKI/leaf.pem" --key "$PKI/leaf.key" \

@@ -46,6 +46,16 @@
 #   msleaf.pem        "CN=Microsoft Corporation,O=Microsoft Corporation,L=Redmond,
 #                     ST=Washington,C=US" code-signing leaf issued by msroot
 #                                                    2024-01-01 .. 2026-01-01
+#   nobcroot.pem      self-signed root without basicConstraints or keyUsage (as
+#                     Microsoft Root Authority 1997)  2020-01-01 .. 2040-01-01
+#   nobcleaf.pem      code-signing leaf under nobcroot 2024-01-01 .. 2026-01-01
+#   nobcinter.pem     intermediate without basicConstraints under root.pem
+#   nobcinterleaf.pem code-signing leaf under nobcinter (must not chain)
+#   ctlsigner.pem     root-list signer (EKU 1.3.6.1.4.1.311.10.3.9) under root.pem
+#   selfexpired.pem   self-signed code-signing cert     2020-01-01 .. 2021-01-01
+#   root2.pem         sigtrace Test Root CA 2           2020-01-01 .. 2040-01-01
+#   root2x.pem        cross-certificate: root2's subject and key issued by root.pem (no key file)
+#   tsa2-inter.pem, tsa2.pem  timestamping CA and TSA under root2
 #
 # Chain files for `osslsigncode sign -certs` (leaf first, then issuers, root
 # excluded except for the impostor which ships its fake root like an attacker
@@ -58,6 +68,10 @@
 #   msleaf-chain.pem     = msleaf.pem + msroot.pem
 #   tsa-chain.pem        = tsa.pem + tsa-inter.pem   (for -TSA-certs)
 #   roguetsa-chain.pem   = roguetsa.pem
+#   nobcleaf-chain.pem   = nobcleaf.pem
+#   nobcinterleaf-chain.pem = nobcinterleaf.pem + nobcinter.pem
+#   selfexpired-chain.pem = selfexpired.pem
+#   tsa2-chain.pem       = tsa2.pem + tsa2-inter.pem;  tsa2x-chain.pem adds root2x.pem
 #
 # Also: trust.pem = root.pem (the only trust anchor the tests pass with --trust).
 #
@@ -69,14 +83,14 @@
 # codeSigning (critical), KU digitalSignature (critical), RSA-2048,
 # 2024-01-01 .. 2026-01-01 unless noted:
 #
-#   apple-root.pem      sigtrace Test Apple Root CA    2020-01-01 .. 2040-01-01
+#   apple-root.pem      sigtrace Test Mac Root CA      2020-01-01 .. 2040-01-01
 #   apple-devid-ca.pem  Developer ID CA, marker 6.2.6  2020-01-01 .. 2035-01-01
 #   apple-wwdr-ca.pem   WWDR CA, marker 6.2.1          2020-01-01 .. 2035-01-01
 #   apple-devid.pem     "Developer ID Application", 6.1.13 critical (under apple-devid-ca)
 #   apple-installer.pem "Developer ID Installer", 6.1.14 critical (apple-devid-ca;
 #                       EKU codeSigning too, so that only the marker is wrong)
 #   apple-mas.pem       "3rd Party Mac Developer Application", 6.1.7 critical (apple-wwdr-ca)
-#   apple-dev.pem       "Apple Development", 6.1.12 critical (apple-wwdr-ca)
+#   apple-dev.pem       "Mac Developer", 6.1.12 critical (apple-wwdr-ca)
 #   apple-nomarker.pem  "Developer ID Application" name, no Apple marker (apple-devid-ca)
 #   apple-expired.pem   as apple-devid.pem, 2020-01-01 .. 2021-01-01
 #   apple-unkcrit.pem   as apple-devid.pem plus an unknown critical extension
@@ -192,6 +206,30 @@ keyUsage               = critical, digitalSignature
 extendedKeyUsage       = critical, timeStamping
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
+
+# A CA certificate as old roots were made (Microsoft Root Authority, 1997):
+# no basicConstraints, no keyUsage.
+[ v3_nobc ]
+subjectKeyIdentifier   = hash
+
+[ v3_nobc_inter ]
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# A cross-certificate: another root's subject and key, issued by root.pem.
+[ v3_cross ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# Signs Microsoft root lists (authroot.stl): EKU 1.3.6.1.4.1.311.10.3.9.
+[ v3_ctlsign ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = 1.3.6.1.4.1.311.10.3.9
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
 EOF
 
 export CADIR
@@ -289,6 +327,39 @@ newca vs2010 43BB437D609866286DD839E1D00309F4
 issue vs2010 self rsa2048 v3_root 100101000000Z 300101000000Z "/C=US/O=VeriSign, Inc./OU=VeriSign Trust Network/CN=VeriSign Class 3 Code Signing 2010 CA"
 issue nvleaked vs2010 rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=US/ST=California/L=Santa Clara/O=NVIDIA Corporation/CN=NVIDIA Corporation"
 
+# --- a root without basicConstraints (anchors, as Windows takes old roots) and
+# an intermediate without them under root.pem (never a CA) --------------------
+newca nobcroot 8000
+issue nobcroot self rsa2048 v3_nobc 200101000000Z 400101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Test Root Without Basic Constraints"
+issue nobcleaf nobcroot rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Code Signer Under An Old-Style Root"
+CADIR=$WORK/db-root
+issue nobcinter root rsa2048 v3_nobc_inter 200101000000Z 350101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Intermediate Without Basic Constraints"
+# The root-list signer (for test root lists made by tools/make-ctl.py).
+issue ctlsigner root rsa2048 v3_ctlsign 200101000000Z 350101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Test Root List Signer"
+newca nobcinter 8100
+issue nobcinterleaf nobcinter rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Code Signer Under A Non-CA"
+
+# --- a second root with a TSA, and a cross-certificate of it from root.pem:
+# with a root list that trusts root2 for code signing only, a timestamp
+# whose token carries the cross-certificate chains (as on Windows) through it
+# to root.pem ------------------------------------------------------------------
+R2_DN="/C=XX/O=sigtrace test PKI/CN=sigtrace Test Root CA 2"
+newca root2 9000
+issue root2 self rsa2048 v3_root 200101000000Z 400101000000Z "$R2_DN"
+CADIR=$WORK/db-root
+run openssl req -new -config "$CNF" -key "$WORK/root2.key" -subj "$R2_DN" -out "$WORK/root2x.csr"
+run openssl ca -batch -config "$CNF" -cert "$WORK/root.pem" -keyfile "$WORK/root.key" \
+    -in "$WORK/root2x.csr" -out "$WORK/root2x.pem" -extensions v3_cross \
+    -startdate 200101000000Z -enddate 350101000000Z -notext -preserveDN -md sha256
+CADIR=$WORK/db-root2
+issue tsa2-inter root2 rsa2048 v3_inter 200101000000Z 350101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Test Timestamping CA 2"
+newca tsa2-inter 9100
+issue tsa2 tsa2-inter rsa2048 v3_tsa 200101000000Z 350101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Test TSA 2"
+
+# --- self-signed and expired (2020 .. 2021) ------------------------------------
+newca selfexpired 8200
+issue selfexpired self rsa2048 v3_selfsigned 200101000000Z 210101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Self-Signed Expired Code Signer"
+
 # --- chain files ----------------------------------------------------------------
 for l in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb; do
     cat "$WORK/$l.pem" "$WORK/inter.pem" >"$WORK/$l-chain.pem"
@@ -299,6 +370,11 @@ cat "$WORK/nvleaked.pem" "$WORK/vs2010.pem" >"$WORK/nvleaked-chain.pem"
 cat "$WORK/tsa.pem" "$WORK/tsa-inter.pem" >"$WORK/tsa-chain.pem"
 cp "$WORK/roguetsa.pem" "$WORK/roguetsa-chain.pem"
 cp "$WORK/root.pem" "$WORK/trust.pem"
+cp "$WORK/nobcleaf.pem" "$WORK/nobcleaf-chain.pem"
+cat "$WORK/nobcinterleaf.pem" "$WORK/nobcinter.pem" >"$WORK/nobcinterleaf-chain.pem"
+cp "$WORK/selfexpired.pem" "$WORK/selfexpired-chain.pem"
+cat "$WORK/tsa2.pem" "$WORK/tsa2-inter.pem" >"$WORK/tsa2-chain.pem"
+cat "$WORK/tsa2.pem" "$WORK/tsa2-inter.pem" "$WORK/root2x.pem" >"$WORK/tsa2x-chain.pem"
 
 # --- sanity checks ----------------------------------------------------------
 check_chain() { # check_chain LEAF UNTRUSTED... (verified at 2025-06-01 unless -attime given)
@@ -320,16 +396,17 @@ if openssl verify -CAfile "$WORK/root.pem" -untrusted "$WORK/inter.pem" \
 fi
 
 # --- publish ----------------------------------------------------------------------
-names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned roguetsa msroot msleaf vs2010 nvleaked"
+names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned roguetsa msroot msleaf vs2010 nvleaked nobcroot nobcleaf nobcinter nobcinterleaf ctlsigner selfexpired root2 tsa2-inter tsa2"
 for n in $names; do
     install -m 0644 "$WORK/$n.pem" "$OUT/$n.pem"
     install -m 0600 "$WORK/$n.key" "$OUT/$n.key"
 done
-for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned msleaf nvleaked tsa roguetsa; do
+for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned msleaf nvleaked tsa roguetsa nobcleaf nobcinterleaf selfexpired tsa2 tsa2x; do
     install -m 0644 "$WORK/$n-chain.pem" "$OUT/$n-chain.pem"
 done
 install -m 0644 "$WORK/trust.pem" "$OUT/trust.pem"
 install -m 0644 "$WORK/inter-crl.pem" "$OUT/inter-crl.pem"
+install -m 0644 "$WORK/root2x.pem" "$OUT/root2x.pem"
 
 # --- Apple-style test PKI (Mach-O fixtures) ------------------------------------
 cat >>"$CNF" <<'EOF'
@@ -422,13 +499,13 @@ apple_dn() { # apple_dn KIND -> Apple-style leaf subject
     printf '/UID=%s/CN=%s: sigtrace Test (%s)/OU=%s/O=sigtrace Test/C=XX' \
         "$TEAM" "$1" "$TEAM" "$TEAM"
 }
-APPLE_CA_DN="/C=XX/O=sigtrace test PKI/OU=sigtrace Test Apple Certification Authority"
+APPLE_CA_DN="/C=XX/O=sigtrace test PKI/OU=sigtrace Test Mac Certification Authority"
 newca apple-root 7000
-issue apple-root self rsa2048 v3_root 200101000000Z 400101000000Z "$APPLE_CA_DN/CN=sigtrace Test Apple Root CA"
+issue apple-root self rsa2048 v3_root 200101000000Z 400101000000Z "$APPLE_CA_DN/CN=sigtrace Test Mac Root CA"
 apple_issue apple-devid-ca apple-root v3_apple_devid_ca 200101000000Z 350101000000Z \
     "$APPLE_CA_DN/CN=sigtrace Test Developer ID Certification Authority"
 apple_issue apple-wwdr-ca apple-root v3_apple_wwdr_ca 200101000000Z 350101000000Z \
-    "$APPLE_CA_DN/CN=sigtrace Test Apple WWDR Certification Authority"
+    "$APPLE_CA_DN/CN=sigtrace Test Mac Developer Relations CA"
 newca apple-devid-ca 7100
 apple_issue apple-devid     apple-devid-ca v3_apple_devid     240101000000Z 260101000000Z "$(apple_dn 'Developer ID Application')"
 apple_issue apple-installer apple-devid-ca v3_apple_installer 240101000000Z 260101000000Z "$(apple_dn 'Developer ID Installer')"
@@ -437,7 +514,7 @@ apple_issue apple-expired   apple-devid-ca v3_apple_devid     200101000000Z 2101
 apple_issue apple-unkcrit   apple-devid-ca v3_apple_unkcrit   240101000000Z 260101000000Z "$(apple_dn 'Developer ID Application')"
 newca apple-wwdr-ca 7200
 apple_issue apple-mas apple-wwdr-ca v3_apple_mas 240101000000Z 260101000000Z "$(apple_dn '3rd Party Mac Developer Application')"
-apple_issue apple-dev apple-wwdr-ca v3_apple_dev 240101000000Z 260101000000Z "$(apple_dn 'Apple Development')"
+apple_issue apple-dev apple-wwdr-ca v3_apple_dev 240101000000Z 260101000000Z "$(apple_dn 'Mac Developer')"
 
 # The chains verify (the expired leaf inside its validity). OpenSSL does not
 # know Apple's critical markers, hence -ignore_critical.

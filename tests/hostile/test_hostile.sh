@@ -28,7 +28,7 @@ if [ "$sparse" = --sparse ]; then
 fi
 n=$(find "$work/in" -type f | wc -l)
 /usr/bin/time -f "%e %M" -o "$work/time" timeout 600 "$st" scan --all -j 2 --format ndjson \
-	--no-system-trust --at 2025-06-01 "$work/in" >"$work/out.ndjson" 2>"$work/err"
+	--no-default-trust --at 2025-06-01 "$work/in" >"$work/out.ndjson" 2>"$work/err"
 rc=$?
 read -r secs rss < <(tail -n 1 "$work/time") || { secs=0; rss=0; }
 [ $rc -le 2 ]; check "scan of $n crafted files finished (exit $rc, ${secs}s)" $?

@@ -27,12 +27,12 @@ cp "$fix/nv-leaked.exe" "$c/planted/nv-leaked.exe"              # on the shipped
 cp "$fix/longlived.exe" "$c/planted/longlived-2.exe"            # its signer: on one host only
 cp "$fix/dupkey-a.exe" "$c/planted/dupkey-a.exe"                # one name, one issuer,
 cp "$fix/dupkey-b.exe" "$c/planted/dupkey-b.exe"                # two keys
-"$st" scan -q --db "$tmp/inv.db" --no-system-trust --trust "$pki/root.pem" \
+"$st" scan -q --db "$tmp/inv.db" --no-default-trust --trust "$pki/root.pem" \
 	--crl "$pki/inter-crl.pem" --at 2025-06-01T00:00:00Z "$c" >/dev/null 2>&1
 # The normal files again, as seen from a second host (its own UTS namespace).
 if unshare --uts true 2>/dev/null; then
 	unshare --uts sh -c 'hostname sigtrace-test-host-b && exec "$@"' sh \
-		"$st" scan -q --db "$tmp/inv.db" --no-system-trust --trust "$pki/root.pem" \
+		"$st" scan -q --db "$tmp/inv.db" --no-default-trust --trust "$pki/root.pem" \
 		--at 2025-06-01T00:00:00Z "$c/normal" >/dev/null 2>&1
 	two_hosts=1
 fi
@@ -74,7 +74,7 @@ check "text output ranks by score (revoked and copied signatures first)" $?
 # leaves only what is new.
 "$st" outliers --db "$tmp/inv.db" --baseline "$tmp/inv.db" >"$tmp/out.txt"; rc=$?
 [ $rc -eq 0 ] && [ ! -s "$tmp/out.txt" ]; check "--baseline of the same inventory: quiet, exit 0" $?
-"$st" scan -q --db "$tmp/base.db" --no-system-trust --trust "$pki/root.pem" \
+"$st" scan -q --db "$tmp/base.db" --no-default-trust --trust "$pki/root.pem" \
 	--at 2025-06-01T00:00:00Z "$c/normal" >/dev/null 2>&1
 "$st" outliers --db "$tmp/inv.db" --baseline "$tmp/base.db" --format ndjson >"$tmp/new.ndjson"
 grep -q 'planted/ms-impostor.dll' "$tmp/new.ndjson" && ! grep -q '/normal/' "$tmp/new.ndjson"

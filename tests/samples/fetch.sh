@@ -28,6 +28,12 @@
 #   npm/esbuild-darwin-arm64/bin/esbuild       @esbuild/darwin-arm64@0.28.2 (linker-signed, Go)
 #   npm/turbo-darwin-arm64/bin/turbo           turbo-darwin-arm64@2.8.17 (linker-signed, Rust + Apple ld)
 #   npm/fsevents/fsevents.node                 fsevents@2.3.3 (universal: x86_64 unsigned, arm64 linker-signed)
+# Built-in-trust samples (cases marked +builtin):
+#   debian/fwupdx64.efi.signed           fwupd-amd64-signed 1:1.4+1 (pesign data type 1.3.6.1.4.1.311.2.1.21)
+#   debian/shim-vendor-dbx.esl           shim's vendor dbx (EFI signature lists, from .vendor_cert)
+#   npm/grunt-electron-installer/vendor/signtool.exe  grunt-electron-installer@0.31.0 (Microsoft Root Authority 1997)
+#   npm/pdf-to-printer/dist/SumatraPDF.exe            pdf-to-printer@1.1.1 (bare-digest PKCS#9 countersignature)
+#   npm/opentui-core-win32-x64/opentui.dll            @opentui/core-win32-x64@0.4.3 (Azure Trusted Signing)
 #   SHA256SUMS                           sha256sum -c compatible list of the above
 #
 # Downloaded archives are kept in OUTDIR/.cache (override with
@@ -69,6 +75,10 @@ ARCHIVES=(
   "esbld  npm @esbuild/darwin-arm64            0.28.2                        1980cde09749094452b20d36ff267585ccb3f72749c7bc97291cd9996ccf5a2a 4434422"
   "turbo  npm turbo-darwin-arm64               2.8.17                        7bbcb3a0218702bfd43916828abcd42a892777f751c2c7b40a02f6730cf789ac 12951588"
   "fsev   npm fsevents                         2.3.3                         c77e7a5d5ff31dd7acea7c44d4a0455e0528cdacbd24a8cb6c82b66d239b587e 22808"
+  "fwupd  deb fwupd-amd64-signed               1:1.4+1                       a661e04ac81e7e67c81adbe77a63bddb351b658c6e6c50ec88d79e92e140c109 26536"
+  "gei    npm grunt-electron-installer         0.31.0                        9749a1aa102bba5151bea5b85b2b9c8f8748bb8f1df34dd725481b2add888dbc 2180088"
+  "p2p    npm pdf-to-printer                   1.1.1                         5455a091b75e1d0f46b013380757ede3dcf92bc7716616624c5c7ddc104c508b 3471724"
+  "otui   npm @opentui/core-win32-x64          0.4.3                         aa2f4b6c67326f1df9ecbfc7981d1b67d0c32e18a839364d695c694a2a4aee41 827529"
 )
 
 # Pinned files: archive-id member-path-in-archive output-path sha256 size
@@ -88,12 +98,19 @@ FILES=(
   "esbld  package/bin/esbuild                                  npm/esbuild-darwin-arm64/bin/esbuild   10b6243df618d374bb2d5c9cfbe7052e1405f6aa4e53a6164f11a91b9f2e1384 10590882"
   "turbo  turbo-darwin-arm64/bin/turbo                         npm/turbo-darwin-arm64/bin/turbo       016a971d216cd7d9b7f0160d748cb7677cb3c90c48cdadfd01e4969723882228 28324256"
   "fsev   package/fsevents.node                                npm/fsevents/fsevents.node             40f2f51199e4f5fc46fa6b985fb3461bb63e6cd86c62bfa9bcee45ed4438d5fb 163626"
+  # Built-in trust (cases marked +builtin).
+  "fwupd  ./usr/libexec/fwupd/efi/fwupdx64.efi.signed          debian/fwupdx64.efi.signed             cc8bd5e99957e0c53786fd246c69d1a5a3044647cdb8fa2df8a2cff90474706d 63312"
+  "gei    package/vendor/signtool.exe                          npm/grunt-electron-installer/vendor/signtool.exe 92a0afe94ccebcd877c3c7b05e80e8ad748f2c64959c431b88e7a7a1e5ce115f 237392"
+  "p2p    package/dist/SumatraPDF.exe                          npm/pdf-to-printer/dist/SumatraPDF.exe 54e19ff0a436f9806ff4dec14882a3391026751242b0e53330325e7c256d5155 6476896"
+  "otui   package/opentui.dll                                  npm/opentui-core-win32-x64/opentui.dll 919609742024879f4eeb6db798514bbb80766e3d4b948fb5a1d206ec087000ff 3765640"
 )
 
 # Derived: the Debian Secure Boot CA embedded in shim's .vendor_cert section.
 DEBIAN_CA_DER=debian/debian-secure-boot-ca.der
 DEBIAN_CA_SHA256=079646974bce09b1f04da67bd722d1fb0947ae4c4010bccdbba52d5b23cbf1a2
 DEBIAN_CA_PEM=debian/debian-secure-boot-ca.pem
+SHIM_DBX=debian/shim-vendor-dbx.esl
+SHIM_DBX_SHA256=45e89b4a5f8283cd8ae7c66bda8346697120c84880537aadb49a665c7d7eec0f
 
 # ---------------------------------------------------------------------------
 # Diagnostics for a changed file: size, certificate-table entries, signers.
@@ -337,10 +354,25 @@ if [ ! -s "$OUT/$DEBIAN_CA_PEM" ] || [ "$(openssl x509 -in "$OUT/$DEBIAN_CA_PEM"
   mv -f "$OUT/$DEBIAN_CA_PEM.part" "$OUT/$DEBIAN_CA_PEM"
 fi
 
+# shim's vendor dbx: the deauthorized blob of the same .vendor_cert section.
+if ! have_ok "$OUT/$SHIM_DBX" "$SHIM_DBX_SHA256"; then
+  vc=$(mktemp)
+  objcopy -O binary --only-section=.vendor_cert "$OUT/debian/shimx64.efi.signed" "$vc" \
+    || { rm -f "$vc"; die "objcopy could not read .vendor_cert"; }
+  read -r auth_size deauth_size auth_off deauth_off < <(od -An -tu4 -N16 "$vc")
+  dd if="$vc" of="$OUT/$SHIM_DBX.part" bs=1 skip="$deauth_off" count="$deauth_size" status=none
+  rm -f "$vc"
+  have_ok "$OUT/$SHIM_DBX.part" "$SHIM_DBX_SHA256" \
+    || die "shim's vendor dbx has sha256 $(sha "$OUT/$SHIM_DBX.part"), expected $SHIM_DBX_SHA256"
+  mv -f "$OUT/$SHIM_DBX.part" "$OUT/$SHIM_DBX"
+  fetched=$((fetched + 1))
+fi
+
 # sha256sum -c compatible list (relative to OUTDIR)
 {
   for f in "${FILES[@]}"; do set -- $f; echo "$4  $3"; done
   echo "$DEBIAN_CA_SHA256  $DEBIAN_CA_DER"
+  echo "$SHIM_DBX_SHA256  $SHIM_DBX"
 } > "$OUT/SHA256SUMS.part"
 mv -f "$OUT/SHA256SUMS.part" "$OUT/SHA256SUMS"
 

@@ -14,7 +14,7 @@ rm -rf "$work"
 mkdir -p "$work"
 sentry=$samples/npm/sentry-cli-darwin/bin/sentry-cli
 fsev=$samples/npm/fsevents/fsevents.node
-args=(--no-system-trust --trust "$trust/apple-root-ca.pem" --at 2026-11-21T00:00:00Z)
+args=(--no-default-trust --trust "$trust/apple-root-ca.pem" --at 2026-11-21T00:00:00Z)
 
 "$st" verify --format ndjson "${args[@]}" "$sentry" "$fsev" >"$work/out.ndjson"
 python3 - "$work/out.ndjson" <<'PY'

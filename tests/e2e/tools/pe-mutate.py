@@ -21,9 +21,14 @@ CheckSum of the result, so the checksum is never what makes a fixture bad.
                                  (A and B: signatures of the same unsigned file)
   flip-signature IN OUT --which primary|nested|timestamp|countersignature
                                  change the last byte of that signer's signature
-  legacy-timestamp IN OUT --tsa-key K --tsa-chain PEM --time ISO8601 [--digest D]
+  legacy-timestamp IN OUT --tsa-key K --tsa-chain PEM --time ISO8601 [--digest D] [--bare]
                                  add a PKCS#9 countersignature (Authenticode
                                  legacy timestamp) over the signer's signature
+  spc-type IN OUT --key K [--oid OID]
+                                 change SpcIndirectDataContent's data type (old
+                                 pesign: 1.3.6.1.4.1.311.2.1.21) and re-sign
+  headers-past-section IN OUT    set SizeOfHeaders one FileAlignment past the first
+                                 section's raw data (packed files do)
   pagehash-resign IN OUT --key K [--page N]
                                  change one byte in page N of .text of a
                                  page-hashed file, recompute the image digest and
@@ -249,7 +254,10 @@ def cmd_legacy_timestamp(a):
                              Node(0x31, children=[Node(0x04, hashlib.new(a.digest, sig_value).digest())])]),
     ]
     attr_set = der_set_of(attrs)
-    signature = pecert.openssl_sign(a.tsa_key, a.digest, attr_set.encode())
+    if a.bare:
+        signature = pecert.openssl_sign_bare(a.tsa_key, a.digest, attr_set.encode())
+    else:
+        signature = pecert.openssl_sign(a.tsa_key, a.digest, attr_set.encode())
     counter = Node(0x30, children=[
         Node(0x02, b"\x01"),
         pecert.cert_issuer_and_serial(tsa_cert),
@@ -306,6 +314,41 @@ def cmd_pagehash_resign(a):
     save(pe, a.out)
 
 
+def cmd_spc_type(a):
+    """Replaces the data type of SpcIndirectDataContent's SpcAttributeTypeAndOptionalValue
+    (1.3.6.1.4.1.311.2.1.15 for PE images) and re-signs, as old pesign wrote
+    1.3.6.1.4.1.311.2.1.21. The image digest is untouched."""
+    pe = load(a.inp)
+    ci, sd = parse_primary(pe)
+    parts = signer_parts(sd.signer)
+    content = sd.content_info[1][0]          # SpcIndirectDataContent
+    algo = pecert.digest_name(content[1][0])
+    content[0].children[0] = oid_node(a.oid)
+    spc_digest = hashlib.new(algo, b"".join(c.encode() for c in content.children)).digest()
+    auth = parts["auth_attrs"]
+    find_attr(auth, pecert.OID_MESSAGE_DIGEST)[1][0].value = spc_digest
+    signed = Node(0x31, children=auth.children).encode()
+    parts["signature"].value = pecert.openssl_sign(a.key, pecert.digest_name(parts["digest_alg"]), signed)
+    if "unauth_attrs" in parts:
+        sd.signer.children.remove(parts["unauth_attrs"])
+    store_pkcs7(pe, ci.encode())
+    save(pe, a.out)
+
+
+def cmd_headers_past_section(a):
+    """SizeOfHeaders reaching one FileAlignment unit into the first section's
+    raw data, as some packers write it (unsigned input)."""
+    pe = load(a.inp)
+    if pe.secdir[0]:
+        die("input is signed")
+    align = struct.unpack_from("<I", pe.data, pe.opt_off + 36)[0]
+    first = min((s for s in pe.sections() if s["rawsize"]), key=lambda s: s["rawptr"])
+    if first["rawsize"] < 2 * align:
+        die("first section too small")
+    struct.pack_into("<I", pe.data, pe.opt_off + 60, first["rawptr"] + align)
+    save(pe, a.out)
+
+
 def cmd_info(a):
     pe = load(a.inp)
     off, size = pe.secdir
@@ -338,6 +381,10 @@ def main():
         return sp
 
     add("sigthief", cmd_sigthief, "signed", "target", "out")
+    add("headers-past-section", cmd_headers_past_section, "inp", "out")
+    sp = add("spc-type", cmd_spc_type, "inp", "out")
+    sp.add_argument("--key", required=True, help="the signer's key, to re-sign")
+    sp.add_argument("--oid", default="1.3.6.1.4.1.311.2.1.21")
     sp = add("flip-code", cmd_flip_code, "inp", "out")
     sp.add_argument("--page", type=int, help="4 KiB page of .text to change (default: middle)")
     add("cert-padding", cmd_cert_padding, "inp", "out")
@@ -357,6 +404,8 @@ def main():
     sp.add_argument("--tsa-chain", required=True, help="PEM: TSA cert first, then its issuers")
     sp.add_argument("--time", required=True, help="signingTime, e.g. 2024-06-01T00:00:00Z")
     sp.add_argument("--digest", default="sha256", choices=sorted(pecert.DIGEST_OIDS))
+    sp.add_argument("--bare", action="store_true",
+                    help="RSA block holds the bare digest, without DigestInfo")
     sp = add("pagehash-resign", cmd_pagehash_resign, "inp", "out")
     sp.add_argument("--key", required=True)
     sp.add_argument("--page", type=int, default=2)

@@ -371,6 +371,22 @@ def openssl_sign(key, digest, data):
             return f.read()
 
 
+def openssl_sign_bare(key, digest, data):
+    """RSA PKCS#1 v1.5 signature block holding the bare digest of DATA, without
+    the DigestInfo wrapper (as VeriSign-era timestamp authorities wrote it):
+    openssl pkeyutl signs its input as is when no digest is set."""
+    with tempfile.TemporaryDirectory() as tmp:
+        inp = os.path.join(tmp, "in")
+        out = os.path.join(tmp, "sig")
+        with open(inp, "wb") as f:
+            f.write(hashlib.new(digest, data).digest())
+        subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", key, "-pkeyopt",
+                        "rsa_padding_mode:pkcs1", "-in", inp, "-out", out],
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(out, "rb") as f:
+            return f.read()
+
+
 def der_set_of(nodes):
     """SET OF with DER ordering of the encoded members."""
     return Node(0x31, children=sorted(nodes, key=lambda n: n.encode()))
