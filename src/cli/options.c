@@ -13,7 +13,8 @@ void usage(FILE *out)
 {
 	fputs("usage: sigtrace verify [options] FILE...\n"
 	      "       sigtrace scan [options] PATH...\n"
-	      "       sigtrace outliers --db FILE [--allow FILE] [--baseline DB] [--format F]\n"
+	      "       sigtrace outliers --db FILE [--allow FILE] [--baseline DB] [--min-score N]\n"
+	      "                         [--rates] [--format F]\n"
 	      "       sigtrace trust [show FINGERPRINT] [trust options] [--format F]\n"
 	      "\n"
 	      "verify  full report per file: verdict, reasons, every signature\n"
@@ -48,6 +49,10 @@ void usage(FILE *out)
 	      "  --resume            with --db: skip files already recorded unchanged\n"
 	      "  --allow FILE        outliers: drop findings for allowed files and signers\n"
 	      "  --baseline DB       outliers: report only findings not in inventory DB\n"
+	      "  --min-score N       outliers: show findings scoring N or more (default 50;\n"
+	      "                      0 shows every one)\n"
+	      "  --rates             outliers: how common each outlier trait is in the\n"
+	      "                      inventory and in the benign reference profile\n"
 	      "  -h, --help          this help\n"
 	      "  --version           print the version\n"
 	      "\n"
@@ -104,6 +109,8 @@ static const struct option longopts[] = {
 	{ "resume", no_argument, NULL, 'R' },
 	{ "allow", required_argument, NULL, 'L' },
 	{ "baseline", required_argument, NULL, 'B' },
+	{ "min-score", required_argument, NULL, 'M' },
+	{ "rates", no_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -121,6 +128,7 @@ int options_parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->min_score = 50;
 	o->format = OUT_TEXT;
 	if (argc < 2) {
 		usage(stderr);
@@ -220,6 +228,18 @@ int options_parse(int argc, char **argv, struct opts *o)
 		case 'B':
 			o->baseline = optarg;
 			break;
+		case 'M': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 0 || v > 100)
+				return usage_error("--min-score takes a score from 0 to 100");
+			o->min_score = (int)v;
+			o->min_score_set = true;
+			break;
+		}
+		case 'T':
+			o->rates = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_CLEAN;
@@ -240,8 +260,8 @@ int options_parse(int argc, char **argv, struct opts *o)
 			return usage_error("outliers needs --db FILE and no paths");
 		return -1;
 	}
-	if (o->allow || o->baseline)
-		return usage_error("--allow and --baseline are options of outliers");
+	if (o->allow || o->baseline || o->min_score_set || o->rates)
+		return usage_error("--allow, --baseline, --min-score and --rates are options of outliers");
 	if (strcmp(cmd, "trust") == 0) {
 		if (o->npaths && !(o->npaths == 2 && strcmp(o->paths[0], "show") == 0))
 			return usage_error("trust takes no paths, or show FINGERPRINT");

@@ -22,6 +22,9 @@ struct opts {
 	int jobs;
 	bool all, quiet, no_file_hash, resume;
 	const char *db, *allow, *baseline;
+	int min_score;               /* outliers --min-score (default 50) */
+	bool min_score_set;
+	bool rates;                  /* outliers --rates */
 	const char *files_from;
 	char **paths;                /* operands */
 	size_t npaths;

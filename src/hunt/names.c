@@ -37,19 +37,36 @@ const char *publisher_claimed_name(const char *name, bool *exact)
 	return p;
 }
 
-const char *dn_org(const char *dn, char *buf, size_t len)
+const char *dn_attr(const char *dn, const char *attr, char *buf, size_t len)
 {
-	const char *o = dn ? strstr(dn, "O=") : NULL;
+	size_t al = strlen(attr);
+	const char *o = dn;
 
 	buf[0] = '\0';
-	while (o && o != dn && o[-1] != ',')
-		o = strstr(o + 2, "O=");
+	/* An attribute starts the DN or follows an unescaped comma. */
+	while (o && (o = strstr(o, attr)) != NULL) {
+		if (o[al] == '=' && (o == dn || (o[-1] == ',' && (o - 1 == dn || o[-2] != '\\'))))
+			break;
+		o += al;
+	}
 	if (o) {
 		size_t n = 0;
-		for (o += 2; *o && *o != ',' && n + 1 < len; o++)
+		for (o += al + 1; *o && n + 1 < len; o++) {
+			if (*o == '\\' && o[1]) {
+				buf[n++] = *++o;
+				continue;
+			}
+			if (*o == ',')
+				break;
 			buf[n++] = *o;
+		}
 		buf[n] = '\0';
 	}
 	return buf;
+}
+
+const char *dn_org(const char *dn, char *buf, size_t len)
+{
+	return dn_attr(dn, "O", buf, len);
 }
 

@@ -14,9 +14,11 @@
 #include "cli/commands.h"
 #include "hunt/hunt.h"
 
-void findings_add(struct findings *f, int score, const char *code, const char *path,
-		const char *evidence)
+void findings_add(struct findings *f, int severity, bool outlier, const char *code,
+		  const char *group, const char *label, const char *path, const char *evidence)
 {
+	struct finding *x;
+
 	if (f->n == f->cap) {
 		size_t nc = f->cap ? f->cap * 2 : 64;
 		struct finding *nv = realloc(f->v, nc * sizeof(*nv));
@@ -25,40 +27,73 @@ void findings_add(struct findings *f, int score, const char *code, const char *p
 		f->v = nv;
 		f->cap = nc;
 	}
-	f->v[f->n].score = score;
-	f->v[f->n].code = strdup(code);
-	f->v[f->n].path = strdup(path ? path : "");
-	f->v[f->n].evidence = strdup(evidence ? evidence : "");
-	f->v[f->n].file_sha256 = f->v[f->n].signer_sha256 = f->v[f->n].signer = NULL;
-	f->v[f->n].team = NULL;
+	x = &f->v[f->n];
+	memset(x, 0, sizeof(*x));
+	x->severity = x->score = severity;
+	x->outlier = outlier;
+	x->code = strdup(code);
+	x->path = strdup(path ? path : "");
+	x->evidence = strdup(evidence ? evidence : "");
+	x->group = strdup(group && *group ? group : path ? path : "");
+	x->label = strdup(label ? label : "");
+	if (!x->code || !x->path || !x->evidence || !x->group || !x->label) {
+		free(x->code);
+		free(x->path);
+		free(x->evidence);
+		free(x->group);
+		free(x->label);
+		return;
+	}
 	f->n++;
 }
 
+static void findings_clear_one(struct finding *x)
+{
+	free(x->code);
+	free(x->path);
+	free(x->evidence);
+	free(x->group);
+	free(x->label);
+	free(x->file_sha256);
+	free(x->signer_sha256);
+	free(x->signer);
+	free(x->team);
+}
 
 void findings_clear(struct findings *f)
 {
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->v[i].code);
-		free(f->v[i].path);
-		free(f->v[i].evidence);
-		free(f->v[i].file_sha256);
-		free(f->v[i].signer_sha256);
-		free(f->v[i].signer);
-		free(f->v[i].team);
-	}
+	for (size_t i = 0; i < f->n; i++)
+		findings_clear_one(&f->v[i]);
 	free(f->v);
 	memset(f, 0, sizeof(*f));
 }
 
+/* Groups together (code, group), strongest first; paths sorted. */
 static int cmp_findings(const void *a, const void *b)
 {
 	const struct finding *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->code, y->code)) != 0 || (c = strcmp(x->group, y->group)) != 0)
+		return c;
+	if (x->score != y->score)
+		return y->score - x->score;
+	return strcmp(x->path, y->path);
+}
+
+static int cmp_groups(const void *a, const void *b, void *arg)
+{
+	const struct group *x = a, *y = b;
+	const struct finding *v = arg;
+	int c;
 
 	if (x->score != y->score)
 		return y->score - x->score;
-	if (strcmp(x->code, y->code) != 0)
-		return strcmp(x->code, y->code);
-	return strcmp(x->path, y->path);
+	if (x->files != y->files)
+		return x->files < y->files ? 1 : -1;
+	if ((c = strcmp(v[x->first].code, v[y->first].code)) != 0)
+		return c;
+	return strcmp(v[x->first].group, v[y->first].group);
 }
 
 /* --allow FILE: lines "sha256 HEX" (file hash), "thumbprint HEX" (signer
@@ -129,48 +164,120 @@ static bool in_baseline(const struct findings *b, const struct finding *x)
 	return false;
 }
 
+int groups_make(struct findings *f, struct group **out, size_t *nout)
+{
+	struct group *groups;
+	size_t ngroups = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (f->n)
+		qsort(f->v, f->n, sizeof(*f->v), cmp_findings);
+	groups = calloc(f->n ? f->n : 1, sizeof(*groups));
+	if (!groups)
+		return -1;
+	for (size_t i = 0; i < f->n; i++) {
+		struct group *g = ngroups ? &groups[ngroups - 1] : NULL;
+		if (!g || strcmp(f->v[g->first].code, f->v[i].code) != 0 ||
+		    strcmp(f->v[g->first].group, f->v[i].group) != 0) {
+			g = &groups[ngroups++];
+			g->first = i;
+			g->score = f->v[i].score;
+		}
+		if (g->n == 0 || strcmp(f->v[i].path, f->v[i - 1].path) != 0)
+			g->files++;
+		g->n++;
+		if (f->v[i].score > g->score)
+			g->score = f->v[i].score;
+	}
+	qsort_r(groups, ngroups, sizeof(*groups), cmp_groups, f->v);
+	*out = groups;
+	*nout = ngroups;
+	return 0;
+}
+
+static void print_group(const struct outliers_opts *o, const struct finding *v, const struct group *g)
+{
+	const struct finding *x = &v[g->first];
+
+	if (o->ndjson) {
+		json_t *r = json_object(), *file = json_object(), *st = json_object(), *paths = json_array();
+		char *line;
+		for (size_t i = 0; i < g->n; i++)
+			if (i == 0 || strcmp(v[g->first + i].path, v[g->first + i - 1].path) != 0)
+				json_array_append_new(paths, json_string(v[g->first + i].path));
+		json_object_set_new(file, "path", paths);
+		json_object_set_new(r, "file", file);
+		json_object_set_new(st, "finding", json_string(x->code));
+		json_object_set_new(st, "score", json_integer(g->score));
+		json_object_set_new(st, "count", json_integer((json_int_t)g->files));
+		json_object_set_new(st, "group", json_string(x->label));
+		json_object_set_new(st, "group_key", json_string(x->group));
+		json_object_set_new(st, "evidence", json_string(x->evidence));
+		json_object_set_new(r, "sigtrace", st);
+		line = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (line)
+			puts(line);
+		free(line);
+		json_decref(r);
+		return;
+	}
+	printf("%3d %-30s %s (%zu file%s)\n    %s\n", g->score, x->code, *x->label ? x->label : x->path,
+	       g->files, g->files == 1 ? "" : "s", x->evidence);
+	for (size_t i = 0, shown = 0; i < g->n; i++) {
+		if (i > 0 && strcmp(v[g->first + i].path, v[g->first + i - 1].path) == 0)
+			continue;
+		if (shown++ == 3) {
+			printf("    ... and %zu more (--format ndjson lists every path)\n", g->files - 3);
+			break;
+		}
+		printf("    %s\n", v[g->first + i].path);
+	}
+}
+
 int outliers_run(const struct outliers_opts *o)
 {
 	struct findings f = { 0 }, base = { 0 };
 	struct allow allow = { 0 };
-	size_t shown = 0;
+	struct group *groups = NULL;
+	size_t ngroups = 0, signed_files = 0, base_signed = 0, kept = 0;
 	int rc = EXIT_CLEAN;
 
 	if (o->allow && load_allow(o->allow, &allow) != 0) {
 		fprintf(stderr, "sigtrace: --allow %s: cannot be read\n", o->allow);
 		return EXIT_UNREADABLE;
 	}
-	if (rules_collect(o->db, &f) != 0 || (o->baseline && rules_collect(o->baseline, &base) != 0)) {
+	if (rules_collect(o->db, &f, &signed_files) != 0 ||
+	    (o->baseline && rules_collect(o->baseline, &base, &base_signed) != 0)) {
 		rc = EXIT_UNREADABLE;
 		goto out;
 	}
-	if (f.n)
-		qsort(f.v, f.n, sizeof(*f.v), cmp_findings);
-	for (size_t i = 0; i < f.n; i++) {
-		if (allowed(&allow, &f.v[i]) || (o->baseline && in_baseline(&base, &f.v[i])))
-			continue;
-		shown++;
-		if (o->ndjson) {
-			json_t *r = json_object(), *file = json_object(), *st = json_object();
-			char *line;
-			json_object_set_new(file, "path", json_string(f.v[i].path));
-			json_object_set_new(r, "file", file);
-			json_object_set_new(st, "finding", json_string(f.v[i].code));
-			json_object_set_new(st, "score", json_integer(f.v[i].score));
-			json_object_set_new(st, "evidence", json_string(f.v[i].evidence));
-			json_object_set_new(r, "sigtrace", st);
-			line = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			if (line)
-				puts(line);
-			free(line);
-			json_decref(r);
-		} else {
-			printf("%3d %-30s %s\n    %s\n", f.v[i].score, f.v[i].code, f.v[i].path,
-			       f.v[i].evidence);
-		}
+	rarity_score(&f, signed_files);
+	if (o->rates) {
+		rarity_print(&f, signed_files);
+		goto out;
 	}
-	rc = shown ? EXIT_FINDING : EXIT_CLEAN;
+	/* Filter per file, then group what is left. */
+	for (size_t i = 0; i < f.n; i++) {
+		if (allowed(&allow, &f.v[i]) || (o->baseline && in_baseline(&base, &f.v[i]))) {
+			findings_clear_one(&f.v[i]);
+			continue;
+		}
+		f.v[kept++] = f.v[i];
+	}
+	f.n = kept;
+	if (groups_make(&f, &groups, &ngroups) != 0) {
+		rc = EXIT_UNREADABLE;
+		goto out;
+	}
+	for (size_t i = 0; i < ngroups; i++) {
+		if (groups[i].score < o->min_score)
+			continue;
+		print_group(o, f.v, &groups[i]);
+		rc = EXIT_FINDING;
+	}
 out:
+	free(groups);
 	findings_clear(&f);
 	findings_clear(&base);
 	for (size_t i = 0; i < allow.n; i++) {
@@ -186,7 +293,8 @@ out:
 int cmd_outliers(const struct opts *o)
 {
 	struct outliers_opts oo = { .db = o->db, .ndjson = o->format == OUT_NDJSON,
-				    .allow = o->allow, .baseline = o->baseline };
+				    .allow = o->allow, .baseline = o->baseline,
+				    .min_score = o->min_score, .rates = o->rates };
 
 	return outliers_run(&oo);
 }

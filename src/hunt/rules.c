@@ -1,33 +1,18 @@
 /*
- * The outlier rules over an inventory (docs/outliers.md): copied
- * signatures, impostor publishers, version resources that lie, one-off
- * signers, odd certificates. One table of rules; handlers for those that
- * need more than SQL.
+ * The outlier rules over an inventory (docs/outliers.md). Evidence rules
+ * report facts that need no statistics (a copied signature, a revoked or
+ * impostor certificate); outlier rules report traits that are unusual, and
+ * their scores are scaled by how rare the trait is (rarity.c). Each finding
+ * names its group: the signer identity, signature or name it is about, so
+ * that the output shows one line per signer rather than one per file.
  */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hunt/hunt.h"
-
-
-typedef void (*row_fn)(sqlite3_stmt *, struct findings *);
-
-static int each_row(sqlite3 *db, const char *sql, row_fn fn, struct findings *f)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		fprintf(stderr, "sigtrace: outliers: %s\n", sqlite3_errmsg(db));
-		return -1;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		fn(s, f);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
 
 static const char *col(sqlite3_stmt *s, int i)
 {
@@ -35,77 +20,189 @@ static const char *col(sqlite3_stmt *s, int i)
 	return t ? (const char *)t : "";
 }
 
-static void on_transplant(sqlite3_stmt *s, struct findings *f)
-{
-	char ev[1024];
+/*
+ * A rule: SQL whose rows are (path, group, label, evidence[, severity]),
+ * or a handler. `outlier` rules are scaled by rarity.
+ */
+struct rule {
+	const char *code;
+	int severity;
+	bool outlier;
+	const char *sql;
+	int (*fn)(sqlite3 *db, const struct rule *r, struct findings *f);
+};
 
-	snprintf(ev, sizeof(ev),
-		 "its signature (signed digest %.16s..., signer '%s', serial %s) belongs to %s, which verifies",
-		 col(s, 2), col(s, 3), col(s, 4), col(s, 1));
-	findings_add(f, 100, "signature_transplanted", col(s, 0), ev);
+static int run_sql(sqlite3 *db, const struct rule *r, struct findings *f)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, r->sql, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "sigtrace: outliers: %s: %s\n", r->code, sqlite3_errmsg(db));
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int sev = sqlite3_column_count(s) > 4 && sqlite3_column_type(s, 4) != SQLITE_NULL
+				  ? sqlite3_column_int(s, 4) : r->severity;
+		findings_add(f, sev, r->outlier, r->code, col(s, 1), col(s, 2), col(s, 0), col(s, 3));
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static void on_transplant_cdhash(sqlite3_stmt *s, struct findings *f)
-{
-	char ev[1024];
-
-	snprintf(ev, sizeof(ev),
-		 "its code signature (CDHash %s) belongs to %s, whose code matches it",
-		 col(s, 2), col(s, 1));
-	findings_add(f, 100, "signature_transplanted", col(s, 0), ev);
-}
-
-/* Version resources that claim one publisher on a file another signs (the
+/* Version resources that claim a publisher the valid signer is not (the
  * file's own reason metadata_mismatch covers unsigned and broken files). */
-static void on_metadata(sqlite3_stmt *s, struct findings *f)
+static int rule_metadata_signed(sqlite3 *db, const struct rule *r, struct findings *f)
 {
-	const char *path = col(s, 0), *company = col(s, 1), *signer = col(s, 2);
-	const char *verdict = col(s, 3), *subject = col(s, 4);
-	const char *p = publisher_claimed_name(company, NULL), *a, *b;
-	char ev[1024], org[256];
+	sqlite3_stmt *s;
 
-	if (!p || strcmp(verdict, "unsigned") == 0 || strcmp(verdict, "invalid") == 0 ||
-	    strcmp(verdict, "malformed") == 0 || (!*signer && !*subject))
-		return;
-	a = publisher_claimed_name(signer, NULL);
-	b = publisher_claimed_name(dn_org(subject, org, sizeof(org)), NULL);
-	if ((a && strcmp(a, p) == 0) || (b && strcmp(b, p) == 0))
-		return;
-	snprintf(ev, sizeof(ev), "version resource claims '%s' but the file is signed by '%s'",
-		 company, signer);
-	findings_add(f, 80, "metadata_mismatch", path, ev);
+	if (sqlite3_prepare_v2(db, r->sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *path = col(s, 0), *company = col(s, 1), *signer = col(s, 2);
+		const char *subject = col(s, 3);
+		const char *p = publisher_claimed_name(company, NULL), *a, *b;
+		char ev[1024], org[256], group[512];
+
+		if (!p)
+			continue;
+		a = publisher_claimed_name(signer, NULL);
+		b = publisher_claimed_name(dn_org(subject, org, sizeof(org)), NULL);
+		if ((a && strcmp(a, p) == 0) || (b && strcmp(b, p) == 0))
+			continue;
+		snprintf(ev, sizeof(ev), "version resource claims '%s' but the file is signed by '%s'",
+			 company, signer);
+		snprintf(group, sizeof(group), "%s|%s", p, signer);
+		findings_add(f, r->severity, r->outlier, r->code, group, ev, path, ev);
+	}
+	sqlite3_finalize(s);
+	return 0;
 }
 
-static void on_simple(sqlite3_stmt *s, struct findings *f)
+static int64_t when(const char *iso)
 {
-	findings_add(f, sqlite3_column_int(s, 0), col(s, 1), col(s, 2), col(s, 3));
+	struct tm tm = { 0 };
+
+	if (!iso || !strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm))
+		return 0;
+	return (int64_t)timegm(&tm);
 }
 
 /*
- * The rules, in one table. A rule is SQL over the inventory; without a
- * handler each row is (score, code, path, evidence), with one the handler
- * turns rows into findings.
+ * One subject name on certificates of different CA families: an anchored
+ * one and one that ends at no anchor (a certificate made to look like a
+ * known signer: subject_impostor_twin, evidence), or two anchored families
+ * in use at the same time (subject_rekeyed, an outlier). Renewals and a
+ * vendor's concurrent certificates under one family are routine.
  */
-struct rule {
-	const char *sql;
-	row_fn fn;
-};
+static int rule_same_name(sqlite3 *db, const struct rule *r, struct findings *f)
+{
+	sqlite3_stmt *s, *files;
+	struct row {
+		char *sha, *cn, *family;
+		struct cert_span span;
+		bool twin, rekeyed;
+	} *v = NULL;
+	size_t n = 0;
+	bool twin_rule = strcmp(r->code, "subject_impostor_twin") == 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT sha256, subject_cn, family, not_before, not_after FROM temp.signer_facts"
+			       " WHERE subject_cn IN (SELECT subject_cn FROM temp.signer_facts"
+			       "  WHERE subject_cn <> '' GROUP BY subject_cn HAVING count(DISTINCT family) > 1)"
+			       " ORDER BY subject_cn",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct row *nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		v[n] = (struct row){ strdup(col(s, 0)), strdup(col(s, 1)), strdup(col(s, 2)),
+				     { NULL, when(col(s, 3)), when(col(s, 4)) }, false, false };
+		v[n].span.family = v[n].family;
+		n++;
+	}
+	sqlite3_finalize(s);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n && strcmp(v[i].cn, v[j].cn) == 0; j++) {
+			enum cert_relation rel = cert_relate(&v[i].span, &v[j].span);
+			if (rel == REL_IMPOSTOR_TWIN) {
+				/* The unanchored one borrows the anchored one's name. */
+				if (strncmp(v[i].family, "unanchored:", 11) == 0)
+					v[i].twin = true;
+				else
+					v[j].twin = true;
+			} else if (rel == REL_REKEYED) {
+				v[i].rekeyed = v[j].rekeyed = true;
+			}
+		}
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT f.path FROM signatures s JOIN files f ON f.id = s.file_id"
+			       " WHERE s.signer_sha256 = ?1",
+			       -1, &files, NULL) == SQLITE_OK) {
+		for (size_t i = 0; i < n; i++) {
+			char group[512], ev[1024];
+			if (!(twin_rule ? v[i].twin : v[i].rekeyed))
+				continue;
+			snprintf(group, sizeof(group), "%s", v[i].cn);
+			if (twin_rule)
+				snprintf(ev, sizeof(ev),
+					 "'%s' is a signer whose chain ends at a trusted root, but this certificate of the same name (%.16s...) ends at none",
+					 v[i].cn, v[i].sha);
+			else
+				snprintf(ev, sizeof(ev),
+					 "'%s' holds certificates of different CA families at the same time (this one: %s)",
+					 v[i].cn, v[i].family);
+			sqlite3_bind_text(files, 1, v[i].sha, -1, SQLITE_TRANSIENT);
+			while (sqlite3_step(files) == SQLITE_ROW)
+				findings_add(f, r->severity, r->outlier, r->code, group, v[i].cn, col(files, 0), ev);
+			sqlite3_reset(files);
+		}
+		sqlite3_finalize(files);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].sha);
+		free(v[i].cn);
+		free(v[i].family);
+	}
+	free(v);
+	return 0;
+}
+
+/* The first signature's signer identity of a file, for groups. */
+#define SIGNER_OF(f) \
+	"(SELECT sf.identity FROM signatures s0 JOIN temp.signer_facts sf ON sf.sha256 = s0.signer_sha256" \
+	" WHERE s0.file_id = " f " ORDER BY s0.depth, s0.idx LIMIT 1)"
+#define SIGNER_CN_OF(f) \
+	"(SELECT c0.subject_cn FROM signatures s0 JOIN certificates c0 ON c0.sha256 = s0.signer_sha256" \
+	" WHERE s0.file_id = " f " ORDER BY s0.depth, s0.idx LIMIT 1)"
 
 static const struct rule rules[] = {
+	/* Certificates revoked by a CRL given to the scan (--crl) or on the
+	 * shipped deny-list of stolen and leaked certificates. */
+	{ "revoked", 100, false,
+	  "SELECT f.path, coalesce(" SIGNER_OF("f.id") ", f.path), coalesce(" SIGNER_CN_OF("f.id") ", ''),"
+	  " r.detail FROM files f JOIN reasons r ON r.file_id = f.id WHERE r.code = 'revoked'", NULL },
 	/* A signature copied from a file that verifies (SigThief): same signed
 	 * digest and signer as a valid file, but this file's digest fails. */
-	{ "SELECT fi.path, min(fv.path), si.signed_digest, c.subject_cn, c.serial"
+	{ "signature_transplanted", 100, false,
+	  "SELECT fi.path, si.signed_digest || '|' || si.signer_sha256, 'the signature of ' || min(fv.path),"
+	  " 'its signature (signed digest ' || substr(si.signed_digest, 1, 16) || '..., signer ''' ||"
+	  " c.subject_cn || ''', serial ' || c.serial || ') belongs to ' || min(fv.path) || ', which verifies'"
 	  " FROM signatures si JOIN files fi ON fi.id = si.file_id"
 	  " JOIN signatures sv ON sv.signed_digest = si.signed_digest"
 	  "  AND sv.signer_sha256 = si.signer_sha256 AND sv.file_id <> si.file_id"
 	  " JOIN files fv ON fv.id = sv.file_id JOIN certificates c ON c.sha256 = si.signer_sha256"
 	  " WHERE fi.verdict IN ('invalid', 'malformed')"
 	  "  AND (instr(fi.reasons, 'digest_mismatch') > 0 OR instr(fi.reasons, 'page_hash_mismatch') > 0)"
-	  "  AND fv.verdict = 'valid' GROUP BY fi.id",
-	  on_transplant },
+	  "  AND fv.verdict = 'valid' GROUP BY fi.id", NULL },
 	/* Ad-hoc Mach-O signatures have no signer: the CodeDirectory's hash
 	 * identifies them. */
-	{ "SELECT fi.path, min(fv.path), pi.value FROM properties pi"
+	{ "signature_transplanted", 100, false,
+	  "SELECT fi.path, 'cdhash:' || pi.value, 'the code signature of ' || min(fv.path),"
+	  " 'its code signature (CDHash ' || pi.value || ') belongs to ' || min(fv.path) || ', whose code matches it'"
+	  " FROM properties pi"
 	  " JOIN signatures si ON si.file_id = pi.file_id AND si.idx = pi.sig_idx"
 	  " JOIN files fi ON fi.id = si.file_id"
 	  " JOIN properties pv ON pv.key = 'macho.cdhash' AND pv.value = pi.value"
@@ -114,136 +211,168 @@ static const struct rule rules[] = {
 	  " WHERE pi.key = 'macho.cdhash' AND si.signer_sha256 IS NULL"
 	  "  AND fi.verdict IN ('invalid', 'malformed') AND instr(fi.reasons, 'page_hash_mismatch') > 0"
 	  "  AND fv.verdict IN ('valid', 'untrusted') AND instr(fv.reasons, 'page_hash_mismatch') = 0"
-	  " GROUP BY fi.id",
-	  on_transplant_cdhash },
-	/* Signatures that impersonate a well-known publisher, and files whose
-	 * version resource claims one that always signs while they are not
-	 * validly signed (reasons the verifier gives each file). */
-	{ "SELECT 95, 'publisher_impersonation', f.path, r.detail FROM files f"
-	  " JOIN reasons r ON r.file_id = f.id WHERE r.code = 'publisher_impersonation'",
-	  NULL },
-	{ "SELECT 80, 'metadata_mismatch', f.path, r.detail FROM files f"
-	  " JOIN reasons r ON r.file_id = f.id WHERE r.code = 'metadata_mismatch'",
-	  NULL },
-	/* Version resources that claim a publisher another signs. */
-	{ "SELECT f.path, p.value, c.subject_cn, f.verdict, c.subject FROM files f"
-	  " JOIN properties p ON p.file_id = f.id AND p.part_idx = 0 AND p.sig_idx IS NULL"
-	  "  AND p.key = 'pe.company'"
-	  " LEFT JOIN signatures s ON s.file_id = f.id AND s.idx = 0"
-	  " LEFT JOIN certificates c ON c.sha256 = s.signer_sha256",
-	  on_metadata },
-	/* Certificates revoked by a CRL given to the scan (--crl) or on the
-	 * shipped deny-list of abused certificates. */
-	{ "SELECT 100, 'revoked', f.path, r.detail FROM files f JOIN reasons r ON r.file_id = f.id"
-	  " WHERE r.code = 'revoked'",
-	  NULL },
-	/* Untrusted or self-signed signatures on files in Windows system
-	 * directories, where everything is signed by Microsoft. */
-	{ "SELECT 90, 'untrusted_in_system_dir', path, 'verdict ' || verdict || ' (' || reasons || ') in a system directory'"
+	  " GROUP BY fi.id", NULL },
+	/* Signatures that impersonate a well-known publisher (the verifier's
+	 * reason, docs/trust.md). */
+	{ "publisher_impersonation", 95, false,
+	  "SELECT f.path, coalesce(" SIGNER_OF("f.id") ", f.path), coalesce(" SIGNER_CN_OF("f.id") ", ''),"
+	  " r.detail FROM files f JOIN reasons r ON r.file_id = f.id"
+	  " WHERE r.code = 'publisher_impersonation'", NULL },
+	/* Untrusted or invalid files in Windows system directories, where
+	 * everything is signed by Microsoft. */
+	{ "untrusted_in_system_dir", 90, false,
+	  "SELECT path, coalesce(" SIGNER_OF("id") ", 'verdict ' || verdict),"
+	  " coalesce(" SIGNER_CN_OF("id") ", verdict),"
+	  " 'verdict ' || verdict || ' (' || reasons || ') in a system directory'"
 	  " FROM files WHERE verdict IN ('untrusted', 'invalid')"
 	  " AND (lower(path) LIKE '%/windows/system32/%' OR lower(path) LIKE '%/windows/syswow64/%'"
-	  " OR lower(path) LIKE '%/windows/winsxs/%')",
-	  NULL },
+	  " OR lower(path) LIKE '%/windows/winsxs/%')", NULL },
+	/* A certificate that copies the name of a signer seen under a trusted
+	 * root, its own chain ending at none. */
+	{ "subject_impostor_twin", 85, false, NULL, rule_same_name },
+	/* A version resource that claims an always-signing publisher on a file
+	 * whose signature fails (MetaTwin copies both). */
+	{ "metadata_mismatch", 80, false,
+	  "SELECT f.path, 'claims:' || coalesce(p.value, '') || '|' || f.verdict,"
+	  " 'claims ''' || coalesce(p.value, '') || '''', r.detail FROM files f"
+	  " JOIN reasons r ON r.file_id = f.id AND r.code = 'metadata_mismatch'"
+	  " LEFT JOIN properties p ON p.file_id = f.id AND p.part_idx = 0 AND p.sig_idx IS NULL"
+	  "  AND p.key = 'pe.company' WHERE f.verdict IN ('invalid', 'malformed')", NULL },
+	/* The same claim on an unsigned file: true, and worth a look when rare
+	 * (installers ship unsigned helpers built from vendor templates). */
+	{ "metadata_mismatch", 60, true,
+	  "SELECT f.path, 'claims:' || coalesce(p.value, '') || '|unsigned',"
+	  " 'claims ''' || coalesce(p.value, '') || '''', r.detail FROM files f"
+	  " JOIN reasons r ON r.file_id = f.id AND r.code = 'metadata_mismatch'"
+	  " LEFT JOIN properties p ON p.file_id = f.id AND p.part_idx = 0 AND p.sig_idx IS NULL"
+	  "  AND p.key = 'pe.company' WHERE f.verdict NOT IN ('invalid', 'malformed')", NULL },
+	/* A version resource that claims a publisher another signs. */
+	{ "metadata_mismatch", 60, true,
+	  "SELECT f.path, p.value, c.subject_cn, c.subject FROM files f"
+	  " JOIN properties p ON p.file_id = f.id AND p.part_idx = 0 AND p.sig_idx IS NULL"
+	  "  AND p.key = 'pe.company'"
+	  " JOIN signatures s ON s.file_id = f.id AND s.idx = 0 AND s.signer_sha256 IS NOT NULL"
+	  " JOIN certificates c ON c.sha256 = s.signer_sha256"
+	  " WHERE f.verdict IN ('valid', 'untrusted')",
+	  rule_metadata_signed },
 	/* Signing time claimed outside the signer certificate's validity. */
-	{ "SELECT 70, 'signing_time_outside_validity', f.path,"
+	{ "signing_time_outside_validity", 70, false,
+	  "SELECT f.path, s.signer_sha256, c.subject_cn,"
 	  " 'signing time ' || s.signing_time || ' outside ' || c.not_before || ' .. ' || c.not_after || ' of ''' || c.subject_cn || ''''"
 	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN certificates c ON c.sha256 = s.signer_sha256"
-	  " WHERE s.signing_time IS NOT NULL AND (s.signing_time < c.not_before OR s.signing_time > c.not_after)",
-	  NULL },
-	/* The same subject name under several issuers or keys. */
-	{ "SELECT 60, 'subject_multiple_issuers', f.path,"
-	  " 'signer ''' || c.subject_cn || ''' appears with ' || x.n || ' different certificates from ' || x.ni || ' issuers'"
-	  " FROM (SELECT subject_cn AS cn, count(DISTINCT sha256) AS n, count(DISTINCT issuer) AS ni FROM certificates"
-	  " WHERE sha256 IN (SELECT signer_sha256 FROM signatures) GROUP BY subject_cn HAVING count(DISTINCT issuer) > 1) x"
-	  " JOIN certificates c ON c.subject_cn = x.cn JOIN signatures s ON s.signer_sha256 = c.sha256"
-	  " JOIN files f ON f.id = s.file_id GROUP BY f.id",
-	  NULL },
-	/* One signer name and issuer with several keys. */
-	{ "SELECT 30, 'subject_multiple_keys', f.path,"
-	  " 'signer ''' || c.subject_cn || ''' from ''' || c.issuer_cn || ''' appears with ' || x.n || ' different keys'"
-	  " FROM (SELECT subject_cn AS cn, issuer AS iss, count(DISTINCT key_sha256) AS n FROM certificates"
-	  " WHERE sha256 IN (SELECT signer_sha256 FROM signatures) GROUP BY subject_cn, issuer"
-	  " HAVING count(DISTINCT key_sha256) > 1) x"
-	  " JOIN certificates c ON c.subject_cn = x.cn AND c.issuer = x.iss"
-	  " JOIN signatures s ON s.signer_sha256 = c.sha256 JOIN files f ON f.id = s.file_id GROUP BY f.id",
-	  NULL },
-	/* Leaf certificates valid for unusually long or short periods. */
-	{ "SELECT 50, 'unusual_validity', f.path, '''' || c.subject_cn || ''' is valid for ' ||"
-	  " CAST(round(julianday(c.not_after) - julianday(c.not_before)) AS INTEGER) || ' days'"
-	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN certificates c ON c.sha256 = s.signer_sha256"
-	  " WHERE julianday(c.not_after) - julianday(c.not_before) > 3653"
-	  " OR julianday(c.not_after) - julianday(c.not_before) < 7 GROUP BY f.id",
-	  NULL },
-	/* Certificates used within a day of being issued. */
-	{ "SELECT 50, 'fresh_certificate', f.path, 'signed ' || s.signing_time || ', ' ||"
-	  " CAST(round((julianday(s.signing_time) - julianday(c.not_before)) * 24) AS INTEGER) || ' h after ''' || c.subject_cn || ''' was issued'"
-	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN certificates c ON c.sha256 = s.signer_sha256"
-	  " WHERE s.signing_time IS NOT NULL AND julianday(s.signing_time) - julianday(c.not_before) BETWEEN 0 AND 1",
-	  NULL },
-	/* Signers seen on one file only (stack counting). */
-	{ "SELECT 40, 'one_off_signer', min(f.path), 'the only file signed by ''' || c.subject_cn || ''' (issuer ''' || c.issuer_cn || ''')'"
-	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN certificates c ON c.sha256 = s.signer_sha256"
-	  " GROUP BY c.sha256 HAVING count(DISTINCT s.file_id) = 1",
-	  NULL },
+	  " WHERE s.signing_time IS NOT NULL AND (s.signing_time < c.not_before OR s.signing_time > c.not_after)", NULL },
+	/* Two CA families for one name at the same time. */
+	{ "subject_rekeyed", 60, true, NULL, rule_same_name },
+	/* Signer certificates valid for more than ten years. */
+	{ "unusual_validity", 60, true,
+	  "SELECT f.path, sf.identity, sf.subject_cn, '''' || sf.subject_cn || ''' is valid for ' ||"
+	  " CAST(round(julianday(sf.not_after) - julianday(sf.not_before)) AS INTEGER) || ' days'"
+	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN temp.signer_facts sf ON sf.sha256 = s.signer_sha256"
+	  " WHERE julianday(sf.not_after) - julianday(sf.not_before) > 3653 GROUP BY f.id, sf.identity", NULL },
+	/* ... or for less than a week, unless a signing service issues them
+	 * that way (data/signing-services.tsv). */
+	{ "unusual_validity", 50, true,
+	  "SELECT f.path, sf.identity, sf.subject_cn, '''' || sf.subject_cn || ''' is valid for ' ||"
+	  " CAST(round((julianday(sf.not_after) - julianday(sf.not_before)) * 24) AS INTEGER) || ' hours'"
+	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN temp.signer_facts sf ON sf.sha256 = s.signer_sha256"
+	  " WHERE julianday(sf.not_after) - julianday(sf.not_before) < 7 AND sf.service IS NULL"
+	  " GROUP BY f.id, sf.identity", NULL },
+	/* Certificates used within a day of being issued (not a service's):
+	 * weak alone (developers sign the day a new certificate arrives). */
+	{ "fresh_certificate", 40, true,
+	  "SELECT f.path, sf.identity, sf.subject_cn, 'signed ' || coalesce(s.timestamp_time, s.signing_time) || ', ' ||"
+	  " CAST(round((julianday(coalesce(s.timestamp_time, s.signing_time)) - julianday(sf.not_before)) * 24) AS INTEGER) ||"
+	  " ' h after ''' || sf.subject_cn || ''' was issued'"
+	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN temp.signer_facts sf ON sf.sha256 = s.signer_sha256"
+	  " WHERE sf.service IS NULL AND coalesce(s.timestamp_time, s.signing_time) IS NOT NULL"
+	  " AND julianday(coalesce(s.timestamp_time, s.signing_time)) - julianday(sf.not_before) BETWEEN 0 AND 1"
+	  " GROUP BY f.id, sf.identity", NULL },
+	/* Signers seen on one file only (stack counting), counted by identity
+	 * so that renewals and a service's daily certificates are one signer;
+	 * one that no trusted root vouches for weighs more. */
+	{ "one_off_signer", 40, true,
+	  "SELECT min(f.path), sf.identity, sf.subject_cn,"
+	  " 'the only file signed by ''' || sf.subject_cn || ''' (' || CASE WHEN max(s.trusted) = 1"
+	  "  THEN 'a trusted chain' ELSE 'no trusted chain' END || ')',"
+	  " CASE WHEN max(s.trusted) = 1 THEN 40 ELSE 70 END"
+	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN temp.signer_facts sf ON sf.sha256 = s.signer_sha256"
+	  " GROUP BY sf.identity HAVING count(DISTINCT s.file_id) = 1", NULL },
 	/* Signers seen on one host only, in an inventory of several hosts. */
-	{ "SELECT 40, 'one_host_signer', min(f.path), '''' || c.subject_cn || ''' signs ' ||"
-	  " count(DISTINCT f.id) || ' files, all on host ' || min(f.host) || ', of ' ||"
-	  " (SELECT count(DISTINCT host) FROM files) || ' hosts'"
-	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN certificates c ON c.sha256 = s.signer_sha256"
-	  " GROUP BY c.sha256 HAVING count(DISTINCT f.host) = 1 AND count(DISTINCT f.id) > 1"
-	  " AND (SELECT count(DISTINCT host) FROM files) > 1",
-	  NULL },
+	{ "one_host_signer", 40, true,
+	  "SELECT f.path, sf.identity, sf.subject_cn, '''' || sf.subject_cn || ''' signs ' || x.n ||"
+	  " ' files, all on host ' || x.host || ', of ' || (SELECT count(DISTINCT host) FROM files) || ' hosts'"
+	  " FROM (SELECT sf2.identity AS id, count(DISTINCT f2.id) AS n, min(f2.host) AS host"
+	  "  FROM signatures s2 JOIN files f2 ON f2.id = s2.file_id JOIN temp.signer_facts sf2 ON sf2.sha256 = s2.signer_sha256"
+	  "  GROUP BY sf2.identity HAVING count(DISTINCT f2.host) = 1 AND count(DISTINCT f2.id) > 1) x"
+	  " JOIN temp.signer_facts sf ON sf.identity = x.id JOIN signatures s ON s.signer_sha256 = sf.sha256"
+	  " JOIN files f ON f.id = s.file_id WHERE (SELECT count(DISTINCT host) FROM files) > 1"
+	  " GROUP BY f.id, sf.identity", NULL },
 	/* Not timestamped where the same signer usually timestamps. */
-	{ "SELECT 20, 'missing_timestamp', f.path, '''' || c.subject_cn || ''' timestamps ' || x.ts || ' of ' || x.n || ' files, not this one'"
-	  " FROM (SELECT signer_sha256 AS k, count(*) AS n, sum(timestamp_valid = 1) AS ts FROM signatures"
-	  " WHERE depth = 0 GROUP BY signer_sha256 HAVING n >= 3 AND ts * 2 >= n) x"
-	  " JOIN signatures s ON s.signer_sha256 = x.k AND s.depth = 0 AND s.timestamp_kind IS NULL"
-	  " JOIN files f ON f.id = s.file_id JOIN certificates c ON c.sha256 = x.k",
-	  NULL },
-	/* Weak keys and digests. */
-	{ "SELECT 30, 'weak_crypto', path, reasons FROM files"
-	  " WHERE instr(reasons, 'weak_digest') > 0 OR instr(reasons, 'weak_key') > 0",
-	  NULL },
+	{ "missing_timestamp", 20, true,
+	  "SELECT f.path, x.id, sf.subject_cn, '''' || sf.subject_cn || ''' timestamps ' || x.ts || ' of ' || x.n || ' files, not this one'"
+	  " FROM (SELECT sf2.identity AS id, count(*) AS n, sum(s2.timestamp_valid = 1) AS ts FROM signatures s2"
+	  "  JOIN temp.signer_facts sf2 ON sf2.sha256 = s2.signer_sha256"
+	  "  WHERE s2.depth = 0 GROUP BY sf2.identity HAVING n >= 3 AND ts * 2 >= n) x"
+	  " JOIN temp.signer_facts sf ON sf.identity = x.id"
+	  " JOIN signatures s ON s.signer_sha256 = sf.sha256 AND s.depth = 0 AND s.timestamp_kind IS NULL"
+	  " JOIN files f ON f.id = s.file_id GROUP BY f.id, x.id", NULL },
+	/* Weak keys and digests, when no stronger valid signature covers the
+	 * file (a SHA-1 signature beside a valid SHA-256 one is dual signing). */
+	{ "weak_crypto", 30, true,
+	  "SELECT f.path, coalesce(" SIGNER_OF("f.id") ", f.path), coalesce(" SIGNER_CN_OF("f.id") ", ''), f.reasons"
+	  " FROM files f WHERE (instr(f.reasons, 'weak_digest') > 0 OR instr(f.reasons, 'weak_key') > 0)"
+	  " AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.file_id = f.id AND s.verdict = 'valid'"
+	  "  AND s.digest_algorithm NOT IN ('md5', 'sha1') AND instr(coalesce(s.reasons, ''), 'weak_') = 0)", NULL },
 };
 
-int rules_collect(const char *dbpath, struct findings *f)
+int rules_collect(const char *dbpath, struct findings *f, size_t *signed_files)
 {
 	sqlite3 *db = NULL;
+	sqlite3_stmt *q;
 	int rc = 0;
 
+	*signed_files = 0;
 	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		fprintf(stderr, "sigtrace: outliers: %s: %s\n", dbpath, db ? sqlite3_errmsg(db) : "cannot open");
 		sqlite3_close(db);
 		return -1;
 	}
 	publishers_load();
+	if (knowledge_build(db) != 0) {
+		fprintf(stderr, "sigtrace: outliers: %s: %s\n", dbpath, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -1;
+	}
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		rc |= each_row(db, rules[i].sql, rules[i].fn ? rules[i].fn : on_simple, f);
+		rc |= rules[i].fn ? rules[i].fn(db, &rules[i], f) : run_sql(db, &rules[i], f);
+	if (sqlite3_prepare_v2(db, "SELECT count(DISTINCT file_id) FROM signatures WHERE signer_sha256 IS NOT NULL",
+			       -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			*signed_files = (size_t)sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
 	/* Identity of each finding's file, for --allow and --baseline. */
-	{
-		sqlite3_stmt *q;
-		if (sqlite3_prepare_v2(db,
-				       "SELECT f.sha256, c.sha256, c.subject_cn,"
-				       " CASE WHEN s.signer_sha256 IS NOT NULL"
-				       "  AND instr(coalesce(s.reasons, ''), 'team_id_mismatch') = 0"
-				       "  THEN (SELECT value FROM properties p WHERE p.file_id = s.file_id"
-				       "   AND p.sig_idx = s.idx AND p.key = 'macho.team_id') END FROM files f"
-				       " LEFT JOIN signatures s ON s.file_id = f.id AND s.idx = 0"
-				       " LEFT JOIN certificates c ON c.sha256 = s.signer_sha256 WHERE f.path = ?1",
-				       -1, &q, NULL) == SQLITE_OK) {
-			for (size_t i = 0; i < f->n; i++) {
-				sqlite3_bind_text(q, 1, f->v[i].path, -1, SQLITE_TRANSIENT);
-				if (sqlite3_step(q) == SQLITE_ROW) {
-					f->v[i].file_sha256 = strdup(col(q, 0));
-					f->v[i].signer_sha256 = strdup(col(q, 1));
-					f->v[i].signer = strdup(col(q, 2));
-					if (sqlite3_column_type(q, 3) != SQLITE_NULL)
-						f->v[i].team = strdup(col(q, 3));
-				}
-				sqlite3_reset(q);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT f.sha256, c.sha256, c.subject_cn,"
+			       " CASE WHEN s.signer_sha256 IS NOT NULL"
+			       "  AND instr(coalesce(s.reasons, ''), 'team_id_mismatch') = 0"
+			       "  THEN (SELECT value FROM properties p WHERE p.file_id = s.file_id"
+			       "   AND p.sig_idx = s.idx AND p.key = 'macho.team_id') END FROM files f"
+			       " LEFT JOIN signatures s ON s.file_id = f.id AND s.idx = 0"
+			       " LEFT JOIN certificates c ON c.sha256 = s.signer_sha256 WHERE f.path = ?1",
+			       -1, &q, NULL) == SQLITE_OK) {
+		for (size_t i = 0; i < f->n; i++) {
+			sqlite3_bind_text(q, 1, f->v[i].path, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(q) == SQLITE_ROW) {
+				f->v[i].file_sha256 = strdup(col(q, 0));
+				f->v[i].signer_sha256 = strdup(col(q, 1));
+				f->v[i].signer = strdup(col(q, 2));
+				if (sqlite3_column_type(q, 3) != SQLITE_NULL)
+					f->v[i].team = strdup(col(q, 3));
 			}
-			sqlite3_finalize(q);
+			sqlite3_reset(q);
 		}
+		sqlite3_finalize(q);
 	}
 	sqlite3_close(db);
 	return rc ? -1 : 0;

@@ -22,4 +22,14 @@ int inventory_tick(struct inventory *inv);
 int inventory_close(struct inventory *inv, bool complete);
 const char *inventory_error(const struct inventory *inv);
 
+/*
+ * The form a path is recorded in: absolute (the working directory put in
+ * front of a relative one) and normalised without touching the file system
+ * ("." and empty components dropped, ".." removing the one before, no
+ * trailing slash; symbolic links are not resolved, as the scan does not
+ * follow them). Scanning "dir" and "/abs/dir" records the same rows.
+ * 0, or -1 when the result does not fit.
+ */
+int inventory_canon_path(const char *in, char *out, size_t outlen);
+
 #endif

@@ -183,12 +183,13 @@ int inventory_open(struct inventory **out, const char *path, const char *roots,
 bool inventory_seen(struct inventory *inv, const char *path)
 {
 	struct stat st;
+	char canon[8192];
 	bool seen;
 
-	if (!inv->seen || stat(path, &st) != 0)
+	if (!inv->seen || stat(path, &st) != 0 || inventory_canon_path(path, canon, sizeof(canon)))
 		return false;
 	sqlite3_reset(inv->seen);
-	sqlite3_bind_text(inv->seen, 1, path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(inv->seen, 1, canon, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(inv->seen, 2, (sqlite3_int64)st.st_size);
 	sqlite3_bind_int64(inv->seen, 3, (sqlite3_int64)st.st_mtime);
 	sqlite3_bind_text(inv->seen, 4, inv->host, -1, SQLITE_TRANSIENT);
@@ -427,11 +428,15 @@ static void add_one(const struct record *r, void *arg)
 		a->rc = -1;
 }
 
-int inventory_add(struct inventory *inv, const char *path, const st_result *res)
+int inventory_add(struct inventory *inv, const char *file_path, const st_result *res)
 {
-	struct add_ctx a = { inv, path, 0 };
-	char *like;
-	size_t n = strlen(path), o = 0;
+	struct add_ctx a = { inv, file_path, 0 };
+	char path[8192], *like;
+	size_t n, o = 0;
+
+	if (inventory_canon_path(file_path, path, sizeof(path)))
+		return -1;
+	n = strlen(path);
 
 	if (!inv->in_batch) {
 		if (step(inv, inv->st[S_BEGIN]))

@@ -187,6 +187,10 @@ sign ms-impostor.dll "$V" msleaf -h sha256 -time "$T_SIGN"
 # without them (never a CA).
 sign nobc-root.dll "$V" nobcleaf -h sha256 -time "$T_SIGN"
 sign nobc-intermediate.dll "$V" nobcinterleaf -h sha256 -time "$T_SIGN"
+# The name of leaf.pem, self-signed (an impostor twin) and from another CA
+# (re-keying): for `sigtrace outliers`.
+sign twin.dll "$IN/psapi.dll" twin -h sha256 -time "$T_SIGN"
+sign rekeyed.dll "$IN/psapi.dll" rekey -h sha256 -time "$T_SIGN"
 # Self-signed, and expired at the verification time; the same as a nested
 # signature beside a good primary one.
 sign selfsigned-expired.dll "$V" selfexpired -h sha256 -time "$T_EXPIRED_SIGN"

@@ -53,6 +53,9 @@
 #   nobcinterleaf.pem code-signing leaf under nobcinter (must not chain)
 #   ctlsigner.pem     root-list signer (EKU 1.3.6.1.4.1.311.10.3.9) under root.pem
 #   selfexpired.pem   self-signed code-signing cert     2020-01-01 .. 2021-01-01
+#   twin.pem          self-signed, the subject of leaf.pem   2024-03-01 .. 2026-03-01
+#   otherroot.pem     sigtrace Other Root CA (O=sigtrace Other CA)  2020-01-01 .. 2040-01-01
+#   rekey.pem         the subject of leaf.pem under otherroot  2024-03-01 .. 2026-03-01
 #   root2.pem         sigtrace Test Root CA 2           2020-01-01 .. 2040-01-01
 #   root2x.pem        cross-certificate: root2's subject and key issued by root.pem (no key file)
 #   tsa2-inter.pem, tsa2.pem  timestamping CA and TSA under root2
@@ -356,6 +359,16 @@ issue tsa2-inter root2 rsa2048 v3_inter 200101000000Z 350101000000Z "/C=XX/O=sig
 newca tsa2-inter 9100
 issue tsa2 tsa2-inter rsa2048 v3_tsa 200101000000Z 350101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Test TSA 2"
 
+# --- the name of leaf.pem on other certificates (for `sigtrace outliers`): a
+# self-signed impostor twin, and a certificate from another CA family valid
+# at the same time (re-keying) --------------------------------------------------
+LEAF_DN="/C=XX/O=sigtrace test PKI/CN=sigtrace Test Code Signer"
+newca twin 8300
+issue twin self rsa2048 v3_selfsigned 240301000000Z 260301000000Z "$LEAF_DN"
+newca otherroot 8400
+issue otherroot self rsa2048 v3_root 200101000000Z 400101000000Z "/C=XX/O=sigtrace Other CA/CN=sigtrace Other Root CA"
+issue rekey otherroot rsa2048 v3_codesign 240301000000Z 260301000000Z "$LEAF_DN"
+
 # --- self-signed and expired (2020 .. 2021) ------------------------------------
 newca selfexpired 8200
 issue selfexpired self rsa2048 v3_selfsigned 200101000000Z 210101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Self-Signed Expired Code Signer"
@@ -374,6 +387,8 @@ cp "$WORK/nobcleaf.pem" "$WORK/nobcleaf-chain.pem"
 cat "$WORK/nobcinterleaf.pem" "$WORK/nobcinter.pem" >"$WORK/nobcinterleaf-chain.pem"
 cp "$WORK/selfexpired.pem" "$WORK/selfexpired-chain.pem"
 cat "$WORK/tsa2.pem" "$WORK/tsa2-inter.pem" >"$WORK/tsa2-chain.pem"
+cp "$WORK/twin.pem" "$WORK/twin-chain.pem"
+cp "$WORK/rekey.pem" "$WORK/rekey-chain.pem"
 cat "$WORK/tsa2.pem" "$WORK/tsa2-inter.pem" "$WORK/root2x.pem" >"$WORK/tsa2x-chain.pem"
 
 # --- sanity checks ----------------------------------------------------------
@@ -396,12 +411,12 @@ if openssl verify -CAfile "$WORK/root.pem" -untrusted "$WORK/inter.pem" \
 fi
 
 # --- publish ----------------------------------------------------------------------
-names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned roguetsa msroot msleaf vs2010 nvleaked nobcroot nobcleaf nobcinter nobcinterleaf ctlsigner selfexpired root2 tsa2-inter tsa2"
+names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned roguetsa msroot msleaf vs2010 nvleaked nobcroot nobcleaf nobcinter nobcinterleaf ctlsigner selfexpired root2 tsa2-inter tsa2 twin otherroot rekey"
 for n in $names; do
     install -m 0644 "$WORK/$n.pem" "$OUT/$n.pem"
     install -m 0600 "$WORK/$n.key" "$OUT/$n.key"
 done
-for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned msleaf nvleaked tsa roguetsa nobcleaf nobcinterleaf selfexpired tsa2 tsa2x; do
+for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned msleaf nvleaked tsa roguetsa nobcleaf nobcinterleaf selfexpired tsa2 tsa2x twin rekey; do
     install -m 0644 "$WORK/$n-chain.pem" "$OUT/$n-chain.pem"
 done
 install -m 0644 "$WORK/trust.pem" "$OUT/trust.pem"
