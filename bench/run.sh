@@ -100,11 +100,14 @@ start=$(date +%s.%N)
 find "$work/pe" -type f -print0 | xargs -0 -P 2 -n 8 sh -c 'for f; do osslsigncode verify -CAfile "$0/root.pem" -TSA-CAfile "$0/root.pem" -ignore-crl -in "$f" >/dev/null 2>&1 || true; done' "$work/pki"
 end=$(date +%s.%N)
 r_oss2=$(python3 -c "print($end - $start)")
+lanes=$("$top/build/bench/sha256_speed")
+lane1=$(awk '/^one/ {print $2}' <<<"$lanes")
+lane2=$(awk '/^two/ {print $2}' <<<"$lanes")
 sha1core=$(openssl speed -evp sha256 -bytes 1048576 -seconds 3 2>/dev/null | awk '/^sha256/ {print $2}' | tr -d k)
 sha2core=$(openssl speed -multi 2 -evp sha256 -bytes 1048576 -seconds 3 2>/dev/null | awk '/^evp|^sha256/ {v=$NF} END {print v}' | tr -d k)
 
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
-python3 - "$bytes" "$npe" "$nother" "$nmany" "$r_scan" "$r_nohash" "$r_j1" "$r_many" "$r_oss" "$r_oss2" "$sha1core" "$sha2core" "$cpu" "$(nproc)" "$(free -g | awk '/Mem:/ {print $2}')" "$r_one" "$r_onebuiltin" "$r_scanbuiltin" >"$work/section.md" <<'PY'
+python3 - "$bytes" "$npe" "$nother" "$nmany" "$r_scan" "$r_nohash" "$r_j1" "$r_many" "$r_oss" "$r_oss2" "$sha1core" "$sha2core" "$cpu" "$(nproc)" "$(free -g | awk '/Mem:/ {print $2}')" "$r_one" "$r_onebuiltin" "$r_scanbuiltin" "$lane1" "$lane2" >"$work/section.md" <<'PY'
 import sys, datetime
 a = sys.argv
 bytes_, npe, nother, nmany = int(a[1]), int(a[2]), int(a[3]), int(a[4])
@@ -135,6 +138,15 @@ print(f"| sigtrace verify of one file (start-up), built-in trust store | {onebi[
 print()
 print(f"SHA-256 bound (`openssl speed -evp sha256`, 1 MiB blocks): {sha1c:.0f} MB/s on one core, "
       f"{sha2c:.0f} MB/s on two (`-multi 2`).\n")
+lane1, lane2 = float(a[19] or 0), float(a[20] or 0)
+# The two-lane bound: both digests of every file byte (file hash and
+# Authenticode digest) through the two-stream kernel on every core.
+cores_n = int(cores)
+bound2 = lane2 / 2 * cores_n
+if lane2:
+    print(f"Two-lane bound (`build/bench/sha256_speed`, one core): {lane1:.0f} MB/s one stream, "
+          f"{lane2:.0f} MB/s two interleaved streams; with two digests per file byte on "
+          f"{cores_n} cores that is {bound2:.0f} MB/s of file bytes, {bytes_/1e6/bound2:.2f} s for this corpus.\n")
 print("| target | measured | met |")
 print("|---|---|---|")
 r1, r1n = mbs(scan[0]) / mbs(oss), mbs(nohash[0]) / mbs(oss)
@@ -149,6 +161,10 @@ f2 = mbs(nohash[0]) / sha2c
 w1 = 2 * mbs(scan[0]) / sha2c
 print(f"| >= 60% of the two-core SHA-256 bound, SHA-256 work (2 digests per byte) | {100*w1:.0f}% | {'yes' if w1 >= 0.6 else 'no'} |")
 print(f"| >= 60% of the two-core SHA-256 bound, file bytes | {100*f1:.0f}% ({100*f2:.0f}% with --no-file-hash, one digest per byte) | {'yes' if f1 >= 0.6 else ('with --no-file-hash' if f2 >= 0.6 else 'no')} |")
+if lane2:
+    f3 = mbs(scan[0]) / bound2
+    print(f"| >= 80% of the two-lane bound (file hash on) | {100*f3:.0f}% | {'yes' if f3 >= 0.8 else 'no'} |")
+    print(f"| >= 6x osslsigncode as two parallel processes | {r2:.1f}x | {'yes' if r2 >= 6 else 'no'} |")
 print(f"| peak RSS < 64 MB | {scan[1]/1024:.1f} MB | {'yes' if scan[1] < 64*1024 else 'no'} |")
 print(f"| > 20,000 non-executables/s | {nmany/many[0]:.0f}/s | {'yes' if nmany/many[0] > 20000 else 'no'} |")
 print()

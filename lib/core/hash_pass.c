@@ -1,9 +1,14 @@
+/* The hash pass (hash_pass.h). */
 #include "core/hash_pass.h"
 
+#include <openssl/obj_mac.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/digest.h"
+#include "core/limits.h"
 #include "core/result.h"
+#include "core/sha256_lanes.h"
 
 #define CHUNK (1u << 18)
 
@@ -15,12 +20,95 @@ static bool monotonic(const struct st_range *r, size_t n)
 	return true;
 }
 
-static bool update_all(EVP_MD_CTX *const *mds, size_t nmds, const uint8_t *p, size_t len)
+/* The digests of one pass: OpenSSL contexts, and up to two SHA-256 lanes
+ * (the whole input, one range digest). */
+struct pass {
+	EVP_MD_CTX *ctx[8];
+	size_t nctx;
+	int ctx_out[8];          /* index into outs, -1 for the whole input */
+	struct st_sha256 whole, range;
+	bool whole_lane, range_lane;
+	int range_out;           /* outs index of the lane range digest */
+};
+
+static int pass_init(struct pass *p, bool whole, struct st_hash_out *outs, size_t nouts)
 {
-	for (size_t k = 0; k < nmds; k++)
-		if (!EVP_DigestUpdate(mds[k], p, len))
+	bool lanes = st_sha256_lanes_available();
+
+	memset(p, 0, sizeof(*p));
+	p->range_out = -1;
+	if (nouts + 1 > sizeof(p->ctx) / sizeof(p->ctx[0]))
+		return ST_EINVAL;
+	/* Two lanes only pay when both run: the whole input with a SHA-256
+	 * over the ranges. */
+	if (lanes && whole) {
+		for (size_t i = 0; i < nouts && p->range_out < 0; i++)
+			if (outs[i].nid == NID_sha256)
+				p->range_out = (int)i;
+	}
+	if (p->range_out >= 0) {
+		p->whole_lane = p->range_lane = true;
+		st_sha256_init(&p->whole);
+		st_sha256_init(&p->range);
+	}
+	for (size_t i = 0; i < nouts + (whole && !p->whole_lane); i++) {
+		int nid = i < nouts ? outs[i].nid : NID_sha256;
+		const EVP_MD *md;
+
+		if (i < nouts && (int)i == p->range_out)
+			continue;
+		if (!(md = st_md_get(nid)))
+			return ST_EINVAL;
+		if (!(p->ctx[p->nctx] = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(p->ctx[p->nctx], md, NULL))
+			return ST_ENOMEM;
+		p->ctx_out[p->nctx++] = i < nouts ? (int)i : -1;
+	}
+	return ST_OK;
+}
+
+static void pass_free(struct pass *p)
+{
+	for (size_t i = 0; i < p->nctx; i++)
+		EVP_MD_CTX_free(p->ctx[i]);
+}
+
+/* Bytes for the range digests. */
+static bool range_update(struct pass *p, const uint8_t *d, size_t len)
+{
+	for (size_t i = 0; i < p->nctx; i++)
+		if (p->ctx_out[i] >= 0 && !EVP_DigestUpdate(p->ctx[i], d, len))
 			return false;
 	return true;
+}
+
+/* Bytes for the whole-input digest (OpenSSL). */
+static bool whole_update(struct pass *p, const uint8_t *d, size_t len)
+{
+	for (size_t i = 0; i < p->nctx; i++)
+		if (p->ctx_out[i] < 0 && !EVP_DigestUpdate(p->ctx[i], d, len))
+			return false;
+	return true;
+}
+
+static int pass_final(struct pass *p, struct st_input *in, bool whole, struct st_hash_out *outs)
+{
+	for (size_t i = 0; i < p->nctx; i++) {
+		unsigned len = 0;
+		uint8_t *dst = p->ctx_out[i] < 0 ? in->sha256 : outs[p->ctx_out[i]].md;
+		if (!EVP_DigestFinal_ex(p->ctx[i], dst, &len))
+			return ST_ENOMEM;
+		if (p->ctx_out[i] >= 0)
+			outs[p->ctx_out[i]].len = len;
+	}
+	if (p->range_lane) {
+		st_sha256_final(&p->range, outs[p->range_out].md);
+		outs[p->range_out].len = 32;
+	}
+	if (p->whole_lane)
+		st_sha256_final(&p->whole, in->sha256);
+	if (whole)
+		in->sha256_done = true;
+	return ST_OK;
 }
 
 /* A read error is ST_EIO; a range outside the input cannot happen (the
@@ -34,7 +122,7 @@ static int window(struct st_input *in, uint64_t off, uint64_t len, st_span *out)
 
 /* Ranges out of order: each hashed on its own, window by window. */
 static int hash_ranges_in_order(struct st_input *in, const struct st_range *ranges,
-				size_t nranges, EVP_MD_CTX *const *mds, size_t nmds)
+				size_t nranges, struct pass *p)
 {
 	for (size_t i = 0; i < nranges; i++) {
 		for (uint64_t pos = ranges[i].off, end = pos + ranges[i].len; pos < end;) {
@@ -44,43 +132,41 @@ static int hash_ranges_in_order(struct st_input *in, const struct st_range *rang
 
 			if (rc)
 				return rc;
-			if (!update_all(mds, nmds, c.data, c.len))
+			if (!range_update(p, c.data, c.len))
 				return ST_ENOMEM;
+			if (p->range_lane)
+				st_sha256_update(&p->range, c.data, c.len);
 			pos += n;
 		}
 	}
 	return ST_OK;
 }
 
-int st_hash_pass(struct st_input *in, const struct st_range *ranges,
-		 size_t nranges, EVP_MD_CTX *const *mds, size_t nmds)
+int st_hash_pass(struct st_input *in, const struct st_range *ranges, size_t nranges,
+		 struct st_hash_out *outs, size_t nouts)
 {
 	uint64_t size = in->size;
-	EVP_MD_CTX *fctx = NULL;
+	bool whole = !in->sha256_done;
+	struct pass p;
 	size_t ri = 0;
-	int rc = ST_OK;
+	int rc;
 
-	if (!monotonic(ranges, nranges)) {
-		rc = hash_ranges_in_order(in, ranges, nranges, mds, nmds);
-		if (rc)
-			return rc;
-		nranges = 0;
-	}
-	if (!in->sha256_done) {
-		fctx = EVP_MD_CTX_new();
-		if (!fctx || !EVP_DigestInit_ex(fctx, st_md_sha256(), NULL)) {
-			EVP_MD_CTX_free(fctx);
-			return ST_ENOMEM;
-		}
-	} else if (nranges == 0) {
+	if (!whole && nouts == 0)
 		return ST_OK;
+	if ((rc = pass_init(&p, whole, outs, nouts)) != ST_OK)
+		goto out;
+	if (!monotonic(ranges, nranges)) {
+		if ((rc = hash_ranges_in_order(in, ranges, nranges, &p)))
+			goto out;
+		nranges = 0;
 	}
 	for (uint64_t pos = 0; rc == ST_OK && pos < size;) {
 		uint64_t end = size - pos > CHUNK ? pos + CHUNK : size;
+		size_t fed = 0;   /* bytes of the chunk the whole-input lane has had */
 		st_span c = { 0 };
 
 		/* Chunks no range touches are read only for the file hash. */
-		if (!fctx && !(ri < nranges && ranges[ri].off < end)) {
+		if (!whole && !(ri < nranges && ranges[ri].off < end)) {
 			if (ri >= nranges)
 				break;
 			pos = ranges[ri].off - ranges[ri].off % CHUNK;
@@ -88,26 +174,38 @@ int st_hash_pass(struct st_input *in, const struct st_range *ranges,
 		}
 		if ((rc = window(in, pos, end - pos, &c)))
 			break;
-		if (fctx && !EVP_DigestUpdate(fctx, c.data, c.len))
+		if (whole && !whole_update(&p, c.data, c.len))
 			rc = ST_ENOMEM;
 		while (rc == ST_OK && ri < nranges && ranges[ri].off < end) {
 			uint64_t rs = ranges[ri].off, re = rs + ranges[ri].len;
 			uint64_t a = rs > pos ? rs : pos, b = re < end ? re : end;
 
-			if (b > a && !update_all(mds, nmds, c.data + (a - pos), (size_t)(b - a)))
-				rc = ST_ENOMEM;
+			if (b > a) {
+				size_t ca = (size_t)(a - pos), cb = (size_t)(b - pos);
+				if (!range_update(&p, c.data + ca, cb - ca))
+					rc = ST_ENOMEM;
+				/* The two lanes in step: the whole input up to the
+				 * end of this piece beside the piece. */
+				if (p.range_lane && p.whole_lane) {
+					st_sha256_update2(&p.whole, c.data + fed, cb - fed, &p.range,
+							  c.data + ca, cb - ca);
+					fed = cb;
+				} else if (p.range_lane) {
+					st_sha256_update(&p.range, c.data + ca, cb - ca);
+				}
+			}
 			if (re <= end)
 				ri++;
 			else
 				break;
 		}
+		if (p.whole_lane && fed < c.len)
+			st_sha256_update(&p.whole, c.data + fed, c.len - fed);
 		pos = end;
 	}
-	if (fctx) {
-		unsigned len = 0;
-		if (rc == ST_OK && EVP_DigestFinal_ex(fctx, in->sha256, &len) && len == 32)
-			in->sha256_done = true;
-		EVP_MD_CTX_free(fctx);
-	}
+	if (rc == ST_OK)
+		rc = pass_final(&p, in, whole, outs);
+out:
+	pass_free(&p);
 	return rc;
 }

@@ -6,11 +6,11 @@
  *
  * Files are read with pread, never mapped (core/input.h): non-executables
  * cost one small read and are not hashed; files up to the in-memory limit
- * (8 MiB) are read with one pread into a per-thread buffer (copying from
+ * (256 KiB) are read with one pread into a per-thread buffer (copying from
  * the page cache measured faster than mapping); larger ones are read in
- * bounded views and windows, so resident memory does not grow with file
- * size, and a file that shrinks while it is read is an ST_EIO, not a
- * SIGBUS.
+ * bounded views and 256 KiB windows, each hashed while it is still in the
+ * CPU's cache, so resident memory does not grow with file size, and a file
+ * that shrinks while it is read is an ST_EIO, not a SIGBUS.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -79,7 +79,6 @@ static int pe_digest(void *arg, int nid, uint8_t *out, unsigned *outlen,
 {
 	struct pe_subject *ps = arg;
 	const EVP_MD *md = st_md_get(nid);
-	EVP_MD_CTX *mctx;
 	int rc;
 
 	for (size_t i = 0; i < ps->ncache; i++) {
@@ -100,19 +99,17 @@ static int pe_digest(void *arg, int nid, uint8_t *out, unsigned *outlen,
 			return ST_ENOMEM;
 		return 1;
 	}
-	if (!md || !(mctx = EVP_MD_CTX_new()))
+	if (!md)
 		return ST_ENOMEM;
 	/* The first digest also yields the whole-file SHA-256: one pass. */
-	if (!EVP_DigestInit_ex(mctx, md, NULL)) {
-		EVP_MD_CTX_free(mctx);
-		return ST_ENOMEM;
+	{
+		struct st_hash_out h = { .nid = nid };
+		rc = st_hash_pass(ps->in, ps->ranges, ps->nranges, &h, 1);
+		if (rc)
+			return rc;
+		memcpy(out, h.md, h.len);
+		*outlen = h.len;
 	}
-	rc = st_hash_pass(ps->in, ps->ranges, ps->nranges, &mctx, 1);
-	if (rc == ST_OK && !EVP_DigestFinal_ex(mctx, out, outlen))
-		rc = ST_ENOMEM;
-	EVP_MD_CTX_free(mctx);
-	if (rc)
-		return rc;
 	if (ps->ncache < DIGEST_CACHE) {
 		ps->cache[ps->ncache].nid = nid;
 		ps->cache[ps->ncache].len = *outlen;

@@ -223,11 +223,52 @@ void st_oid_text(const ASN1_OBJECT *obj, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/* The DER content octets of a dotted OID (X.690 8.19), or 0 when it does
+ * not fit or is not an OID. Comparing encodings avoids turning every
+ * attribute's OID into text (OBJ_obj2txt), which showed in profiles. */
+static size_t oid_encode(const char *dotted, uint8_t *out, size_t cap)
+{
+	unsigned long arcs[2] = { 0, 0 };
+	size_t n = 0, narc = 0;
+	const char *p = dotted;
+
+	while (*p) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+		if (end == p || (*end && *end != '.'))
+			return 0;
+		p = *end ? end + 1 : end;
+		if (narc < 2) {
+			arcs[narc++] = v;
+			if (narc < 2)
+				continue;
+			if (arcs[0] > 2 || (arcs[0] < 2 && arcs[1] > 39))
+				return 0;
+			v = arcs[0] * 40 + arcs[1];
+		}
+		{
+			uint8_t tmp[10];
+			size_t k = 0;
+			do {
+				tmp[k++] = (uint8_t)(v & 0x7f);
+				v >>= 7;
+			} while (v && k < sizeof(tmp));
+			if (n + k > cap)
+				return 0;
+			while (k--)
+				out[n++] = (uint8_t)(tmp[k] | (k ? 0x80 : 0));
+		}
+	}
+	return narc == 2 ? n : 0;
+}
+
 bool st_oid_is(const ASN1_OBJECT *obj, const char *dotted)
 {
-	char buf[80];
+	uint8_t der[64];
+	size_t n = oid_encode(dotted, der, sizeof(der));
 
-	st_oid_text(obj, buf, sizeof(buf));
-	return strcmp(buf, dotted) == 0;
+	if (!obj || !n)
+		return false;
+	return (size_t)OBJ_length(obj) == n && memcmp(OBJ_get0_data(obj), der, n) == 0;
 }
 

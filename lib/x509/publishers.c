@@ -154,7 +154,11 @@ static void normalise(const char *in, char *out, size_t outlen)
 
 	while (*in && o + 2 < outlen) {
 		bool folded = false;
-		for (size_t k = 0; k < sizeof(folds) / sizeof(folds[0]); k++) {
+		unsigned char c0 = (unsigned char)*in;
+		/* Only non-ASCII bytes, digits, r and v begin a fold: the common
+		 * case skips the table (this runs for every version resource). */
+		bool may_fold = c0 >= 0x80 || strchr("0135rRvV", c0) != NULL;
+		for (size_t k = 0; may_fold && k < sizeof(folds) / sizeof(folds[0]); k++) {
 			size_t fl = strlen(folds[k].from);
 			if (strncasecmp(in, folds[k].from, fl) == 0) {
 				out[o++] = folds[k].to[0];

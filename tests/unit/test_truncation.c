@@ -66,7 +66,7 @@ static int write_pe(const char *path, size_t size)
 int main(void)
 {
 	char path[] = "/tmp/st-truncation-XXXXXX";
-	size_t size = 20u << 20;  /* over the 8 MiB in-memory limit */
+	size_t size = 20u << 20;  /* over the in-memory limit */
 	st_context *ctx = NULL;
 	st_result *res = NULL;
 	int fd = mkstemp(path), rc;
