@@ -131,6 +131,23 @@ int st_context_add_dbx(st_context *ctx, const char *path);
  * nothing could be loaded. sigtrace never fetches CRLs itself. */
 int st_context_add_crl(st_context *ctx, const char *path);
 
+/*
+ * Adds the Windows security catalogs (.cat) at path: a catalog file, or a
+ * directory searched recursively (CatRoot, a driver package). A PE file
+ * without a valid embedded signature is then verified through a catalog
+ * that lists its Authenticode digest (SHA-256, else SHA-1) and whose own
+ * signature holds: a signature of source "catalog" (st_signature_source).
+ * A file listed only in catalogs that fail gets the warning
+ * catalog_invalid. Files that are not catalogs are skipped; *added (may be
+ * NULL) receives the number of catalogs indexed. ST_EIO when path cannot
+ * be read. Add trust first: catalogs are verified with the context's trust
+ * when a file they list is first met. docs/catalogs.md.
+ */
+int st_context_add_catalogs(st_context *ctx, const char *path, size_t *added);
+/* Catalogs indexed, and the members they list. */
+size_t st_context_catalog_count(const st_context *ctx);
+size_t st_context_catalog_member_count(const st_context *ctx);
+
 /* Number of UEFI dbx entries in use (built in and added). */
 size_t st_context_dbx_count(const st_context *ctx);
 /* Number of trust anchors loaded so far. */
@@ -363,6 +380,10 @@ int st_signature_depth(const st_signature *sig);
 /* Index (in its part's st_part_signature order) of the parent, -1 for
  * primaries. */
 int st_signature_parent(const st_signature *sig);
+/* Where the signature is: "embedded" (in the file itself) or "catalog"
+ * (a security catalog lists the file's digest; the signature properties
+ * catalog.path and catalog.member say which). */
+const char *st_signature_source(const st_signature *sig);
 /* "sha256", "sha1", "md5", ... NULL if unknown. */
 const char *st_signature_digest_algorithm(const st_signature *sig);
 /* Digest carried in the signature and the digest computed over the file

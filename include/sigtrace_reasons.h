@@ -83,3 +83,7 @@ ST_REASON(PUBLISHER_IMPERSONATION, "publisher_impersonation", INVALID, "errorImp
 	  "a certificate names a well-known publisher the chain does not belong to")
 ST_REASON(METADATA_MISMATCH, "metadata_mismatch", VALID, "errorMetadataMismatch", 28,
 	  "the version resource claims a publisher that always signs, but the file is not validly signed")
+ST_REASON(MALFORMED_CATALOG, "malformed_catalog", MALFORMED, "errorMalformed", 95,
+	  "the security catalog's structure cannot be used")
+ST_REASON(CATALOG_INVALID, "catalog_invalid", VALID, "errorBadSignature", 29,
+	  "the file is listed in a security catalog that does not verify, which vouches for nothing")

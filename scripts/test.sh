@@ -30,10 +30,11 @@ ninja -C build >/dev/null || fail_setup "build"
 ninja -C build-asan >/dev/null || fail_setup "asan build"
 
 note "generating the test PKI and signed fixtures"
-rm -rf "$work/pki" "$work/fixtures" "$work/macho-fixtures"
+rm -rf "$work/pki" "$work/fixtures" "$work/macho-fixtures" "$work/catalog-fixtures"
 if ! { bash tests/e2e/make-pki.sh "$work/pki" >/dev/null &&
 	bash tests/e2e/make-fixtures.sh "$work/pki" "$work/fixtures" >/dev/null &&
-	bash tests/e2e/make-macho-fixtures.sh "$work/pki" "$work/macho-fixtures" >/dev/null; }; then
+	bash tests/e2e/make-macho-fixtures.sh "$work/pki" "$work/macho-fixtures" >/dev/null &&
+	bash tests/e2e/make-catalog-fixtures.sh "$work/pki" "$work/fixtures" "$work/catalog-fixtures" >/dev/null; }; then
 	fail_setup "fixture generation"
 fi
 
@@ -74,6 +75,13 @@ for b in build build-asan; do
 		--dir "$work/macho-fixtures" --label "[$b] e2e-macho" --var "PKI=$work/pki" \
 		--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z" |
 		grep -E '^(PASS|FAIL)' >>"$log"
+	python3 tests/run_cases.py --sigtrace "$b/src/sigtrace" --cases tests/e2e/catalog-cases.txt \
+		--dir "$work/catalog-fixtures" --label "[$b] e2e-catalog" --var "PKI=$work/pki" \
+		--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z" |
+		grep -E '^(PASS|FAIL)' >>"$log"
+	bash tests/cli/test_catalogs.sh "$b/src/sigtrace" "$work/catalog-fixtures" "$work/pki" \
+		"$([ $samples_ok = 1 ] && echo "$samples")" 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	if [ $samples_ok = 1 ]; then
 		bash tests/samples/test_macho_output.sh "$b/src/sigtrace" "$samples" "$trust" \
 			"$work/macho-output-$b" 2>/dev/null |
@@ -106,6 +114,11 @@ python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/cases
 	grep -E '^(PASS|FAIL)' >>"$log"
 python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/macho-cases.txt \
 	--dir "$work/macho-fixtures" --label "[valgrind] e2e-macho" --var "PKI=$work/pki" \
+	--wrapper "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z -j 1" |
+	grep -E '^(PASS|FAIL)' >>"$log"
+python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/catalog-cases.txt \
+	--dir "$work/catalog-fixtures" --label "[valgrind] e2e-catalog" --var "PKI=$work/pki" \
 	--wrapper "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z -j 1" |
 	grep -E '^(PASS|FAIL)' >>"$log"

@@ -13,6 +13,7 @@
 
 struct st_trust;      /* x509/trust.h */
 struct st_cache;      /* core/cache.h */
+struct st_catalogs;   /* catalog/catalog.h */
 struct st_format;
 
 struct st_context {
@@ -30,6 +31,9 @@ struct st_context {
 	struct st_cache *der_certs;     /* decoded X509 by DER digest */
 	struct st_cache *rendered;      /* st_cert by DER digest */
 	struct st_cache *chains;        /* chain results */
+	/* The security catalogs added (catalog/catalog_index.c), or NULL;
+	 * read-only once verification starts except for its own lock. */
+	struct st_catalogs *catalogs;
 	/* Formats tried after the registry's (tests add synthetic ones). */
 	const struct st_format *const *extra_formats;
 	size_t nextra_formats;

@@ -89,6 +89,20 @@
 /* Bytes of one trust file (--trust: PEM bundle, root list, .sst; --dbx). */
 #define ST_LIMIT_TRUST_FILE (64ULL << 20)
 
+/* Security catalogs. Bytes of one catalog (the largest in a Windows
+ * install are a few MiB); member entries given as entry parts of a
+ * catalog's record (the rest are counted in catalog.members); keys of the
+ * catalog index of a context (44 bytes each: 4M is 176 MiB; a Windows
+ * install lists some hundreds of thousands of PE members), catalog files
+ * indexed and directory depth searched for them; catalogs that may vouch
+ * for one file. */
+#define ST_LIMIT_CATALOG_BYTES (64ULL << 20)
+#define ST_LIMIT_CATALOG_ENTRY_PARTS 10000
+#define ST_LIMIT_CATALOG_INDEX 4000000
+#define ST_LIMIT_CATALOG_FILES 200000
+#define ST_LIMIT_CATALOG_DEPTH 8
+#define ST_LIMIT_CATALOG_VOUCHERS 4
+
 /* Detail text of one reason, in bytes. */
 #define ST_LIMIT_DETAIL 512
 

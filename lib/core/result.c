@@ -200,6 +200,41 @@ static void signature_clear(st_signature *s)
 	st_props_clear(&s->props);
 }
 
+int st_signature_copy(st_signature *d, const st_signature *s)
+{
+	*d = *s;
+	d->signed_digest = d->computed_digest = d->program_name = NULL;
+	d->reasons = (st_reasons){ 0 };
+	d->props = (st_props){ 0 };
+	d->chain = NULL;
+	d->chain_len = 0;
+	d->signer = st_cert_ref(s->signer);
+	d->ts_signer = st_cert_ref(s->ts_signer);
+	if ((s->signed_digest && !(d->signed_digest = st_strdup(s->signed_digest))) ||
+	    (s->computed_digest && !(d->computed_digest = st_strdup(s->computed_digest))) ||
+	    (s->program_name && !(d->program_name = st_strdup(s->program_name))) ||
+	    st_reasons_merge(&d->reasons, &s->reasons))
+		goto enomem;
+	if (s->chain_len) {
+		if (!(d->chain = calloc(s->chain_len, sizeof(*d->chain))))
+			goto enomem;
+		for (size_t i = 0; i < s->chain_len; i++)
+			d->chain[i] = st_cert_ref(s->chain[i]);
+		d->chain_len = s->chain_len;
+	}
+	for (size_t i = 0; i < s->props.n; i++) {
+		const struct st_property *pr = &s->props.v[i];
+		if (pr->decl->type == ST_PROPERTY_STRING ? st_props_set_str(&d->props, pr->decl, pr->s)
+							 : st_props_set_int(&d->props, pr->decl, pr->i))
+			goto enomem;
+	}
+	return ST_OK;
+enomem:
+	signature_clear(d);
+	memset(d, 0, sizeof(*d));
+	return ST_ENOMEM;
+}
+
 void st_part_clear(struct st_part *p)
 {
 	for (size_t i = 0; i < p->nsigs; i++)
@@ -308,6 +343,7 @@ st_verdict st_signature_verdict(const st_signature *s) { return s->verdict; }
 int st_signature_depth(const st_signature *s) { return s->depth; }
 int st_signature_parent(const st_signature *s) { return s->parent; }
 const char *st_signature_digest_algorithm(const st_signature *s) { return s->digest_alg; }
+const char *st_signature_source(const st_signature *s) { return s->source ? s->source : "embedded"; }
 const char *st_signature_signed_digest(const st_signature *s) { return s->signed_digest; }
 const char *st_signature_computed_digest(const st_signature *s) { return s->computed_digest; }
 int64_t st_signature_signing_time(const st_signature *s) { return s->signing_time; }

@@ -121,7 +121,14 @@ struct st_signature {
 	st_cert *ts_signer;
 	const char *ts_digest_alg;   /* static string */
 	st_props props;
+	/* Where the signature is: NULL inside the file itself ("embedded"),
+	 * "catalog" for a security catalog that lists the file. Static. */
+	const char *source;
 };
+
+/* Copies src into the zeroed dst (strings duplicated, certificates
+ * referenced). ST_OK or ST_ENOMEM (dst is then cleared). */
+int st_signature_copy(st_signature *dst, const st_signature *src);
 
 /* ---- parts --------------------------------------------------------------- */
 

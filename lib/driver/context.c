@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "catalog/catalog.h"
 #include "core/cache.h"
 #include "core/context.h"
 #include "core/limits.h"
@@ -47,7 +48,31 @@ void st_context_free(st_context *ctx)
 	st_cache_free(ctx->rendered);
 	st_cache_free(ctx->der_certs);
 	st_trust_free(ctx->trust);
+	cat_index_free(ctx->catalogs);
 	free(ctx);
+}
+
+int st_context_add_catalogs(st_context *ctx, const char *path, size_t *added)
+{
+	size_t n = 0;
+	int rc;
+
+	if (!ctx || !path)
+		return ST_EINVAL;
+	rc = cat_index_add(ctx, path, &n);
+	if (added)
+		*added = n;
+	return rc;
+}
+
+size_t st_context_catalog_count(const st_context *ctx)
+{
+	return cat_index_catalogs(ctx->catalogs);
+}
+
+size_t st_context_catalog_member_count(const st_context *ctx)
+{
+	return cat_index_members(ctx->catalogs);
 }
 
 void st_context_set_time(st_context *ctx, int64_t when) { ctx->at = when; }

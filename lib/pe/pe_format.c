@@ -9,6 +9,7 @@
 
 #include "authenticode/authenticode.h"
 #include "authenticode/spc.h"
+#include "catalog/catalog.h"
 #include "core/format.h"
 #include "pe/pe_certtable.h"
 #include "pe/pe_image.h"
@@ -114,6 +115,43 @@ static int pe_digest(void *arg, int nid, uint8_t *out, unsigned *outlen,
 		ps->cache[ps->ncache].nid = nid;
 		ps->cache[ps->ncache].len = *outlen;
 		memcpy(ps->cache[ps->ncache].md, out, *outlen);
+		ps->ncache++;
+	}
+	return ST_OK;
+}
+
+/*
+ * The Authenticode digests the catalogs are indexed by (SHA-256, and SHA-1
+ * when a catalog lists SHA-1 members), computed together in one pass and
+ * kept for the embedded signatures. *sha1 / *sha256 point into the cache,
+ * or stay NULL when the layout has no digest.
+ */
+static int pe_catalog_digests(const st_context *ctx, struct pe_subject *ps,
+			      const uint8_t **sha1, const uint8_t **sha256)
+{
+	struct st_hash_out h[2] = { { .nid = NID_sha256 }, { .nid = NID_sha1 } };
+	size_t n = cat_index_uses(ctx->catalogs, NID_sha1) ? 2 : 1;
+	int rc;
+
+	*sha1 = *sha256 = NULL;
+	if (!ps->ranges_done) {
+		ps->ranges_done = true;
+		ps->ranges_ok = pe_digest_ranges(ps->img, &ps->ranges, &ps->nranges,
+						 ps->err, sizeof(ps->err));
+	}
+	if (!ps->ranges_ok)
+		return ST_OK;
+	rc = st_hash_pass(ps->in, ps->ranges, ps->nranges, h, n);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && ps->ncache < DIGEST_CACHE; i++) {
+		ps->cache[ps->ncache].nid = h[i].nid;
+		ps->cache[ps->ncache].len = h[i].len;
+		memcpy(ps->cache[ps->ncache].md, h[i].md, h[i].len);
+		if (h[i].nid == NID_sha256)
+			*sha256 = ps->cache[ps->ncache].md;
+		else
+			*sha1 = ps->cache[ps->ncache].md;
 		ps->ncache++;
 	}
 	return ST_OK;
@@ -261,6 +299,7 @@ static int pe_verify(struct st_walk *w, struct st_input *in, struct st_part *par
 		.policy = &st_policy_windows,
 		.entry_property = &pe_properties[P_TABLE_ENTRY],
 	};
+	const uint8_t *cat_sha1 = NULL, *cat_sha256 = NULL;
 	char why[200];
 	int rc = has_pe_signature(in);
 
@@ -294,9 +333,15 @@ static int pe_verify(struct st_walk *w, struct st_input *in, struct st_part *par
 	part->signed_structure = table.present;
 	if (is_efi(&img))
 		subj.policy = &st_policy_uefi;
+	if (cat_index_catalogs(w->ctx->catalogs) && !is_efi(&img))
+		rc = pe_catalog_digests(w->ctx, &ps, &cat_sha1, &cat_sha256);
 	for (size_t i = 0; rc == ST_OK && i < table.n; i++)
 		if (table.entries[i].usable)
 			rc = ac_verify(w->ctx, &subj, table.entries[i].der, part, (int)i);
+	/* Then the catalogs: a file with both an embedded and a catalog
+	 * signature reports both. */
+	if (rc == ST_OK && (cat_sha1 || cat_sha256))
+		rc = cat_index_vouch(w->ctx, cat_sha1, cat_sha256, part);
 	if (rc == ST_OK && is_efi(&img) && part->nsigs)
 		rc = check_dbx(w->ctx, &ps, part);
 	if (rc == ST_OK) {

@@ -1,6 +1,7 @@
 #ifndef ST_PE_VERSION_H
 #define ST_PE_VERSION_H
 
+#include "core/utf16.h"
 #include "pe/pe_image.h"
 
 /* The StringFileInfo keys read, in the order of the declarations passed
@@ -17,8 +18,5 @@ extern const st_property_decl *const pe_version_decls[PE_VERSION_KEYS];
 int pe_version_read(const struct pe_image *img, struct st_part *part,
 		    const st_property_decl *const *decls);
 
-/* UTF-16LE (len bytes) to NUL-terminated UTF-8, at most max_chars
- * characters; invalid code units become U+FFFD. NULL on ENOMEM. */
-char *st_utf16le_to_utf8(const uint8_t *p, size_t len, size_t max_chars);
 
 #endif

@@ -67,7 +67,7 @@ int64_t st_filetime(const uint8_t *p)
 
 /* The value bytes of the CTL's SEQUENCE: what the messageDigest covers
  * (PKCS#7 digests the content without its tag and length). */
-static bool content_value(const struct st_ctl *c, const uint8_t **p, size_t *len)
+bool st_ctl_content(const struct st_ctl *c, const uint8_t **p, size_t *len)
 {
 	const ASN1_STRING *seq;
 	const unsigned char *q, *q0;
@@ -125,6 +125,7 @@ int st_ctl_parse(const st_context *ctx, const uint8_t *der, size_t len, struct s
 		const ASN1_OBJECT *o;
 		X509_ALGOR_get0(&o, NULL, NULL, list->subject_alg);
 		out->subject_alg = OBJ_obj2nid(o);
+		st_oid_text(o, out->subject_alg_oid, sizeof(out->subject_alg_oid));
 	}
 	n = sk_ST_CTL_SUBJECT_num(list->subjects);
 	if (n > ST_LIMIT_CTL_ENTRIES) {
@@ -199,7 +200,7 @@ bool st_ctl_signed_by(const struct st_ctl *c, STACK_OF(X509) *roots, const char 
 	size_t clen;
 	bool ok = false;
 
-	if (sk_ST_SIGNER_INFO_num(c->sd.signers) != 1 || !content_value(c, &content, &clen)) {
+	if (sk_ST_SIGNER_INFO_num(c->sd.signers) != 1 || !st_ctl_content(c, &content, &clen)) {
 		snprintf(why, whylen, "the trust list is not signed by exactly one signer");
 		return false;
 	}
@@ -236,4 +237,14 @@ out:
 	st_reasons_clear(&rs);
 	ERR_clear_error();
 	return ok;
+}
+
+const STACK_OF(X509_EXTENSION) *st_ctl_extensions(const struct st_ctl *c)
+{
+	return c->list ? ((const ST_CTL *)c->list)->extensions : NULL;
+}
+
+const ASN1_OCTET_STRING *st_ctl_list_id(const struct st_ctl *c)
+{
+	return c->list ? ((const ST_CTL *)c->list)->list_id : NULL;
 }

@@ -48,6 +48,7 @@ struct st_ctl {
 	int64_t this_update;
 	char sequence[80];            /* sequenceNumber, hex, "" if absent */
 	int subject_alg;              /* NID of subjectAlgorithm */
+	char subject_alg_oid[80];     /* the same, dotted */
 	struct st_ctl_entry *entries;
 	size_t n;
 };
@@ -72,6 +73,14 @@ bool st_ctl_signed_by(const struct st_ctl *c, STACK_OF(X509) *roots, const char 
 /* The value of attribute 1.3.6.1.4.1.311.10.11.<prop> of an entry (the
  * bytes inside its OCTET STRING), or NULL. */
 const ASN1_OCTET_STRING *st_ctl_prop(const struct st_ctl_entry *e, int prop);
+
+/* The value bytes of the CTL's SEQUENCE (what the messageDigest covers:
+ * PKCS#7 digests the content without its tag and length); false when the
+ * content is not a well-formed SEQUENCE. */
+bool st_ctl_content(const struct st_ctl *c, const uint8_t **p, size_t *len);
+/* The CTL's extensions and listIdentifier (borrowed), or NULL. */
+const STACK_OF(X509_EXTENSION) *st_ctl_extensions(const struct st_ctl *c);
+const ASN1_OCTET_STRING *st_ctl_list_id(const struct st_ctl *c);
 
 /* Windows FILETIME (8 bytes, little-endian, 100 ns since 1601) as seconds
  * since the epoch. */

@@ -1,14 +1,88 @@
 /* `sigtrace verify` and `sigtrace scan`: the context from the options, the
  * inventory, the engine, the paths. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
 #include "inventory/inventory.h"
 #include "scan/engine.h"
+
+/* The entry of dir whose name equals name ignoring ASCII case (Windows
+ * trees copied to case-sensitive file systems keep their own case:
+ * "System32", "system32", "CatRoot", "catroot"), malloc'd, or NULL. */
+static char *child_ci(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *found = NULL;
+
+	if (!d)
+		return NULL;
+	while (!found && (e = readdir(d)) != NULL) {
+		if (strcasecmp(e->d_name, name) == 0) {
+			size_t n = strlen(dir) + strlen(e->d_name) + 2;
+			if ((found = malloc(n)))
+				snprintf(found, n, "%s/%s", dir, e->d_name);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* The CatRoot of a Windows tree at or under root: root itself being the
+ * system drive, its Windows directory or System32. */
+static char *find_catroot(const char *root)
+{
+	static const char *const steps[][3] = {
+		{ "Windows", "System32", "CatRoot" },
+		{ "System32", "CatRoot", NULL },
+		{ "CatRoot", NULL, NULL },
+	};
+
+	for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		char *cur = strdup(root);
+		for (size_t k = 0; cur && k < 3 && steps[s][k]; k++) {
+			char *next = child_ci(cur, steps[s][k]);
+			free(cur);
+			cur = next;
+		}
+		if (cur)
+			return cur;
+	}
+	return NULL;
+}
+
+static int add_catalogs(st_context *ctx, const struct opts *o)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < o->ncatalogs; i++) {
+		if (st_context_add_catalogs(ctx, o->catalogs[i], &n) != ST_OK) {
+			fprintf(stderr, "sigtrace: --catalogs %s: %s\n", o->catalogs[i], strerror(errno));
+			return -1;
+		}
+		if (!n)
+			fprintf(stderr, "sigtrace: warning: --catalogs %s: no catalog found\n",
+				o->catalogs[i]);
+	}
+	if (strcmp(o->cmd, "scan") != 0 || o->no_catalogs)
+		return 0;
+	for (size_t i = 0; i < o->npaths; i++) {
+		char *cat = find_catroot(o->paths[i]);
+		if (!cat)
+			continue;
+		if (st_context_add_catalogs(ctx, cat, &n) == ST_OK && !o->quiet)
+			fprintf(stderr, "sigtrace: using %zu catalogs of %s (--no-catalogs: not)\n",
+				n, cat);
+		free(cat);
+	}
+	return 0;
+}
 
 st_context *make_context(const struct opts *o, int *rc)
 {
@@ -46,6 +120,8 @@ st_context *make_context(const struct opts *o, int *rc)
 			goto usage;
 		}
 	}
+	if (add_catalogs(ctx, o))
+		goto usage;
 	if (o->at_set)
 		st_context_set_time(ctx, o->at);
 	if (o->no_file_hash)

@@ -33,6 +33,11 @@ void usage(FILE *out)
 	      "                      (repeatable; never fetched from the network)\n"
 	      "  --dbx FILE          also refuse what this UEFI dbx lists (EFI signature lists,\n"
 	      "                      e.g. a machine's efivarfs dbx variable; repeatable)\n"
+	      "  --catalogs PATH     Windows security catalogs (.cat file, or a directory such\n"
+	      "                      as CatRoot, searched recursively; repeatable): files they\n"
+	      "                      list are verified through them\n"
+	      "  --no-catalogs       scan: do not use the CatRoot of a Windows tree found\n"
+	      "                      under PATH (used by default)\n"
 	      "  --at TIME           verification time when no valid timestamp proves the\n"
 	      "                      signing time: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH\n"
 	      "                      (default: now)\n"
@@ -95,6 +100,8 @@ static const struct option longopts[] = {
 	{ "trust", required_argument, NULL, 't' },
 	{ "crl", required_argument, NULL, 'C' },
 	{ "dbx", required_argument, NULL, 'X' },
+	{ "catalogs", required_argument, NULL, 'c' },
+	{ "no-catalogs", no_argument, NULL, 'n' },
 	{ "no-default-trust", no_argument, NULL, 'N' },
 	{ "system-trust", no_argument, NULL, 'S' },
 	{ "at", required_argument, NULL, 'a' },
@@ -153,7 +160,8 @@ int options_parse(int argc, char **argv, struct opts *o)
 	o->trust = calloc((size_t)argc, sizeof(*o->trust));
 	o->crl = calloc((size_t)argc, sizeof(*o->crl));
 	o->dbx = calloc((size_t)argc, sizeof(*o->dbx));
-	if (!o->trust || !o->crl || !o->dbx)
+	o->catalogs = calloc((size_t)argc, sizeof(*o->catalogs));
+	if (!o->trust || !o->crl || !o->dbx || !o->catalogs)
 		return EXIT_UNREADABLE;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "hj:q", longopts, NULL)) != -1) {
@@ -166,6 +174,12 @@ int options_parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'X':
 			o->dbx[o->ndbx++] = optarg;
+			break;
+		case 'c':
+			o->catalogs[o->ncatalogs++] = optarg;
+			break;
+		case 'n':
+			o->no_catalogs = true;
 			break;
 		case 'N':
 			o->no_default_trust = true;
@@ -265,8 +279,8 @@ int options_parse(int argc, char **argv, struct opts *o)
 	if (strcmp(cmd, "trust") == 0) {
 		if (o->npaths && !(o->npaths == 2 && strcmp(o->paths[0], "show") == 0))
 			return usage_error("trust takes no paths, or show FINGERPRINT");
-		if (o->db || o->files_from)
-			return usage_error("--db and --files-from are not options of trust");
+		if (o->db || o->files_from || o->ncatalogs)
+			return usage_error("--db, --files-from and --catalogs are not options of trust");
 		return -1;
 	}
 	if (o->db && strcmp(cmd, "scan") != 0)
@@ -283,4 +297,5 @@ void options_free(struct opts *o)
 	free(o->trust);
 	free(o->crl);
 	free(o->dbx);
+	free(o->catalogs);
 }

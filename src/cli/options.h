@@ -14,8 +14,9 @@ struct opts {
 	const char *cmd;             /* "verify", "scan", "outliers" */
 	enum out_format format;
 	bool no_default_trust, system_trust;
-	const char **trust, **crl, **dbx;
-	size_t ntrust, ncrl, ndbx;
+	const char **trust, **crl, **dbx, **catalogs;
+	size_t ntrust, ncrl, ndbx, ncatalogs;
+	bool no_catalogs;            /* scan: no CatRoot discovery */
 	int64_t at;
 	bool at_set;
 	uint64_t max_size;

@@ -45,7 +45,8 @@ static const char schema[] =
 	" signing_time TEXT, timestamp_kind TEXT, timestamp_time TEXT,"
 	" timestamp_valid INTEGER, timestamp_signer_sha256 TEXT REFERENCES certificates(sha256),"
 	" signer_sha256 TEXT REFERENCES certificates(sha256), trusted INTEGER,"
-	" verification_time TEXT, reasons TEXT, PRIMARY KEY (file_id, idx));"
+	" verification_time TEXT, reasons TEXT, source TEXT NOT NULL DEFAULT 'embedded',"
+	" PRIMARY KEY (file_id, idx));"
 	"CREATE TABLE IF NOT EXISTS chain_links ("
 	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
 	" sig_idx INTEGER NOT NULL, position INTEGER NOT NULL,"
@@ -64,6 +65,11 @@ static const char schema[] =
 /* Version 1 (before Mach-O) lacked the Apple columns of version 2; the
  * step to 2 adds them so that one path (2 to 3) moves every old database
  * forward. */
+/* Version 3 to 4: where each signature is (embedded, or a security
+ * catalog that lists the file). */
+static const char migrate_3_to_4[] =
+	"ALTER TABLE signatures ADD COLUMN source TEXT NOT NULL DEFAULT 'embedded';";
+
 static const char migrate_1_to_2[] =
 	"ALTER TABLE signatures ADD COLUMN slice INTEGER;"
 	"ALTER TABLE signatures ADD COLUMN arch TEXT;"
@@ -152,8 +158,9 @@ int inventory_schema_apply(sqlite3 *db, int version, char *err, size_t errlen)
 	if (version >= 1 && version < INVENTORY_SCHEMA_VERSION) {
 		if (run(db, "BEGIN", err, errlen) ||
 		    (version == 1 && run(db, migrate_1_to_2, err, errlen)) ||
-		    run(db, migrate_2_to_3, err, errlen) ||
-		    run(db, "PRAGMA user_version=3", err, errlen) ||
+		    (version <= 2 && run(db, migrate_2_to_3, err, errlen)) ||
+		    run(db, migrate_3_to_4, err, errlen) ||
+		    run(db, "PRAGMA user_version=4", err, errlen) ||
 		    run(db, "COMMIT", err, errlen)) {
 			(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
@@ -161,5 +168,5 @@ int inventory_schema_apply(sqlite3 *db, int version, char *err, size_t errlen)
 	}
 	if (run(db, schema, err, errlen))
 		return -1;
-	return run(db, "PRAGMA user_version=3", err, errlen);
+	return run(db, "PRAGMA user_version=4", err, errlen);
 }

@@ -5,7 +5,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
-#define INVENTORY_SCHEMA_VERSION 3
+#define INVENTORY_SCHEMA_VERSION 4
 
 /* Brings a database whose user_version is `version` (0: new) to the
  * current schema. 0, or -1 with err filled. */

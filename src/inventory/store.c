@@ -47,8 +47,8 @@ static const char *const sql[S_COUNT] = {
 		"INSERT INTO signatures (file_id, idx, part_idx, parent, depth, verdict,"
 		" digest_algorithm, signed_digest, computed_digest, signing_time, timestamp_kind,"
 		" timestamp_time, timestamp_valid, timestamp_signer_sha256, signer_sha256, trusted,"
-		" verification_time, reasons)"
-		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+		" verification_time, reasons, source)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
 	[S_INSERT_LINK] =
 		"INSERT INTO chain_links (file_id, sig_idx, position, cert_sha256) VALUES (?1,?2,?3,?4)",
 	[S_INSERT_PART] =
@@ -411,6 +411,7 @@ static int add_record(struct inventory *inv, const struct record *r, const char 
 		time_col(s, 17, st_signature_verification_time(g));
 		reason_codes(st_signature_reason_count(g), sig_code, g, reasons, sizeof(reasons));
 		text(s, 18, reasons);
+		text(s, 19, st_signature_source(g));
 		if (step(inv, s))
 			return -1;
 		for (size_t k = 0; k < st_signature_property_count(g); k++)

@@ -215,6 +215,7 @@ static json_t *signature_obj(const struct record *r, size_t index)
 	set(o, "part", json_integer((json_int_t)rs->part));
 	set(o, "verdict", json_string(st_verdict_name(st_signature_verdict(s))));
 	set(o, "depth", json_integer(st_signature_depth(s)));
+	set(o, "source", json_string(st_signature_source(s)));
 	if (rs->parent >= 0)
 		set(o, "parent", json_integer(rs->parent));
 	set(o, "digest_algorithm", js(st_signature_digest_algorithm(s)));
@@ -263,7 +264,10 @@ static json_t *part_obj(const struct record *r, size_t i)
 	set_if(o, "format", st_part_format(p));
 	set_if(o, "subformat", st_part_subformat(p));
 	set_if(o, "arch", st_part_arch(p));
-	set(o, "verdict", json_string(st_verdict_name(st_part_verdict(p))));
+	/* A part that is a reference, not bytes (a catalog's entry), has no
+	 * verdict of its own. */
+	if (i == 0 || st_part_format(p) || st_part_has_range(p))
+		set(o, "verdict", json_string(st_verdict_name(st_part_verdict(p))));
 	for (size_t k = 0; k < st_part_reason_count(p); k++)
 		json_array_append_new(codes, json_string(st_reason_name(st_part_reason(p, k))));
 	set(o, "reasons", codes);

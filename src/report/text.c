@@ -47,6 +47,8 @@ static void signature_block(FILE *out, const struct record *r, size_t i)
 	else if (rs->part > 0)
 		fprintf(out, " (%s %s)", st_part_name(part), st_part_kind(part));
 	fputc('\n', out);
+	if (strcmp(st_signature_source(s), "embedded") != 0)
+		fprintf(out, "    source:       %s\n", st_signature_source(s));
 	if (signer)
 		fprintf(out, "    signer:       %s\n", st_cert_subject_cn(signer));
 	for (size_t k = 0; k < st_signature_property_count(s); k++) {
@@ -143,6 +145,19 @@ void report_text_verbose(FILE *out, const struct record *r)
 			const st_part *c = r->parts[i];
 			int sig = first_signature_of(r, i);
 
+			if (!st_part_format(c) && !st_part_has_range(c)) {
+				/* A reference, not bytes (a catalog's entry):
+				 * its name and what it declares. */
+				fprintf(out, "    %s", st_part_name(c));
+				for (size_t k = 0; k < st_part_property_count(c); k++) {
+					const st_property *pr = st_part_property(c, k);
+					property_text(pr, val, sizeof(val));
+					fprintf(out, "%s%s %s", k ? ", " : ": ",
+						st_property_declaration(pr)->label, val);
+				}
+				fputc('\n', out);
+				continue;
+			}
 			fprintf(out, "    %-9s %s", st_part_name(c), st_verdict_name(st_part_verdict(c)));
 			if (sig >= 0)
 				fprintf(out, " (signature %d)", sig);

@@ -78,7 +78,8 @@ python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.executescript(
 before=$(q "$mdb" "select count(*) from files")
 "$st" scan -q --db "$mdb" "${common[@]}" "$fix/sha1.dll" >/dev/null 2>&1
 pq() { q "$mdb" "select count(*) from properties where key = '$1' and value = '$2'"; }
-[ "$(q "$mdb" "pragma user_version")" -eq 3 ] &&
+[ "$(q "$mdb" "pragma user_version")" -eq 4 ] &&
+	[ "$(q "$mdb" "select count(*) from signatures where source is not 'embedded'")" -eq 0 ] &&
 	[ "$(q "$mdb" "pragma integrity_check")" = ok ] &&
 	[ "$(q "$mdb" "select count(*) from files")" -eq $((before + 1)) ] &&
 	[ "$(q "$mdb" "select count(*) from parts where idx = 0")" -eq $((before + 1)) ] &&
@@ -90,7 +91,7 @@ pq() { q "$mdb" "select count(*) from properties where key = '$1' and value = '$
 	[ "$(q "$mdb" "select group_concat(part_idx) from signatures s join files f on f.id = s.file_id where f.path like '%sentry-cli'")" = "1,2" ] &&
 	[ "$(q "$mdb" "select count(*) from properties where key = 'pe.table_entry'")" -ge 6 ] &&
 	[ "$(q "$mdb" "select count(*) from pragma_table_info('files') where name = 'company'")" -eq 0 ]
-check "a schema-2 inventory is migrated to schema 3 without losing a value" $?
+check "a schema-2 inventory is migrated to schema 4 without losing a value" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

