@@ -148,6 +148,34 @@ int st_context_add_catalogs(st_context *ctx, const char *path, size_t *added);
 size_t st_context_catalog_count(const st_context *ctx);
 size_t st_context_catalog_member_count(const st_context *ctx);
 
+/*
+ * Adds a Windows host's own trust from one of its registry hives: the
+ * machine's SOFTWARE hive (Windows\System32\config\SOFTWARE) or a user's
+ * NTUSER.DAT. Their certificate stores (Root, AuthRoot, CA, Disallowed,
+ * TrustedPublisher, and the Group Policy ones) are read: a certificate of a
+ * Disallowed store makes a chain through it `revoked`, as on that host; a
+ * chain that ends at a Root or AuthRoot certificate the host added outside
+ * Microsoft's program gets the reason host_root (what that host accepts and
+ * the platform does not: ATT&CK T1553.004). The root list the host last
+ * downloaded (AuthRoot\AutoUpdate\EncodedCtl) replaces the built-in one
+ * when newer and validly signed. Nothing in a hive becomes a trust anchor.
+ * *found (may be NULL): certificates and lists taken. ST_EIO when path is
+ * not a readable hive (st_context_trust_error() says why). docs/trust.md.
+ */
+int st_context_add_host_trust(st_context *ctx, const char *path, size_t *found);
+
+/* The certificates read from hosts' stores, in the order read. */
+typedef struct st_host_cert st_host_cert;
+size_t st_context_host_cert_count(const st_context *ctx);
+const st_host_cert *st_context_host_cert(const st_context *ctx, size_t i);
+/* The store ("Root", "AuthRoot", "CA", "Disallowed", "TrustedPublisher";
+ * "Policy/Root", ... for Group Policy stores) and the hive it came from. */
+const char *st_host_cert_store(const st_host_cert *h);
+const char *st_host_cert_hive(const st_host_cert *h);
+const st_cert *st_host_cert_certificate(const st_host_cert *h);
+/* 1 when Microsoft's root program (the list in force) lists it. */
+int st_host_cert_in_program(const st_host_cert *h);
+
 /* Number of UEFI dbx entries in use (built in and added). */
 size_t st_context_dbx_count(const st_context *ctx);
 /* Number of trust anchors loaded so far. */

@@ -24,6 +24,7 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 mkdir -p build-fuzz/crashes
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
+export LSAN_OPTIONS=suppressions=$PWD/fuzz/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 found=0
 for t in "${targets[@]}"; do

@@ -48,6 +48,7 @@ SIGTRACE_SAMPLES_CACHE=$samples/.cache bash tests/benign/fetch.sh "$benign" >/de
 	{ fail_setup "benign corpus fetch"; benign_ok=0; }
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export LSAN_OPTIONS=suppressions=$top/fuzz/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 for b in build build-asan; do
@@ -81,6 +82,9 @@ for b in build build-asan; do
 		grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_catalogs.sh "$b/src/sigtrace" "$work/catalog-fixtures" "$work/pki" \
 		"$([ $samples_ok = 1 ] && echo "$samples")" 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+	bash tests/cli/test_host_trust.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" \
+		"$([ -d "$trust" ] && echo "$trust")" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	if [ $samples_ok = 1 ]; then
 		bash tests/samples/test_macho_output.sh "$b/src/sigtrace" "$samples" "$trust" \

@@ -149,6 +149,21 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 	}
 	certs = sd.certs;
 	si = sk_ST_SIGNER_INFO_value(sd.signers, 0);
+	if (subj->cross_property) {
+		/* Kernel-mode cross-signing: signtool added the cross-certificate
+		 * Microsoft issued to the publisher's CA under the kernel's own
+		 * root (not in the root program, so no chain reaches it here).
+		 * Recognised by its issuer's name: sigtrace does not hold that
+		 * root, so the claim is reported, not verified. */
+		bool cross = false;
+		for (int i = 0; i < sk_X509_num(certs) && !cross; i++) {
+			char *cn = st_name_cn(X509_get_issuer_name(sk_X509_value(certs, i)));
+			cross = cn && strcmp(cn, "Microsoft Code Verification Root") == 0;
+			free(cn);
+		}
+		if (cross && st_props_set_int(&SIG->props, subj->cross_property, 1))
+			goto enomem;
+	}
 
 	/* SpcIndirectDataContent: the signed file digest. The messageDigest
 	 * attribute covers the value bytes of its SEQUENCE, without the outer

@@ -35,6 +35,10 @@ struct ac_subject {
 	 * (PE: the certificate-table entry), set on every signature from
 	 * `entry`; NULL for formats with one signature place. */
 	const st_property_decl *entry_property;
+	/* A boolean signature property set when the signature carries a
+	 * cross-certificate issued by Microsoft Code Verification Root (the
+	 * kernel-mode signing chain of drivers before 2021), or NULL. */
+	const st_property_decl *cross_property;
 };
 
 /* Verifies one PKCS#7 signature (and, recursively, its nested signatures)

@@ -103,6 +103,11 @@
 #define ST_LIMIT_CATALOG_DEPTH 8
 #define ST_LIMIT_CATALOG_VOUCHERS 4
 
+/* A host's registry (--host-trust): certificates read from its stores
+ * in all, and bytes of one value (a certificate blob, the AuthRoot list). */
+#define ST_LIMIT_HOST_CERTS 20000
+#define ST_LIMIT_HOST_VALUE (4u << 20)
+
 /* Detail text of one reason, in bytes. */
 #define ST_LIMIT_DETAIL 512
 

@@ -11,6 +11,7 @@
 
 #include "catalog/catalog.h"
 #include "core/cache.h"
+#include "host/host.h"
 #include "core/context.h"
 #include "core/limits.h"
 #include "x509/cert_cache.h"
@@ -64,6 +65,32 @@ int st_context_add_catalogs(st_context *ctx, const char *path, size_t *added)
 		*added = n;
 	return rc;
 }
+
+int st_context_add_host_trust(st_context *ctx, const char *path, size_t *found)
+{
+	size_t n = 0;
+	int rc;
+
+	if (!ctx || !path)
+		return ST_EINVAL;
+	ctx->trust->error[0] = '\0';
+	rc = st_host_add_hive(ctx, path, &n, ctx->trust->error, sizeof(ctx->trust->error));
+	if (found)
+		*found = n;
+	return rc;
+}
+
+size_t st_context_host_cert_count(const st_context *ctx) { return ctx->trust->nhost; }
+
+const st_host_cert *st_context_host_cert(const st_context *ctx, size_t i)
+{
+	return i < ctx->trust->nhost ? &ctx->trust->host[i] : NULL;
+}
+
+const char *st_host_cert_store(const st_host_cert *h) { return h->store; }
+const char *st_host_cert_hive(const st_host_cert *h) { return h->origin; }
+const st_cert *st_host_cert_certificate(const st_host_cert *h) { return h->rendered; }
+int st_host_cert_in_program(const st_host_cert *h) { return h->in_program; }
 
 size_t st_context_catalog_count(const st_context *ctx)
 {

@@ -23,7 +23,7 @@
 
 enum {
 	P_COMPANY, P_PRODUCT, P_ORIGINAL_NAME, P_DESCRIPTION, P_FILE_VERSION,
-	P_SUBSYSTEM, P_TABLE_ENTRY, P_COUNT
+	P_SUBSYSTEM, P_TABLE_ENTRY, P_KERNEL_CROSS, P_DRIVER_SIGNING, P_COUNT
 };
 
 static const st_property_decl pe_properties[P_COUNT] = {
@@ -47,6 +47,15 @@ static const st_property_decl pe_properties[P_COUNT] = {
 	[P_TABLE_ENTRY] = { "pe.table_entry", ST_PROPERTY_INT, ST_SCOPE_SIGNATURE,
 			    "certificate-table entry", NULL, 0, NULL,
 			    "the WIN_CERTIFICATE entry (0-based) the signature came from" },
+	[P_KERNEL_CROSS] = { "pe.kernel_cross_certificate", ST_PROPERTY_BOOL, ST_SCOPE_SIGNATURE,
+			     "kernel cross-certificate", NULL, 0, NULL,
+			     "the signature carries a cross-certificate issued by Microsoft Code "
+			     "Verification Root (kernel-mode cross-signing; by name, not verified)" },
+	[P_DRIVER_SIGNING] = { "pe.driver_signing", ST_PROPERTY_STRING, ST_SCOPE_PART,
+			       "driver signing", NULL, 0, NULL,
+			       "kernel drivers (subsystem 1): what Windows' driver signing policy "
+			       "sees: microsoft, cross_signed_before_2015, cross_signed, other, "
+			       "unsigned (docs/trust.md)" },
 };
 
 /* In the order of pe_version_keys. */
@@ -243,6 +252,55 @@ enomem:
 	return ST_ENOMEM;
 }
 
+/*
+ * What Windows' kernel-mode signing policy would say of a driver (native
+ * subsystem). Since Windows 10 1607 with Secure Boot, new kernel drivers
+ * must be signed by Microsoft (hardware dev center: WHQL or attestation
+ * EKU, or a Windows component), except drivers whose signer certificate
+ * chains through a kernel cross-certificate and was issued before
+ * 2015-07-29: the exception stolen and leaked certificates ride (NVIDIA's,
+ * 2022). The property says which of these the signatures are; the verdict
+ * stays the signature's own.
+ */
+#define KERNEL_EXCEPTION_END 1438128000  /* 2015-07-29T00:00:00Z */
+
+static bool has_eku(const st_cert *c, const char *oid)
+{
+	const char *e = c && c->ekus ? c->ekus : "";
+	size_t n = strlen(oid);
+
+	for (const char *p = strstr(e, oid); p; p = strstr(p + 1, oid))
+		if ((p == e || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static int driver_signing(struct st_part *part)
+{
+	int rank = 0; /* 0 unsigned, 1 other, 2 cross, 3 cross before 2015, 4 microsoft */
+	static const char *const names[] = { "unsigned", "other", "cross_signed",
+					     "cross_signed_before_2015", "microsoft" };
+
+	for (size_t i = 0; i < part->nsigs; i++) {
+		const st_signature *s = &part->sigs[i];
+		const st_cert *top = s->chain_len ? s->chain[s->chain_len - 1] : NULL;
+		const struct st_property *x = st_props_find(&s->props, pe_properties[P_KERNEL_CROSS].key);
+		int r = 1;
+
+		if (s->trusted && s->verdict == ST_VERDICT_VALID && top && top->trust_anchor &&
+		    top->subject && strstr(top->subject, "O=Microsoft Corporation") &&
+		    (has_eku(s->signer, "1.3.6.1.4.1.311.10.3.5") ||
+		     has_eku(s->signer, "1.3.6.1.4.1.311.10.3.5.1") ||
+		     has_eku(s->signer, "1.3.6.1.4.1.311.10.3.6")))
+			r = 4;
+		else if (x && x->i && s->signer)
+			r = s->signer->not_before < KERNEL_EXCEPTION_END ? 3 : 2;
+		if (r > rank)
+			rank = r;
+	}
+	return st_props_set_str(&part->props, &pe_properties[P_DRIVER_SIGNING], names[rank]);
+}
+
 /* ---- the format ---------------------------------------------------------- */
 
 static enum st_probe pe_probe_fn(st_span head, uint64_t file_size)
@@ -298,6 +356,7 @@ static int pe_verify(struct st_walk *w, struct st_input *in, struct st_part *par
 		.arg = &ps,
 		.policy = &st_policy_windows,
 		.entry_property = &pe_properties[P_TABLE_ENTRY],
+		.cross_property = &pe_properties[P_KERNEL_CROSS],
 	};
 	const uint8_t *cat_sha1 = NULL, *cat_sha256 = NULL;
 	char why[200];
@@ -348,6 +407,8 @@ static int pe_verify(struct st_walk *w, struct st_input *in, struct st_part *par
 		st_part_finish(part);
 		rc = check_metadata(w->ctx, part);
 	}
+	if (rc == ST_OK && img.subsystem == 1)
+		rc = driver_signing(part);
 out:
 	free(ps.ranges);
 	pe_image_clear(&img);

@@ -283,6 +283,23 @@ static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 	}
 	if (!e->trusted && e->problems.n == 0)
 		ST_ADD(&e->problems, untrusted_code, ST_VERDICT_UNTRUSTED, "chain does not end at a trust anchor");
+	/* What the host itself would say (--host-trust): a root it added to
+	 * its own Root store makes the chain good there (T1553.004). */
+	if (!e->trusted && !ts && sk_X509_num(e->chain) > 0) {
+		const struct st_host_cert *h =
+			st_trust_host_root(ctx->trust, sk_X509_value(e->chain, sk_X509_num(e->chain) - 1));
+		if (h) {
+			char *cn = st_name_cn(X509_get_subject_name(h->x));
+			rc = st_reasons_add(&e->problems, ST_R_HOST_ROOT, ST_VERDICT_UNTRUSTED,
+					    "the chain ends at '%s' (SHA-1 %s), which the host added to its "
+					    "%s store (%s): Windows on that host accepts the signature, "
+					    "Microsoft's root program does not list the root",
+					    cn ? cn : "?", h->sha1, h->store, h->origin);
+			free(cn);
+			if (rc)
+				goto enomem;
+		}
+	}
 
 	for (int i = 0; i < sk_X509_num(e->chain); i++) {
 		X509 *x = sk_X509_value(e->chain, i);

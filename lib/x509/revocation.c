@@ -1,5 +1,6 @@
 /* Revocation without the network: CRLs the user supplies and the shipped
  * deny-list (revocation.h). */
+#include <string.h>
 #include "x509/revocation.h"
 
 #include <openssl/err.h>
@@ -24,7 +25,9 @@ int st_revocation_check(const st_context *ctx, STACK_OF(X509) *chain, bool ts,
 		free(cn);
 		if (st_trust_denied(ctx->trust, x, src, sizeof(src)) &&
 		    st_reasons_add(rs, code, ST_VERDICT_INVALID,
-				   "%s: certificate '%s' is on the deny-list of abused certificates: %s",
+				   strncmp(src, "the host's", 10) == 0
+					   ? "%s: certificate '%s' is in %s: that host refuses it"
+					   : "%s: certificate '%s' is on the deny-list of abused certificates: %s",
 				   what, name, src))
 			return ST_ENOMEM;
 		for (int k = 0; k < sk_X509_CRL_num(ctx->trust->crls); k++) {

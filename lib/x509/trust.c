@@ -201,6 +201,12 @@ void st_trust_free(struct st_trust *t)
 	sk_X509_pop_free(t->ctl_signers, X509_free);
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
 	free(t->deny);
+	for (size_t i = 0; i < t->nhost; i++) {
+		X509_free(t->host[i].x);
+		free(t->host[i].origin);
+		st_cert_unref(t->host[i].rendered);
+	}
+	free(t->host);
 	for (size_t i = 0; i < t->ndbx; i++)
 		free(t->dbx[i].text);
 	free(t->dbx);
@@ -759,6 +765,17 @@ static bool is_trust_list(PKCS7 *p7)
 	return inner && st_oid_is(inner->type, OID_CTL);
 }
 
+int st_trust_add_root_list(struct st_trust *t, const uint8_t *d, size_t len, const char *origin,
+			   char *why, size_t whylen)
+{
+	int rc;
+
+	why[0] = '\0';
+	rc = take_root_list(t, d, len, origin, NULL, why, whylen);
+	ERR_clear_error();
+	return rc == ST_OK ? 1 : rc < 0 ? rc : 0;
+}
+
 int st_trust_add_bytes(struct st_trust *t, const uint8_t *d, size_t len, const char *origin,
 		       char *why, size_t whylen)
 {
@@ -1101,6 +1118,96 @@ static bool name_has(const X509_NAME *name, const char *want)
 		}
 	}
 	return false;
+}
+
+int st_trust_add_host_cert(struct st_trust *t, const char *store, const uint8_t *der, size_t len,
+			   const char *origin)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	struct st_host_cert *h, *nv;
+	uint8_t md[20];
+	unsigned mdlen = 0;
+	char sha1[41];
+	const char *bare = strncmp(store, "Policy/", 7) == 0 ? store + 7 : store;
+
+	ERR_clear_error();
+	if (!x)
+		return 0;
+	if (!X509_digest(x, EVP_sha1(), md, &mdlen)) {
+		X509_free(x);
+		return ST_ENOMEM;
+	}
+	st_hex_into(sha1, md, 20);
+	for (size_t i = 0; i < t->nhost; i++) {
+		if (strcmp(t->host[i].sha1, sha1) == 0 && strcmp(t->host[i].store, store) == 0) {
+			X509_free(x);
+			return 0;
+		}
+	}
+	if (t->nhost >= ST_LIMIT_HOST_CERTS) {
+		X509_free(x);
+		return 0;
+	}
+	nv = realloc(t->host, (t->nhost + 1) * sizeof(*nv));
+	if (!nv) {
+		X509_free(x);
+		return ST_ENOMEM;
+	}
+	t->host = nv;
+	h = &t->host[t->nhost];
+	memset(h, 0, sizeof(*h));
+	snprintf(h->store, sizeof(h->store), "%s", store);
+	snprintf(h->sha1, sizeof(h->sha1), "%s", sha1);
+	h->x = x;
+	h->root = strcasecmp(bare, "Root") == 0 || strcasecmp(bare, "AuthRoot") == 0;
+	h->in_program = program_find(t, md) != NULL;
+	if (!(h->origin = strdup(origin)) || !(h->rendered = st_cert_new_from(x, 0))) {
+		free(h->origin);
+		X509_free(x);
+		return ST_ENOMEM;
+	}
+	t->nhost++;
+	if (strcasecmp(bare, "Disallowed") == 0) {
+		struct st_deny_entry *e, *nd = realloc(t->deny, (t->ndeny + 1) * sizeof(*nd));
+		if (!nd)
+			return ST_ENOMEM;
+		t->deny = nd;
+		e = &t->deny[t->ndeny++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->sha1, sizeof(e->sha1), "%s", sha1);
+		snprintf(e->source, sizeof(e->source), "the host's %s store (%s)", store, origin);
+	}
+	return 1;
+}
+
+const struct st_host_cert *st_trust_host_root(const struct st_trust *t, X509 *top)
+{
+	uint8_t md[20];
+	unsigned mdlen = 0;
+	char sha1[41] = "";
+
+	if (!t->nhost || !top)
+		return NULL;
+	if (X509_digest(top, EVP_sha1(), md, &mdlen))
+		st_hex_into(sha1, md, 20);
+	for (size_t i = 0; i < t->nhost; i++) {
+		const struct st_host_cert *h = &t->host[i];
+		if (!h->root || h->in_program)
+			continue;
+		if (strcmp(h->sha1, sha1) == 0)
+			return h;
+		/* Signatures seldom carry their root: the host root that
+		 * issued the chain's top certificate. */
+		if (X509_NAME_cmp(X509_get_subject_name(h->x), X509_get_issuer_name(top)) == 0) {
+			EVP_PKEY *pk = X509_get0_pubkey(h->x);
+			int ok = pk && X509_verify(top, pk) == 1;
+			ERR_clear_error();
+			if (ok)
+				return h;
+		}
+	}
+	return NULL;
 }
 
 bool st_trust_denied(const struct st_trust *t, X509 *x, char *source, size_t len)

@@ -36,6 +36,18 @@ struct st_deny_entry {
 	char issuer[128], serial[80], sha1[41], source[256];
 };
 
+/* A certificate of a host's own stores (registry hives: host/). */
+struct st_host_cert {
+	char store[40];           /* "Root", "AuthRoot", "CA", "Disallowed", "TrustedPublisher",
+				   * with "Policy/" for Group Policy stores */
+	char *origin;             /* the hive */
+	X509 *x;
+	char sha1[41];
+	bool root;                /* Root or AuthRoot: the host trusts it as a root */
+	bool in_program;          /* Microsoft's program (the list in force) lists it */
+	st_cert *rendered;        /* for st_context_host_cert(), made when asked */
+};
+
 struct st_dbx_entry {
 	uint8_t hash[32];     /* Authenticode SHA-256 (image) or SHA-1 (certificate) */
 	bool certificate;
@@ -112,6 +124,8 @@ struct st_trust {
 	STACK_OF(X509_CRL) *crls;     /* --crl */
 	struct st_deny_entry *deny;
 	size_t ndeny;
+	struct st_host_cert *host;    /* --host-trust */
+	size_t nhost;
 	struct st_dbx_entry *dbx;     /* sorted by hash */
 	size_t ndbx;
 	char *snapshot;               /* what the built-in store holds */
@@ -136,6 +150,10 @@ int st_trust_add_path(struct st_trust *t, const char *path, char *why, size_t wh
 /* The same for the bytes of one file (d[len] must be 0); origin names it. */
 int st_trust_add_bytes(struct st_trust *t, const uint8_t *d, size_t len, const char *origin,
 		       char *why, size_t whylen);
+/* A Microsoft root list only (its signature verified; taken when newer
+ * than the one in force): 1 taken, 0 rejected (why says why), ST_ENOMEM. */
+int st_trust_add_root_list(struct st_trust *t, const uint8_t *d, size_t len, const char *origin,
+			   char *why, size_t whylen);
 /* The built-in store (data/trust/): the program's roots under its root
  * list, Apple's roots, the UEFI db and dbx. ST_OK or ST_ENOMEM/ST_ETRUST. */
 int st_trust_add_default(struct st_trust *t);
@@ -153,6 +171,20 @@ X509 *st_trust_anchor_x(struct st_trust *t, struct st_anchor *a);
 const struct st_anchor *st_trust_anchor_of(const struct st_trust *t, const X509 *x);
 /* Whether x is an anchor of the context (of any profile). */
 bool st_context_is_anchor(const st_context *ctx, const X509 *x);
+
+/*
+ * Adds a certificate of a host's store (store as in st_host_cert, origin
+ * the hive): Disallowed ones join the deny-list (a chain through one is
+ * revoked, as on that host); Root and AuthRoot ones are remembered so a
+ * chain that ends at one outside Microsoft's program is named
+ * (st_trust_host_root). Returns 1 added, 0 not a certificate (or already
+ * there), ST_ENOMEM.
+ */
+int st_trust_add_host_cert(struct st_trust *t, const char *store, const uint8_t *der, size_t len,
+			   const char *origin);
+/* The host root (Root or AuthRoot, outside Microsoft's program) that top is
+ * or that issued top (by name and signature), or NULL. */
+const struct st_host_cert *st_trust_host_root(const struct st_trust *t, X509 *top);
 
 /* The deny-list entry for x (SHA-1 thumbprint, or issuer name and serial),
  * as its source text; false if x is not on it. */

@@ -170,6 +170,38 @@ int cmd_trust(const struct opts *o)
 		}
 		putchar('\n');
 	}
+	/* A host's own stores (--host-trust): listed, never anchors here. */
+	if (!fp && st_context_host_cert_count(ctx) && o->format == OUT_TEXT)
+		printf("%zu certificates in the host's stores (--host-trust; not anchors: "
+		       "[outside program] marks roots Microsoft's program does not list):\n",
+		       st_context_host_cert_count(ctx));
+	for (size_t i = 0; !fp && i < st_context_host_cert_count(ctx); i++) {
+		const st_host_cert *h = st_context_host_cert(ctx, i);
+		const st_cert *c = st_host_cert_certificate(h);
+		const char *store = st_host_cert_store(h);
+		const char *bare = strncmp(store, "Policy/", 7) == 0 ? store + 7 : store;
+		bool root = strcmp(bare, "Root") == 0 || strcmp(bare, "AuthRoot") == 0;
+
+		if (o->format == OUT_NDJSON) {
+			json_t *j = json_object();
+			char *txt;
+			json_object_set_new(j, "host_store", json_string(store));
+			json_object_set_new(j, "hive", json_string(st_host_cert_hive(h)));
+			json_object_set_new(j, "subject", json_string(st_cert_subject(c)));
+			json_object_set_new(j, "sha256", json_string(st_cert_sha256(c)));
+			json_object_set_new(j, "sha1", json_string(st_cert_sha1(c)));
+			json_object_set_new(j, "in_program", json_boolean(st_host_cert_in_program(h)));
+			txt = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			if (txt)
+				puts(txt);
+			free(txt);
+			json_decref(j);
+			continue;
+		}
+		printf("host %-12s %.16s  %s%s  (%s)\n", store, st_cert_sha256(c), st_cert_subject_cn(c),
+		       root && !st_host_cert_in_program(h) ? "  [outside program]" : "",
+		       st_host_cert_hive(h));
+	}
 	if (fp && !shown) {
 		fprintf(stderr, "sigtrace: trust show: no anchor's SHA-256 or SHA-1 starts with %s\n",
 			or_dash(fp));

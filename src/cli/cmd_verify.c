@@ -57,6 +57,97 @@ static char *find_catroot(const char *root)
 	return NULL;
 }
 
+/* The hives of a Windows tree at root: the machine's SOFTWARE and each
+ * user's NTUSER.DAT. Adds their paths to *out (malloc'd). */
+static size_t find_hives(const char *root, char **out, size_t max)
+{
+	static const char *const machine[][4] = {
+		{ "Windows", "System32", "config", "SOFTWARE" },
+		{ "System32", "config", "SOFTWARE", NULL },
+	};
+	size_t n = 0;
+
+	for (size_t s = 0; s < 2 && n < max; s++) {
+		char *cur = strdup(root);
+		for (size_t k = 0; cur && k < 4 && machine[s][k]; k++) {
+			char *next = child_ci(cur, machine[s][k]);
+			free(cur);
+			cur = next;
+		}
+		if (cur) {
+			out[n++] = cur;
+			break;
+		}
+	}
+	for (size_t u = 0; u < 2 && n < max; u++) {
+		char *users = child_ci(root, u ? "Documents and Settings" : "Users");
+		DIR *d = users ? opendir(users) : NULL;
+		struct dirent *e;
+
+		while (d && n < max && (e = readdir(d)) != NULL) {
+			char *dir, *hive;
+			size_t len;
+			if (e->d_name[0] == '.')
+				continue;
+			len = strlen(users) + strlen(e->d_name) + 2;
+			if (!(dir = malloc(len)))
+				break;
+			snprintf(dir, len, "%s/%s", users, e->d_name);
+			if ((hive = child_ci(dir, "NTUSER.DAT")) != NULL)
+				out[n++] = hive;
+			free(dir);
+		}
+		if (d)
+			closedir(d);
+		free(users);
+	}
+	return n;
+}
+
+/* Says what a host's stores add that the platform does not trust. */
+static void report_host_roots(st_context *ctx, size_t from, bool quiet)
+{
+	for (size_t i = from; !quiet && i < st_context_host_cert_count(ctx); i++) {
+		const st_host_cert *h = st_context_host_cert(ctx, i);
+		const char *store = st_host_cert_store(h);
+		const char *bare = strncmp(store, "Policy/", 7) == 0 ? store + 7 : store;
+
+		if ((strcmp(bare, "Root") == 0 || strcmp(bare, "AuthRoot") == 0) &&
+		    !st_host_cert_in_program(h))
+			fprintf(stderr, "sigtrace: host trust: %s adds the root '%s' (SHA-1 %s) to its %s "
+				"store, outside Microsoft's root program (T1553.004)\n",
+				st_host_cert_hive(h), st_cert_subject_cn(st_host_cert_certificate(h)),
+				st_cert_sha1(st_host_cert_certificate(h)), store);
+	}
+}
+
+static int add_host_trust(st_context *ctx, const struct opts *o)
+{
+	size_t n = 0, before = st_context_host_cert_count(ctx);
+
+	for (size_t i = 0; i < o->nhives; i++) {
+		if (st_context_add_host_trust(ctx, o->hives[i], &n) != ST_OK) {
+			fprintf(stderr, "sigtrace: --host-trust %s: %s\n", o->hives[i],
+				st_context_trust_error(ctx));
+			return -1;
+		}
+	}
+	if (strcmp(o->cmd, "scan") == 0 && !o->no_host_trust) {
+		for (size_t i = 0; i < o->npaths; i++) {
+			char *hives[64];
+			size_t nh = find_hives(o->paths[i], hives, 64);
+			for (size_t k = 0; k < nh; k++) {
+				if (st_context_add_host_trust(ctx, hives[k], &n) == ST_OK && !o->quiet)
+					fprintf(stderr, "sigtrace: host trust: %zu certificates and lists "
+						"from %s (--no-host-trust: not)\n", n, hives[k]);
+				free(hives[k]);
+			}
+		}
+	}
+	report_host_roots(ctx, before, o->quiet || strcmp(o->cmd, "trust") == 0);
+	return 0;
+}
+
 static int add_catalogs(st_context *ctx, const struct opts *o)
 {
 	size_t n = 0;
@@ -120,7 +211,7 @@ st_context *make_context(const struct opts *o, int *rc)
 			goto usage;
 		}
 	}
-	if (add_catalogs(ctx, o))
+	if (add_host_trust(ctx, o) || add_catalogs(ctx, o))
 		goto usage;
 	if (o->at_set)
 		st_context_set_time(ctx, o->at);

@@ -38,6 +38,10 @@ void usage(FILE *out)
 	      "                      list are verified through them\n"
 	      "  --no-catalogs       scan: do not use the CatRoot of a Windows tree found\n"
 	      "                      under PATH (used by default)\n"
+	      "  --host-trust HIVE   also judge as a Windows host would: its SOFTWARE hive or a\n"
+	      "                      user's NTUSER.DAT (Root, Disallowed, ... stores; repeatable)\n"
+	      "  --no-host-trust     scan: do not read the hives of a Windows tree found under\n"
+	      "                      PATH (read by default)\n"
 	      "  --at TIME           verification time when no valid timestamp proves the\n"
 	      "                      signing time: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH\n"
 	      "                      (default: now)\n"
@@ -102,6 +106,8 @@ static const struct option longopts[] = {
 	{ "dbx", required_argument, NULL, 'X' },
 	{ "catalogs", required_argument, NULL, 'c' },
 	{ "no-catalogs", no_argument, NULL, 'n' },
+	{ "host-trust", required_argument, NULL, 'W' },
+	{ "no-host-trust", no_argument, NULL, 'w' },
 	{ "no-default-trust", no_argument, NULL, 'N' },
 	{ "system-trust", no_argument, NULL, 'S' },
 	{ "at", required_argument, NULL, 'a' },
@@ -161,7 +167,8 @@ int options_parse(int argc, char **argv, struct opts *o)
 	o->crl = calloc((size_t)argc, sizeof(*o->crl));
 	o->dbx = calloc((size_t)argc, sizeof(*o->dbx));
 	o->catalogs = calloc((size_t)argc, sizeof(*o->catalogs));
-	if (!o->trust || !o->crl || !o->dbx || !o->catalogs)
+	o->hives = calloc((size_t)argc, sizeof(*o->hives));
+	if (!o->trust || !o->crl || !o->dbx || !o->catalogs || !o->hives)
 		return EXIT_UNREADABLE;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "hj:q", longopts, NULL)) != -1) {
@@ -180,6 +187,12 @@ int options_parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'n':
 			o->no_catalogs = true;
+			break;
+		case 'W':
+			o->hives[o->nhives++] = optarg;
+			break;
+		case 'w':
+			o->no_host_trust = true;
 			break;
 		case 'N':
 			o->no_default_trust = true;
@@ -298,4 +311,5 @@ void options_free(struct opts *o)
 	free(o->crl);
 	free(o->dbx);
 	free(o->catalogs);
+	free(o->hives);
 }

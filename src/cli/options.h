@@ -14,9 +14,10 @@ struct opts {
 	const char *cmd;             /* "verify", "scan", "outliers" */
 	enum out_format format;
 	bool no_default_trust, system_trust;
-	const char **trust, **crl, **dbx, **catalogs;
-	size_t ntrust, ncrl, ndbx, ncatalogs;
+	const char **trust, **crl, **dbx, **catalogs, **hives;
+	size_t ntrust, ncrl, ndbx, ncatalogs, nhives;
 	bool no_catalogs;            /* scan: no CatRoot discovery */
+	bool no_host_trust;          /* scan: no registry hive discovery */
 	int64_t at;
 	bool at_set;
 	uint64_t max_size;

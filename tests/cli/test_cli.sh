@@ -270,5 +270,20 @@ if [ -s /etc/ssl/certs/ca-certificates.crt ]; then
 	check "--system-trust adds the system bundle as source 'system'" $?
 fi
 
+# Kernel drivers: what Windows' driver signing policy sees (pe.driver_signing).
+ds() {
+	"$st" verify --format ndjson "${common[@]}" "$fix/$1" | python3 -c 'import json,sys
+r=json.loads(sys.stdin.readline())
+print(r["sigtrace"]["parts"][0]["properties"].get("pe.driver_signing", "-"))'
+}
+[ "$(ds driver-cross-2014.sys)" = cross_signed_before_2015 ]
+check "a driver cross-signed by a signer issued before 2015-07-29 is cross_signed_before_2015" $?
+[ "$(ds driver-cross.sys)" = cross_signed ]
+check "a driver cross-signed by a later signer is cross_signed" $?
+[ "$(ds driver-plain.sys)" = other ]
+check "a driver with an ordinary code-signing signature is other" $?
+[ "$(ds sha256.dll)" = - ]
+check "a DLL (not native subsystem) has no driver_signing property" $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -268,6 +268,20 @@ run "${MUTATE[@]}" flip-code "$F/pagehash.dll" "$F/attack-pagehash-byte.dll" --p
 run "${MUTATE[@]}" pagehash-resign "$F/pagehash.dll" "$F/attack-pagehash-resigned.dll" \
     --key "$PKI/leaf.key" --page 2
 
+# --- kernel drivers (pe.driver_signing): version.dll with the native
+# subsystem, signed with a kernel cross-certificate in the signature
+# (signer issued before / after 2015-07-29) and without one ----------------------------
+python3 - "$V" "$WORK/driver.sys" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+pe = struct.unpack_from("<I", d, 0x3c)[0]
+struct.pack_into("<H", d, pe + 24 + 68, 1)  # Subsystem: IMAGE_SUBSYSTEM_NATIVE
+open(sys.argv[2], "wb").write(bytes(d))
+PY
+sign driver-cross-2014.sys "$WORK/driver.sys" oldsigner -h sha256 -time "$(ts 2015-01-01T00:00:00Z)"
+sign driver-cross.sys "$WORK/driver.sys" leafkx -h sha256 -time "$T_SIGN"
+sign driver-plain.sys "$WORK/driver.sys" leaf -h sha256 -time "$T_SIGN"
+
 # --- self-checks: the image digest of intact files must match --------------------------
 for f in sha256.dll ts-legacy.dll expired-ts-legacy.dll two-entries.dll \
          attack-cert-padding.dll attack-pagehash-resigned.dll; do

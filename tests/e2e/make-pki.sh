@@ -369,6 +369,21 @@ newca otherroot 8400
 issue otherroot self rsa2048 v3_root 200101000000Z 400101000000Z "/C=XX/O=sigtrace Other CA/CN=sigtrace Other Root CA"
 issue rekey otherroot rsa2048 v3_codesign 240301000000Z 260301000000Z "$LEAF_DN"
 
+# --- kernel-mode cross-signing (pe.driver_signing): a stand-in for Microsoft
+# Code Verification Root, the kernel's own root, and its cross-certificate for
+# root.pem, which signtool added to drivers' signatures; a code signer issued
+# before 2015-07-29, the end of Windows 10's kernel-mode exception ------------
+newca mcvr 9300
+issue mcvr self rsa2048 v3_root 060101000000Z 250101000000Z "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/CN=Microsoft Code Verification Root"
+CADIR=$WORK/db-mcvr
+run openssl req -new -config "$CNF" -key "$WORK/root.key" \
+    -subj "/C=XX/O=sigtrace test PKI/CN=sigtrace Test Root CA" -out "$WORK/rootkx.csr"
+run openssl ca -batch -config "$CNF" -cert "$WORK/mcvr.pem" -keyfile "$WORK/mcvr.key" \
+    -in "$WORK/rootkx.csr" -out "$WORK/rootkx.pem" -extensions v3_cross \
+    -startdate 110101000000Z -enddate 210101000000Z -notext -preserveDN -md sha256
+CADIR=$WORK/db-inter
+issue oldsigner inter rsa2048 v3_codesign 140101000000Z 160101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Pre-2015 Driver Signer"
+
 # --- self-signed and expired (2020 .. 2021) ------------------------------------
 newca selfexpired 8200
 issue selfexpired self rsa2048 v3_selfsigned 200101000000Z 210101000000Z "/C=XX/O=sigtrace test PKI/CN=sigtrace Self-Signed Expired Code Signer"
@@ -390,6 +405,10 @@ cat "$WORK/tsa2.pem" "$WORK/tsa2-inter.pem" >"$WORK/tsa2-chain.pem"
 cp "$WORK/twin.pem" "$WORK/twin-chain.pem"
 cp "$WORK/rekey.pem" "$WORK/rekey-chain.pem"
 cat "$WORK/tsa2.pem" "$WORK/tsa2-inter.pem" "$WORK/root2x.pem" >"$WORK/tsa2x-chain.pem"
+cat "$WORK/oldsigner.pem" "$WORK/inter.pem" "$WORK/rootkx.pem" >"$WORK/oldsigner-chain.pem"
+cat "$WORK/leaf.pem" "$WORK/inter.pem" "$WORK/rootkx.pem" >"$WORK/leafkx-chain.pem"
+cp "$WORK/leaf.key" "$WORK/leafkx.key"
+cp "$WORK/leaf.pem" "$WORK/leafkx.pem"
 
 # --- sanity checks ----------------------------------------------------------
 check_chain() { # check_chain LEAF UNTRUSTED... (verified at 2025-06-01 unless -attime given)
@@ -411,17 +430,18 @@ if openssl verify -CAfile "$WORK/root.pem" -untrusted "$WORK/inter.pem" \
 fi
 
 # --- publish ----------------------------------------------------------------------
-names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned roguetsa msroot msleaf vs2010 nvleaked nobcroot nobcleaf nobcinter nobcinterleaf ctlsigner selfexpired root2 tsa2-inter tsa2 twin otherroot rekey"
+names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned roguetsa msroot msleaf vs2010 nvleaked nobcroot nobcleaf nobcinter nobcinterleaf ctlsigner selfexpired root2 tsa2-inter tsa2 twin otherroot rekey mcvr oldsigner leafkx"
 for n in $names; do
     install -m 0644 "$WORK/$n.pem" "$OUT/$n.pem"
     install -m 0600 "$WORK/$n.key" "$OUT/$n.key"
 done
-for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned msleaf nvleaked tsa roguetsa nobcleaf nobcinterleaf selfexpired tsa2 tsa2x twin rekey; do
+for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned msleaf nvleaked tsa roguetsa nobcleaf nobcinterleaf selfexpired tsa2 tsa2x twin rekey oldsigner leafkx; do
     install -m 0644 "$WORK/$n-chain.pem" "$OUT/$n-chain.pem"
 done
 install -m 0644 "$WORK/trust.pem" "$OUT/trust.pem"
 install -m 0644 "$WORK/inter-crl.pem" "$OUT/inter-crl.pem"
 install -m 0644 "$WORK/root2x.pem" "$OUT/root2x.pem"
+install -m 0644 "$WORK/rootkx.pem" "$OUT/rootkx.pem"
 
 # --- Apple-style test PKI (Mach-O fixtures) ------------------------------------
 cat >>"$CNF" <<'EOF'
