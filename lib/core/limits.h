@@ -103,6 +103,11 @@
 #define ST_LIMIT_CATALOG_DEPTH 8
 #define ST_LIMIT_CATALOG_VOUCHERS 4
 
+/* Bytes of a signed script read whole (real scripts are KiB; the
+ * signature block, which ends the file, is looked for in the last 64 KiB
+ * first, so other text files are not read whole). */
+#define ST_LIMIT_SCRIPT_BYTES (16ULL << 20)
+
 /* A host's registry (--host-trust): certificates read from its stores
  * in all, and bytes of one value (a certificate blob, the AuthRoot list). */
 #define ST_LIMIT_HOST_CERTS 20000

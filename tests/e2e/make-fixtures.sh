@@ -282,6 +282,32 @@ sign driver-cross-2014.sys "$WORK/driver.sys" oldsigner -h sha256 -time "$(ts 20
 sign driver-cross.sys "$WORK/driver.sys" leafkx -h sha256 -time "$T_SIGN"
 sign driver-plain.sys "$WORK/driver.sys" leaf -h sha256 -time "$T_SIGN"
 
+# --- PowerShell scripts: the signature in a comment block, the digest over the
+# text as UTF-16LE (UTF-8, UTF-8 with BOM, UTF-16LE; an XML file) ------------------------
+printf 'Write-Host "sigtrace test script"\r\nGet-Date\r\n' >"$IN/script.ps1"
+printf '\xef\xbb\xbfWrite-Host "caf\xc3\xa9 \xe2\x82\xac"\r\n' >"$IN/script-utf8bom.ps1"
+python3 -c 'import sys; open(sys.argv[1], "wb").write(b"\xff\xfe" + "Write-Host \"caf\u00e9\"\r\n".encode("utf-16-le"))' \
+    "$IN/script-utf16.ps1"
+printf '<?xml version="1.0" encoding="utf-8"?>\r\n<Configuration>\r\n</Configuration>\r\n' >"$IN/script.ps1xml"
+for s in script.ps1 script-utf8bom.ps1 script-utf16.ps1 script.ps1xml; do
+    sign "$s" "$IN/$s" leaf -h sha256 -time "$T_SIGN"
+done
+cp "$IN/script.ps1" "$F/script-unsigned.ps1"
+python3 - "$F/script.ps1" "$F" <<'PY'
+import sys
+src, out = sys.argv[1], sys.argv[2]
+d = open(src, "rb").read()
+# One character of the signed text changed.
+open(out + "/script-modified.ps1", "wb").write(d.replace(b"Get-Date", b"Get-Data", 1))
+# Text after the block: it runs, and no digest covers it.
+open(out + "/script-appended.ps1", "wb").write(d + b"Invoke-Expression $payload\r\n")
+# A base64 line broken by a character outside the alphabet.
+lines = d.split(b"\r\n")
+i = next(k for k, l in enumerate(lines) if l.startswith(b"# SIG # Begin")) + 3
+lines[i] = b"# " + b"*" + lines[i][3:]
+open(out + "/script-bad-base64.ps1", "wb").write(b"\r\n".join(lines))
+PY
+
 # --- self-checks: the image digest of intact files must match --------------------------
 for f in sha256.dll ts-legacy.dll expired-ts-legacy.dll two-entries.dll \
          attack-cert-padding.dll attack-pagehash-resigned.dll; do

