@@ -51,6 +51,7 @@ need python3 python3
 need x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64
 need date coreutils
 need hash-to-efi-sig-list efitools
+need gcab gcab
 OSC_HELP=$(osslsigncode -h 2>&1 || true)
 case $OSC_HELP in
     *-TSA-time*) ;;
@@ -306,6 +307,28 @@ lines = d.split(b"\r\n")
 i = next(k for k, l in enumerate(lines) if l.startswith(b"# SIG # Begin")) + 3
 lines[i] = b"# " + b"*" + lines[i][3:]
 open(out + "/script-bad-base64.ps1", "wb").write(b"\r\n".join(lines))
+PY
+
+# --- cabinets: the signature's place in the header's reserve ----------------------------
+mkdir -p "$WORK/cab"
+printf 'sigtrace test cabinet\r\n' >"$WORK/cab/readme.txt"
+cp "$V" "$WORK/cab/version.dll"
+(cd "$WORK/cab" && run gcab -c -z "$IN/test.cab" readme.txt version.dll)
+cp "$IN/test.cab" "$F/cab-unsigned.cab"
+sign cab-signed.cab "$IN/test.cab" leaf -h sha256 -time "$T_SIGN"
+sign cab-ts.cab "$IN/test.cab" leaf -h sha256 -time "$T_SIGN" "${TSA[@]}" -TSA-time "$T_SIGN"
+python3 - "$F/cab-signed.cab" "$F" <<'PY'
+import struct, sys
+src, out = sys.argv[1], sys.argv[2]
+d = bytearray(open(src, "rb").read())
+sigoff, siglen = struct.unpack_from("<II", d, 44)
+def put(name, b):
+    open(out + "/" + name, "wb").write(bytes(b))
+m = bytearray(d); m[sigoff - 10] ^= 0x01; put("cab-modified.cab", m)      # compressed data
+m = bytearray(d); m[32] ^= 0x01; put("cab-setid.cab", m)                  # setID: hashed
+m = bytearray(d); m[34] ^= 0x01; put("cab-icabinet.cab", m)               # iCabinet: not hashed
+put("cab-appended.cab", d + b"appended after the signature")
+m = bytearray(d); struct.pack_into("<I", m, 44, len(d) + 16); put("cab-sig-outside.cab", m)
 PY
 
 # --- self-checks: the image digest of intact files must match --------------------------

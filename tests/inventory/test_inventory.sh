@@ -17,9 +17,17 @@ q() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute
 
 db=$tmp/inv.db
 "$st" scan -q --db "$db" "${common[@]}" "$fix" >/dev/null 2>&1
-npe=$(for f in "$fix"/*; do head -c 2 "$f" | grep -q MZ && echo; done | wc -l)
+# The files scan records: PE files, cabinets and signed scripts (their
+# signature block, in ASCII or UTF-16LE).
+npe=$(python3 -c 'import os,sys
+m=b"SIG # Begin signature block"
+n=0
+for f in os.listdir(sys.argv[1]):
+    d=open(os.path.join(sys.argv[1],f),"rb").read()
+    n+=d[:2]==b"MZ" or d[:4]==b"MSCF" or m in d or m.decode().encode("utf-16-le") in d
+print(n)' "$fix")
 [ "$(q "$db" "select count(*) from files")" -eq "$npe" ]
-check "one files row per PE file ($npe)" $?
+check "one files row per PE file, cabinet and signed script ($npe)" $?
 [ "$(q "$db" "select verdict from files where path like '%/sha256.dll'")" = valid ] &&
 	q "$db" "select reasons from files where path like '%/attack-sigthief.dll'" | grep -w digest_mismatch | grep -qw metadata_mismatch
 check "verdicts and reasons recorded" $?
