@@ -89,3 +89,5 @@ ST_REASON(CATALOG_INVALID, "catalog_invalid", VALID, "errorBadSignature", 29,
 	  "the file is listed in a security catalog that does not verify, which vouches for nothing")
 ST_REASON(HOST_ROOT, "host_root", UNTRUSTED, "errorUntrustedRoot", 30,
 	  "the chain ends at a root the host added to its own Root store, outside the platform's root program")
+ST_REASON(MALFORMED_CONTAINER, "malformed_container", VALID, "errorMalformed", 96,
+	  "the files inside a container could not all be read; those read were verified")

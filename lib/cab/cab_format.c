@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "authenticode/authenticode.h"
+#include "cab/cab.h"
 #include "core/format.h"
 #include "core/limits.h"
 #include "x509/chain.h"
@@ -116,8 +117,9 @@ static int cab_verify(struct st_walk *w, struct st_input *in, struct st_part *pa
 	/* Unsigned: no reserve, or a reserve that is not Authenticode's. */
 	if (!(flags & CAB_RESERVE_PRESENT) || !st_read_u16le(h, 36, &cbhdr) || cbhdr < 20 ||
 	    !st_read_u32le(h, 40, &magic) || magic != CAB_SIG_MAGIC) {
+		rc = cab_walk_members(w, in, part);
 		st_part_finish(part);
-		return ST_OK;
+		return rc;
 	}
 	part->signed_structure = true;
 	(void)st_read_u32le(h, 44, &sigoff);
@@ -158,6 +160,8 @@ static int cab_verify(struct st_walk *w, struct st_input *in, struct st_part *pa
 		rc = st_reasons_add(&part->reasons, ST_R_TRAILING_DATA, ST_EFFECT_DEFAULT,
 				    "%llu bytes follow the signature; no digest covers them",
 				    (unsigned long long)(in->size - sigoff - siglen));
+	if (rc == ST_OK)
+		rc = cab_walk_members(w, in, part);
 	if (rc == ST_OK)
 		st_part_finish(part);
 	return rc;

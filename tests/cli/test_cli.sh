@@ -285,5 +285,14 @@ check "a driver with an ordinary code-signing signature is other" $?
 [ "$(ds sha256.dll)" = - ]
 check "a DLL (not native subsystem) has no driver_signing property" $?
 
+# The files inside a cabinet are records of their own, named CABINET//FILE.
+"$st" scan --format ndjson "${common[@]}" "$fix/cab-signed.cab" >"$tmp/cab.json" 2>/dev/null
+python3 -c 'import json,sys
+v={json.loads(l)["file"]["path"].split("/")[-1]: json.loads(l)["sigtrace"]["verdict"] for l in open(sys.argv[1])}
+assert v.get("cab-signed.cab")=="valid" and v.get("signed.dll")=="valid" and v.get("version.dll")=="unsigned", v
+r=[json.loads(l) for l in open(sys.argv[1])]
+assert any(x["file"]["path"].endswith("cab-signed.cab//signed.dll") for x in r)' "$tmp/cab.json"
+check "scan: a cabinet's files are verified as members (CAB//FILE): signed, unsigned" $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -313,7 +313,8 @@ PY
 mkdir -p "$WORK/cab"
 printf 'sigtrace test cabinet\r\n' >"$WORK/cab/readme.txt"
 cp "$V" "$WORK/cab/version.dll"
-(cd "$WORK/cab" && run gcab -c -z "$IN/test.cab" readme.txt version.dll)
+cp "$F/sha256.dll" "$WORK/cab/signed.dll"
+(cd "$WORK/cab" && run gcab -c -z "$IN/test.cab" readme.txt version.dll signed.dll)
 cp "$IN/test.cab" "$F/cab-unsigned.cab"
 sign cab-signed.cab "$IN/test.cab" leaf -h sha256 -time "$T_SIGN"
 sign cab-ts.cab "$IN/test.cab" leaf -h sha256 -time "$T_SIGN" "${TSA[@]}" -TSA-time "$T_SIGN"
