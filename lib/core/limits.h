@@ -105,7 +105,8 @@
 
 /* Bytes of a signed script read whole (real scripts are KiB; the
  * signature block, which ends the file, is looked for in the last 64 KiB
- * first, so other text files are not read whole). */
+ * first, so a long text file that is no script costs one read of its
+ * tail, never a whole read or a hash). */
 #define ST_LIMIT_SCRIPT_BYTES (16ULL << 20)
 
 /* A host's registry (--host-trust): certificates read from its stores
