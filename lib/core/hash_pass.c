@@ -92,6 +92,17 @@ static bool whole_update(struct pass *p, const uint8_t *d, size_t len)
 
 static int pass_final(struct pass *p, struct st_input *in, bool whole, struct st_hash_out *outs)
 {
+	static const uint8_t zeros[8];
+
+	for (size_t i = 0; i < p->nctx; i++) {
+		int o = p->ctx_out[i];
+		if (o >= 0 && outs[o].zero_pad &&
+		    !EVP_DigestUpdate(p->ctx[i], zeros, outs[o].zero_pad > 8 ? 8 : outs[o].zero_pad))
+			return ST_ENOMEM;
+	}
+	if (p->range_lane && outs[p->range_out].zero_pad)
+		st_sha256_update(&p->range, zeros,
+				 outs[p->range_out].zero_pad > 8 ? 8 : outs[p->range_out].zero_pad);
 	for (size_t i = 0; i < p->nctx; i++) {
 		unsigned len = 0;
 		uint8_t *dst = p->ctx_out[i] < 0 ? in->sha256 : outs[p->ctx_out[i]].md;

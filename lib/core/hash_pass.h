@@ -19,6 +19,10 @@ struct st_range {
 /* One digest over the ranges: its algorithm in, the digest out. */
 struct st_hash_out {
 	int nid;
+	/* Zero bytes (at most 8) hashed after the ranges: Windows pads an
+	 * image's trailing data to 8 bytes when it hashes a file for its
+	 * catalogs. */
+	unsigned zero_pad;
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned len;
 };

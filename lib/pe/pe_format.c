@@ -82,6 +82,7 @@ struct pe_subject {
 		uint8_t md[EVP_MAX_MD_SIZE];
 	} cache[DIGEST_CACHE];
 	size_t ncache;
+	uint8_t cat_sha1[20], cat_sha256[32];   /* as catalogs list the file */
 };
 
 static int pe_digest(void *arg, int nid, uint8_t *out, unsigned *outlen,
@@ -150,18 +151,38 @@ static int pe_catalog_digests(const st_context *ctx, struct pe_subject *ps,
 	}
 	if (!ps->ranges_ok)
 		return ST_OK;
+	/* Windows hashes a file for its catalogs with the data after the last
+	 * section zero-padded to 8 bytes (CryptCATAdminCalcHashFromFileHandle;
+	 * signed files end 8-aligned, so embedded signatures never differ). */
+	{
+		uint64_t sect_end = 0, end = 0;
+		for (uint16_t i = 0; i < ps->img->nsections; i++) {
+			const struct pe_section *sec = &ps->img->sections[i];
+			if (sec->raw_size && (uint64_t)sec->raw_ptr + sec->raw_size > sect_end)
+				sect_end = (uint64_t)sec->raw_ptr + sec->raw_size;
+		}
+		if (ps->nranges)
+			end = ps->ranges[ps->nranges - 1].off + ps->ranges[ps->nranges - 1].len;
+		if (end > sect_end && end % 8)
+			h[0].zero_pad = h[1].zero_pad = (unsigned)(8 - end % 8);
+	}
 	rc = st_hash_pass(ps->in, ps->ranges, ps->nranges, h, n);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < n && ps->ncache < DIGEST_CACHE; i++) {
-		ps->cache[ps->ncache].nid = h[i].nid;
-		ps->cache[ps->ncache].len = h[i].len;
-		memcpy(ps->cache[ps->ncache].md, h[i].md, h[i].len);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *keep = h[i].nid == NID_sha256 ? ps->cat_sha256 : ps->cat_sha1;
+		memcpy(keep, h[i].md, h[i].len);
 		if (h[i].nid == NID_sha256)
-			*sha256 = ps->cache[ps->ncache].md;
+			*sha256 = keep;
 		else
-			*sha1 = ps->cache[ps->ncache].md;
-		ps->ncache++;
+			*sha1 = keep;
+		/* Unpadded, they are the embedded signatures' digests too. */
+		if (!h[i].zero_pad && ps->ncache < DIGEST_CACHE) {
+			ps->cache[ps->ncache].nid = h[i].nid;
+			ps->cache[ps->ncache].len = h[i].len;
+			memcpy(ps->cache[ps->ncache].md, h[i].md, h[i].len);
+			ps->ncache++;
+		}
 	}
 	return ST_OK;
 }

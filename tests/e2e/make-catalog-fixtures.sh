@@ -60,7 +60,7 @@ trap 'rm -rf "$WORK"' EXIT
 LOG=$WORK/log
 F=$WORK/out
 mkdir -p "$F"/cat "$F"/cat-tampered "$F"/cat-untrusted "$F"/cat-expired "$F"/cat-expired-ts \
-    "$F"/cat-bad "$WORK/tmp"
+    "$F"/cat-bad "$F"/cat-unaligned "$WORK/tmp"
 
 run() {
     if ! "$@" >>"$LOG" 2>&1; then
@@ -130,6 +130,13 @@ run "${CAT[@]}" "$F/cat-expired/expired-nots.cat" "${EXPIRED[@]}" --hash sha256 
 run "${CAT[@]}" "$F/cat-expired-ts/expired-ts.cat" "${EXPIRED[@]}" --hash sha256 \
     --member "$F/listed-expired-ts.exe"
 add_ts "$F/cat-expired-ts/expired-ts.cat" "$T_EXPIRED"
+
+# A member whose size is not a multiple of 8 and that has data after its last
+# section (Wine's version.dll as shipped, 154,193 bytes): Windows hashes it for
+# its catalogs with that data zero-padded to 8 bytes.
+cp "$DLL" "$F/member-unaligned.dll"
+run "${CAT[@]}" "$F/cat-unaligned/unaligned.cat" "${LEAF[@]}" --hash sha256 \
+    --member "$F/member-unaligned.dll"
 
 # Malformed: cut short; content type id-data instead of szOID_CTL; member list a SET.
 for kind in truncated content-type members-set; do

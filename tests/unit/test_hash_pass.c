@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,6 +98,26 @@ int main(void)
 	{
 		struct st_range r[] = { { 4096, 8192 }, { 0, 4096 }, { 2048, 4096 } };
 		CHECK(pass_matches(d, size, r, 3), "out-of-order, overlapping ranges (second pass)");
+	}
+	{
+		/* Zero padding after the ranges (catalog hashes of unaligned
+		 * files): SHA-256 (on the lane beside the file hash) and SHA-1. */
+		struct st_range r[] = { { 0, 100 }, { 120, 1003 } };
+		struct st_hash_out h[2] = { { .nid = NID_sha256, .zero_pad = 5 },
+					    { .nid = NID_sha1, .zero_pad = 5 } };
+		uint8_t buf[1108], w256[32], w1[20];
+		struct st_input in;
+
+		memcpy(buf, d, 100);
+		memcpy(buf + 100, d + 120, 1003);
+		memset(buf + 1103, 0, 5);
+		SHA256(buf, sizeof(buf), w256);
+		SHA1(buf, sizeof(buf), w1);
+		st_input_init_mem(&in, d, size);
+		CHECK(st_hash_pass(&in, r, 2, h, 2) == ST_OK && memcmp(h[0].md, w256, 32) == 0 &&
+			      memcmp(h[1].md, w1, 20) == 0,
+		      "zero padding after the ranges, SHA-256 and SHA-1");
+		st_input_clear(&in);
 	}
 	{
 		struct st_input in;
