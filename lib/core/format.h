@@ -43,6 +43,9 @@ struct st_walk {
 	/* While a member is verified with the format its container named:
 	 * the container's hint for it (st_member.hint), else NULL. */
 	const void *hint;
+	/* The file (depth 0) was given to this format because its name has
+	 * one of the format's extensions (st_format.extensions). */
+	bool by_name;
 };
 
 struct st_format {
@@ -61,6 +64,10 @@ struct st_format {
 	/* The properties this format fills. */
 	const st_property_decl *properties;
 	size_t nproperties;
+	/* File name extensions (".ps1", NULL-terminated) that make an input
+	 * this format's when its content cannot tell (unsigned scripts are
+	 * text like any other), or NULL. The format then sees w->by_name. */
+	const char *const *extensions;
 };
 
 /* One member of a container, as the container describes it. */

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -179,9 +180,9 @@ int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *paren
 
 /* Verifies the root input of a file. */
 static int run(st_context *ctx, struct st_input *in, const struct st_format *fmt,
-	       st_result **out)
+	       bool by_name, st_result **out)
 {
-	struct st_walk w = { .ctx = ctx, .parts = 1 };
+	struct st_walk w = { .ctx = ctx, .parts = 1, .by_name = by_name };
 	st_result *res = st_result_new(in->size);
 	int rc;
 
@@ -215,12 +216,28 @@ int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
 	st_input_init_mem(&in, data, len);
 	in.sha256_done = !ctx->file_hash;
 	fmt = probe(ctx, st_span_make(in.mem, len < ST_PROBE_LEN ? len : ST_PROBE_LEN), len, &how);
-	rc = run(ctx, &in, fmt, out);
+	rc = run(ctx, &in, fmt, false, out);
 	st_input_clear(&in);
 	return rc;
 }
 
 /* ---- files ------------------------------------------------------------------- */
+
+/* The format whose extensions the file's name has (st_format.extensions). */
+static const struct st_format *by_extension(const char *path)
+{
+	const char *base = strrchr(path, '/'), *dot;
+
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	if (!dot || dot == base)
+		return NULL;
+	for (size_t i = 0; i < st_nformats; i++)
+		for (const char *const *e = st_formats[i]->extensions; e && *e; e++)
+			if (strcasecmp(dot, *e) == 0)
+				return st_formats[i];
+	return NULL;
+}
 
 /* Reads exactly len bytes at off; false on error or short file (the file
  * changed under us: ESTALE). */
@@ -256,6 +273,7 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 	uint8_t head[ST_PROBE_LEN];
 	const struct st_format *fmt;
 	enum st_probe how;
+	const struct st_format *byext;
 	struct st_input in;
 	struct stat st;
 	size_t hlen;
@@ -286,6 +304,9 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 	if (!pread_all(fd, head, hlen, 0))
 		goto io_error;
 	fmt = probe(ctx, st_span_make(head, hlen), size, &how);
+	byext = by_extension(path);
+	if (!fmt)
+		fmt = byext;
 	if (!fmt) {
 		/* Cheap rejection: not hashed, not read further. */
 		close(fd);
@@ -307,7 +328,7 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 		st_input_init_source(&in, (struct st_source){ fd_read, &fd }, 0, size);
 	}
 	in.sha256_done = !ctx->file_hash;
-	rc = run(ctx, &in, fmt, out);
+	rc = run(ctx, &in, fmt, fmt == byext, out);
 	saved = errno;
 	st_input_clear(&in);
 	close(fd);

@@ -71,9 +71,18 @@ static int script_digest(void *arg, int nid, uint8_t *out, unsigned *outlen, st_
 	return st_digest(nid, ss->b->hashed, ss->b->hashed_len, out, outlen) ? ST_OK : ST_ENOMEM;
 }
 
-/* Not a signed script after all: leave the part as a non-executable. */
-static int not_script(struct st_part *part)
+/* No signature block. A file named as a PowerShell script is an unsigned
+ * script (the issue of unsigned scripts is that they look like any text);
+ * anything else is left as a non-executable. */
+static int not_script(struct st_walk *w, struct st_part *part)
 {
+	if (w->by_name && w->depth == 0) {
+		part->format = "script";
+		part->subformat = NULL;
+		part->policy = ST_POLICY_ANY_VALID;
+		st_part_finish(part);
+		return ST_OK;
+	}
 	part->fmt = NULL;
 	part->format = NULL;
 	part->verdict = ST_VERDICT_NOT_EXECUTABLE;
@@ -102,18 +111,18 @@ static int script_verify(struct st_walk *w, struct st_input *in, struct st_part 
 		if (rc < 0)
 			return rc;
 		if (rc > 0 || !has_marker(t.data, t.len, end_marker))
-			return not_script(part);
+			return not_script(w, part);
 	}
 	rc = st_input_view(in, 0, in->size, &all);
 	if (rc < 0)
 		return rc;
 	if (rc > 0)
-		return not_script(part);
+		return not_script(w, part);
 	rc = script_find_block(all.data, all.len, &b);
 	if (rc < 0)
 		return ST_ENOMEM;
 	if (rc == 0)
-		return not_script(part);
+		return not_script(w, part);
 	part->format = "script";
 	part->subformat = b.style;
 	part->policy = ST_POLICY_ANY_VALID;
@@ -146,6 +155,12 @@ out:
 	return rc;
 }
 
+/* Unsigned scripts are told by name: only PowerShell's, whose signing is
+ * common enough that an unsigned one among signed ones is worth a look. */
+static const char *const script_extensions[] = {
+	".ps1", ".psm1", ".psd1", ".ps1xml", ".psc1", ".cdxml", NULL
+};
+
 const struct st_format st_format_script = {
 	.name = "script",
 	.description = "PowerShell scripts and their XML files (.ps1, .psm1, .psd1, .ps1xml): "
@@ -154,4 +169,5 @@ const struct st_format st_format_script = {
 	.verify = script_verify,
 	.properties = script_properties,
 	.nproperties = SP_COUNT,
+	.extensions = script_extensions,
 };

@@ -302,6 +302,9 @@ d = open(src, "rb").read()
 open(out + "/script-modified.ps1", "wb").write(d.replace(b"Get-Date", b"Get-Data", 1))
 # Text after the block: it runs, and no digest covers it.
 open(out + "/script-appended.ps1", "wb").write(d + b"Invoke-Expression $payload\r\n")
+# The block of script.ps1 pasted under another script's text (a copied signature).
+i = d.index(b"\r\n# SIG # Begin signature block")
+open(out + "/script-copied-block.ps1", "wb").write(b"Remove-Item -Recurse C:\\Users\r\n" + d[i + 2:])
 # A base64 line broken by a character outside the alphabet.
 lines = d.split(b"\r\n")
 i = next(k for k, l in enumerate(lines) if l.startswith(b"# SIG # Begin")) + 3

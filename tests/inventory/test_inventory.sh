@@ -17,15 +17,17 @@ q() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute
 
 db=$tmp/inv.db
 "$st" scan -q --db "$db" "${common[@]}" "$fix" >/dev/null 2>&1
-# The files scan records: PE files, cabinets and signed scripts (their
-# signature block, in ASCII or UTF-16LE); the files inside cabinets are
+# The files scan records: PE files, cabinets, signed scripts (their
+# signature block, in ASCII or UTF-16LE) and files named as PowerShell
+# scripts; the files inside cabinets are
 # records too, named CABINET//FILE, not counted here.
 npe=$(python3 -c 'import os,sys
 m=b"SIG # Begin signature block"
 n=0
 for f in os.listdir(sys.argv[1]):
     d=open(os.path.join(sys.argv[1],f),"rb").read()
-    n+=d[:2]==b"MZ" or d[:4]==b"MSCF" or m in d or m.decode().encode("utf-16-le") in d
+    ps=f.lower().endswith((".ps1",".psm1",".psd1",".ps1xml",".psc1",".cdxml"))
+    n+=d[:2]==b"MZ" or d[:4]==b"MSCF" or m in d or m.decode().encode("utf-16-le") in d or ps
 print(n)' "$fix")
 [ "$(q "$db" "select count(*) from files where path not like '%//%'")" -eq "$npe" ]
 check "one files row per PE file, cabinet and signed script ($npe)" $?
