@@ -1,0 +1,33 @@
+# bash completion for sigtrace (installed to
+# share/bash-completion/completions/sigtrace).
+_sigtrace()
+{
+	local cur prev cmd
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	if [ "$COMP_CWORD" -eq 1 ]; then
+		COMPREPLY=($(compgen -W "verify scan outliers trust --help --version" -- "$cur"))
+		return
+	fi
+	cmd=${COMP_WORDS[1]}
+	case $prev in
+	--format) COMPREPLY=($(compgen -W "text ndjson" -- "$cur")); return ;;
+	--at|--max-file-size|-j|--jobs|--min-score) return ;;
+	--trust|--crl|--dbx|--catalogs|--host-trust|--files-from|--db|--allow|--baseline)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	esac
+	local trust="--trust --no-default-trust --system-trust --crl --dbx --host-trust --at"
+	local opts
+	case $cmd in
+	verify) opts="$trust --catalogs --format --max-file-size -j --jobs --files-from -q --quiet --no-file-hash" ;;
+	scan) opts="$trust --catalogs --no-catalogs --no-host-trust --format --max-file-size -j --jobs --files-from --all -q --quiet --no-file-hash --db --resume" ;;
+	outliers) opts="--db --allow --baseline --min-score --rates --format" ;;
+	trust) opts="$trust --format show" ;;
+	esac
+	if [[ $cur == -* ]] || [ "$cmd" = outliers ] || [ "$cmd" = trust ]; then
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+	else
+		COMPREPLY=($(compgen -f -- "$cur"))
+	fi
+}
+complete -F _sigtrace sigtrace
