@@ -95,8 +95,9 @@ int cat_index_add(st_context *ctx, const char *path, size_t *added);
 void cat_index_free(struct st_catalogs *idx);
 size_t cat_index_catalogs(const struct st_catalogs *idx);
 size_t cat_index_members(const struct st_catalogs *idx);
-/* Whether some indexed catalog lists PE members by this digest. */
-bool cat_index_uses(const struct st_catalogs *idx, int md_nid);
+/* Whether some indexed catalog lists PE members by SHA-1 (a v1 catalog):
+ * files then need their SHA-1 Authenticode digest too. */
+bool cat_index_lists_sha1(const struct st_catalogs *idx);
 
 /*
  * Looks the Authenticode digests of a PE file up (sha1/sha256 may be NULL

@@ -52,7 +52,7 @@ struct st_catalogs {
 	struct cat_key *keys;
 	size_t nkeys, kcap;
 	size_t members;
-	bool uses_sha1, uses_sha256;
+	bool uses_sha1;               /* a v1 catalog lists PE members by SHA-1 */
 };
 
 static struct st_catalogs *index_of(st_context *ctx)
@@ -89,9 +89,9 @@ void cat_index_free(struct st_catalogs *x)
 size_t cat_index_catalogs(const struct st_catalogs *x) { return x ? x->nfiles : 0; }
 size_t cat_index_members(const struct st_catalogs *x) { return x ? x->members : 0; }
 
-bool cat_index_uses(const struct st_catalogs *x, int md_nid)
+bool cat_index_lists_sha1(const struct st_catalogs *x)
 {
-	return x && (md_nid == NID_sha1 ? x->uses_sha1 : md_nid == NID_sha256 && x->uses_sha256);
+	return x && x->uses_sha1;
 }
 
 /* Reads a whole file of at most ST_LIMIT_CATALOG_BYTES (NULL otherwise,
@@ -143,6 +143,22 @@ static int key_cmp(const void *a, const void *b)
 	return memcmp(x->d, y->d, x->len);
 }
 
+/* Whether the file's first bytes are a catalog's: a directory given with
+ * --catalogs (a driver package) also holds .sys, .inf and DLL files, which
+ * are not read whole. */
+static bool head_is_catalog(const char *path)
+{
+	uint8_t head[160];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	return n > 0 && cat_probe(head, (size_t)n);
+}
+
 /* Indexes one file if it is a catalog: 1 indexed, 0 not a catalog, <0. */
 static int add_file(st_context *ctx, struct st_catalogs *x, const char *path)
 {
@@ -152,13 +168,11 @@ static int add_file(st_context *ctx, struct st_catalogs *x, const char *path)
 	char why[200];
 	int rc;
 
+	if (!head_is_catalog(path))
+		return 0;
 	der = read_file(path, &len);
 	if (!der)
 		return errno == ENOMEM ? ST_ENOMEM : 0;
-	if (!cat_probe(der, len)) {
-		free(der);
-		return 0;
-	}
 	rc = cat_parse(ctx, der, len, &c, why, sizeof(why));
 	free(der);
 	if (rc < 0)
@@ -206,8 +220,6 @@ static int add_file(st_context *ctx, struct st_catalogs *x, const char *path)
 		k->member = (uint32_t)i;
 		if (m->md_nid == NID_sha1)
 			x->uses_sha1 = true;
-		else
-			x->uses_sha256 = true;
 	}
 	x->members += c.n;
 	x->nfiles++;

@@ -102,18 +102,15 @@ static void bmp_ascii(const ASN1_BMPSTRING *s, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-/* A name-value attribute value: its name (ASCII) and its value as UTF-8
- * (malloc'd). False when it does not decode. */
-static bool namevalue(const ASN1_TYPE *v, char *name, size_t namelen, char **value)
+/* A DER CAT_NAMEVALUE: its name (ASCII) and its value as UTF-8
+ * (malloc'd). False when it does not decode. Members carry them as
+ * attribute values, the catalog as extensions. */
+static bool namevalue(const unsigned char *p, long len, char *name, size_t namelen,
+		      char **value)
 {
-	const unsigned char *p;
-	CAT_NAMEVALUE *nv;
+	CAT_NAMEVALUE *nv = d2i_CAT_NAMEVALUE(NULL, &p, len);
 
 	*value = NULL;
-	if (!v || v->type != V_ASN1_SEQUENCE)
-		return false;
-	p = ASN1_STRING_get0_data(v->value.sequence);
-	nv = d2i_CAT_NAMEVALUE(NULL, &p, ASN1_STRING_length(v->value.sequence));
 	if (!nv)
 		return false;
 	bmp_ascii(nv->tag, name, namelen);
@@ -182,7 +179,9 @@ static int member(const struct cat_file *c, const struct st_ctl_entry *e, struct
 			have_spc = r == 0 && spc.digest_len > 0 && spc.digest_len <= 32;
 		} else if (st_oid_is(o, OID_CAT_NAMEVALUE)) {
 			char name[16], *val;
-			if (!namevalue(v, name, sizeof(name), &val))
+			if (v->type != V_ASN1_SEQUENCE ||
+			    !namevalue(ASN1_STRING_get0_data(v->value.sequence),
+				       ASN1_STRING_length(v->value.sequence), name, sizeof(name), &val))
 				continue;
 			/* Driver catalogs (makecat) name a member "File";
 			 * PowerShell's New-FileCatalog "FilePath"
@@ -257,26 +256,15 @@ static void catalog_os(struct cat_file *c)
 	for (int i = 0; i < sk_X509_EXTENSION_num(ext); i++) {
 		X509_EXTENSION *x = sk_X509_EXTENSION_value(ext, i);
 		ASN1_OCTET_STRING *data = X509_EXTENSION_get_data(x);
-		const unsigned char *p;
-		CAT_NAMEVALUE *nv;
-		char name[16];
+		char name[16], *v;
 
-		if (!st_oid_is(X509_EXTENSION_get_object(x), OID_CAT_NAMEVALUE))
+		if (!st_oid_is(X509_EXTENSION_get_object(x), OID_CAT_NAMEVALUE) ||
+		    !namevalue(ASN1_STRING_get0_data(data), ASN1_STRING_length(data), name,
+			       sizeof(name), &v))
 			continue;
-		p = ASN1_STRING_get0_data(data);
-		nv = d2i_CAT_NAMEVALUE(NULL, &p, ASN1_STRING_length(data));
-		if (!nv)
-			continue;
-		bmp_ascii(nv->tag, name, sizeof(name));
-		if (strcmp(name, "OS") == 0) {
-			char *v = st_utf16le_to_utf8(ASN1_STRING_get0_data(nv->value),
-						     (size_t)ASN1_STRING_length(nv->value),
-						     sizeof(c->os) - 1);
-			if (v)
-				snprintf(c->os, sizeof(c->os), "%s", v);
-			free(v);
-		}
-		CAT_NAMEVALUE_free(nv);
+		if (strcmp(name, "OS") == 0)
+			snprintf(c->os, sizeof(c->os), "%s", v);
+		free(v);
 	}
 	ERR_clear_error();
 }

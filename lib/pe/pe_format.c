@@ -85,6 +85,17 @@ struct pe_subject {
 	uint8_t cat_sha1[20], cat_sha256[32];   /* as catalogs list the file */
 };
 
+/* The Authenticode ranges of the image, worked out once for every digest
+ * of the file (embedded signatures and catalogs). */
+static void pe_ranges(struct pe_subject *ps)
+{
+	if (!ps->ranges_done) {
+		ps->ranges_done = true;
+		ps->ranges_ok = pe_digest_ranges(ps->img, &ps->ranges, &ps->nranges,
+						 ps->err, sizeof(ps->err));
+	}
+}
+
 static int pe_digest(void *arg, int nid, uint8_t *out, unsigned *outlen,
 		     st_reasons *rs)
 {
@@ -99,11 +110,7 @@ static int pe_digest(void *arg, int nid, uint8_t *out, unsigned *outlen,
 			return ST_OK;
 		}
 	}
-	if (!ps->ranges_done) {
-		ps->ranges_done = true;
-		ps->ranges_ok = pe_digest_ranges(ps->img, &ps->ranges, &ps->nranges,
-						 ps->err, sizeof(ps->err));
-	}
+	pe_ranges(ps);
 	if (!ps->ranges_ok) {
 		if (st_reasons_add(rs, ST_R_MALFORMED_PE, ST_EFFECT_DEFAULT,
 				   "the Authenticode digest cannot be computed: %s", ps->err))
@@ -140,15 +147,11 @@ static int pe_catalog_digests(const st_context *ctx, struct pe_subject *ps,
 			      const uint8_t **sha1, const uint8_t **sha256)
 {
 	struct st_hash_out h[2] = { { .nid = NID_sha256 }, { .nid = NID_sha1 } };
-	size_t n = cat_index_uses(ctx->catalogs, NID_sha1) ? 2 : 1;
+	size_t n = cat_index_lists_sha1(ctx->catalogs) ? 2 : 1;
 	int rc;
 
 	*sha1 = *sha256 = NULL;
-	if (!ps->ranges_done) {
-		ps->ranges_done = true;
-		ps->ranges_ok = pe_digest_ranges(ps->img, &ps->ranges, &ps->nranges,
-						 ps->err, sizeof(ps->err));
-	}
+	pe_ranges(ps);
 	if (!ps->ranges_ok)
 		return ST_OK;
 	/* Windows hashes a file for its catalogs with the data after the last

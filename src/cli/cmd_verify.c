@@ -34,27 +34,41 @@ static char *child_ci(const char *dir, const char *name)
 	return found;
 }
 
+/* root/steps[0]/steps[1]/... matching each name in any letter case
+ * (malloc'd), or NULL; steps end at NULL or after 4. */
+static char *path_ci(const char *root, const char *const *steps)
+{
+	char *cur = strdup(root);
+
+	for (size_t k = 0; cur && k < 4 && steps[k]; k++) {
+		char *next = child_ci(cur, steps[k]);
+		free(cur);
+		cur = next;
+	}
+	return cur;
+}
+
+/* The first of the step lists that exists under root (path_ci). */
+static char *first_path_ci(const char *root, const char *const (*lists)[4], size_t n)
+{
+	char *found = NULL;
+
+	for (size_t s = 0; s < n && !found; s++)
+		found = path_ci(root, lists[s]);
+	return found;
+}
+
 /* The CatRoot of a Windows tree at or under root: root itself being the
  * system drive, its Windows directory or System32. */
 static char *find_catroot(const char *root)
 {
-	static const char *const steps[][3] = {
-		{ "Windows", "System32", "CatRoot" },
-		{ "System32", "CatRoot", NULL },
-		{ "CatRoot", NULL, NULL },
+	static const char *const steps[][4] = {
+		{ "Windows", "System32", "CatRoot", NULL },
+		{ "System32", "CatRoot", NULL, NULL },
+		{ "CatRoot", NULL, NULL, NULL },
 	};
 
-	for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
-		char *cur = strdup(root);
-		for (size_t k = 0; cur && k < 3 && steps[s][k]; k++) {
-			char *next = child_ci(cur, steps[s][k]);
-			free(cur);
-			cur = next;
-		}
-		if (cur)
-			return cur;
-	}
-	return NULL;
+	return first_path_ci(root, steps, sizeof(steps) / sizeof(steps[0]));
 }
 
 /* The hives of a Windows tree at root: the machine's SOFTWARE and each
@@ -66,19 +80,12 @@ static size_t find_hives(const char *root, char **out, size_t max)
 		{ "System32", "config", "SOFTWARE", NULL },
 	};
 	size_t n = 0;
+	char *software = first_path_ci(root, machine, sizeof(machine) / sizeof(machine[0]));
 
-	for (size_t s = 0; s < 2 && n < max; s++) {
-		char *cur = strdup(root);
-		for (size_t k = 0; cur && k < 4 && machine[s][k]; k++) {
-			char *next = child_ci(cur, machine[s][k]);
-			free(cur);
-			cur = next;
-		}
-		if (cur) {
-			out[n++] = cur;
-			break;
-		}
-	}
+	if (software && max)
+		out[n++] = software;
+	else
+		free(software);
 	for (size_t u = 0; u < 2 && n < max; u++) {
 		char *users = child_ci(root, u ? "Documents and Settings" : "Users");
 		DIR *d = users ? opendir(users) : NULL;
