@@ -6,11 +6,11 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential meson ninja-build pkg-config \
-	libssl-dev libjansson-dev libsqlite3-dev libregf-dev libbfio-dev libarchive-dev openssl ca-certificates \
-	libhivex-bin gcab \
+	libssl-dev libjansson-dev libsqlite3-dev libpq-dev libregf-dev libbfio-dev libarchive-dev openssl ca-certificates \
+	libhivex-bin gcab postgresql postgresql-client \
 	python3 clang-14 lld-14 llvm-14 libclang-rt-14-dev golang-go \
 	gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 libwine \
-	dpkg-dev binutils xz-utils time valgrind gdb util-linux efitools >/dev/null
+	dpkg-dev debhelper binutils xz-utils time valgrind gdb util-linux efitools >/dev/null
 # npm fetches the pinned real samples; the machine image may already carry
 # Node.js and npm from elsewhere, which Debian's npm package conflicts with.
 command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends npm >/dev/null

@@ -98,7 +98,15 @@ for b in build build-asan; do
 	fi
 	bash tests/cli/test_cli.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+	bash tests/cli/test_formats.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+	bash tests/cli/test_elastic_template.sh "$b/src/sigtrace" "$work/pki" "$work/fixtures" \
+		"$work/macho-fixtures" "$work/catalog-fixtures" $([ $samples_ok = 1 ] && echo "$samples") 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/inventory/test_inventory.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+	# A throwaway PostgreSQL cluster on loopback (tests/inventory/pg-cluster.sh).
+	bash tests/inventory/test_postgres.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	if [ $benign_ok = 1 ]; then
 		bash tests/inventory/test_outliers.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" "$benign" 2>/dev/null |
@@ -109,6 +117,9 @@ for b in build build-asan; do
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	rm -rf "$work/hostile-$b"
 done
+
+note "the Debian package"
+bash tests/cli/test_package.sh "$work/fixtures" "$work/pki" 2>/dev/null | grep -E '^(PASS|FAIL)' >>"$log"
 
 note "end-to-end cases under valgrind (release build)"
 python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/cases.txt \

@@ -11,8 +11,13 @@ _sigtrace()
 	fi
 	cmd=${COMP_WORDS[1]}
 	case $prev in
-	--format) COMPREPLY=($(compgen -W "text ndjson" -- "$cur")); return ;;
-	--at|--max-file-size|-j|--jobs|--min-score) return ;;
+	--format)
+		case $cmd in
+		verify|scan) COMPREPLY=($(compgen -W "text ndjson csv timesketch" -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -W "text ndjson" -- "$cur")) ;;
+		esac
+		return ;;
+	--at|--max-file-size|-j|--jobs|--min-score|--host) return ;;
 	--trust|--crl|--dbx|--catalogs|--host-trust|--files-from|--db|--allow|--baseline)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
@@ -20,7 +25,7 @@ _sigtrace()
 	local opts
 	case $cmd in
 	verify) opts="$trust --catalogs --format --max-file-size -j --jobs --files-from -q --quiet --no-file-hash" ;;
-	scan) opts="$trust --catalogs --no-catalogs --no-host-trust --format --max-file-size -j --jobs --files-from --all -q --quiet --no-file-hash --db --resume" ;;
+	scan) opts="$trust --catalogs --no-catalogs --no-host-trust --format --max-file-size -j --jobs --files-from --all -q --quiet --no-file-hash --db --resume --host" ;;
 	outliers) opts="--db --allow --baseline --min-score --rates --format" ;;
 	trust) opts="$trust --format show" ;;
 	esac

@@ -7,7 +7,7 @@
 
 #include "sigtrace.h"
 
-enum out_format { OUT_TEXT, OUT_NDJSON };
+enum out_format { OUT_TEXT, OUT_NDJSON, OUT_CSV, OUT_TIMESKETCH };
 
 /* Exit statuses (documented in README.md and docs/output.md). */
 enum {
@@ -27,6 +27,16 @@ void report_text_error(FILE *out, const char *path, const char *msg);
 /* NDJSON (ECS) records; each call writes one line. */
 void report_ndjson(FILE *out, const struct record *r);
 void report_ndjson_error(FILE *out, const char *path, const char *msg);
+
+/* CSV in Sysinternals sigcheck's columns (`sigcheck -c -h`) followed by
+ * sigtrace's: the header once, then one row per record. */
+void report_csv_header(FILE *out);
+void report_csv(FILE *out, const struct record *r);
+void report_csv_error(FILE *out, const char *path, const char *msg);
+
+/* Timesketch JSONL: one event per time a record carries. */
+void report_timesketch(FILE *out, const struct record *r);
+void report_timesketch_error(FILE *out, const char *path, const char *msg);
 
 /* ISO 8601 UTC; "" for ST_TIME_NONE. */
 void fmt_time(int64_t t, char *buf, size_t len);

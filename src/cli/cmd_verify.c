@@ -236,7 +236,7 @@ usage:
 /* Opens the inventory of --db, recording the scan's roots and options. */
 static struct inventory *open_inventory(const struct opts *o, int argc, char **argv)
 {
-	char roots[4096] = "", opts[4096] = "", err[256];
+	char roots[4096] = "", opts[4096] = "", err[512];
 	size_t ru = 0, ou = 0;
 	struct inventory *inv = NULL;
 
@@ -245,7 +245,7 @@ static struct inventory *open_inventory(const struct opts *o, int argc, char **a
 				       o->paths[i]);
 	for (int i = 2; i < argc && argv[i] != o->paths[0] && ou < sizeof(opts); i++)
 		ou += (size_t)snprintf(opts + ou, sizeof(opts) - ou, "%s%s", i > 2 ? " " : "", argv[i]);
-	if (inventory_open(&inv, o->db, roots, opts, o->resume, err, sizeof(err)) != 0) {
+	if (inventory_open(&inv, o->db, o->host, roots, opts, o->resume, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sigtrace: --db %s: %s\n", o->db, err);
 		return NULL;
 	}
@@ -291,7 +291,12 @@ int cmd_verify(const struct opts *o, int argc, char **argv)
 	if (!(ctx = make_context(o, &rc)))
 		return rc;
 	eo.ctx = ctx;
-	eo.render = o->format == OUT_NDJSON ? RENDER_NDJSON : scan ? RENDER_LINE : RENDER_VERBOSE;
+	switch (o->format) {
+	case OUT_NDJSON: eo.render = RENDER_NDJSON; break;
+	case OUT_CSV: eo.render = RENDER_CSV; break;
+	case OUT_TIMESKETCH: eo.render = RENDER_TIMESKETCH; break;
+	case OUT_TEXT: eo.render = scan ? RENDER_LINE : RENDER_VERBOSE; break;
+	}
 	eo.jobs = o->jobs ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	eo.all = o->all || !scan; /* verify reports every file it is given */
 	eo.progress = scan && !o->quiet && isatty(STDERR_FILENO);
@@ -304,6 +309,8 @@ int cmd_verify(const struct opts *o, int argc, char **argv)
 		eo.inv = inv;
 		eo.resume = o->resume;
 	}
+	if (o->format == OUT_CSV)
+		report_csv_header(stdout); /* once, before any row */
 	if (engine_start(&eng, &eo) != 0) {
 		fprintf(stderr, "sigtrace: cannot start worker threads\n");
 		rc = EXIT_UNREADABLE;

@@ -13,7 +13,7 @@ void usage(FILE *out)
 {
 	fputs("usage: sigtrace verify [options] FILE...\n"
 	      "       sigtrace scan [options] PATH...\n"
-	      "       sigtrace outliers --db FILE [--allow FILE] [--baseline DB] [--min-score N]\n"
+	      "       sigtrace outliers --db DB [--allow FILE] [--baseline DB] [--min-score N]\n"
 	      "                         [--rates] [--format F]\n"
 	      "       sigtrace trust [show FINGERPRINT] [trust options] [--format F]\n"
 	      "\n"
@@ -45,7 +45,9 @@ void usage(FILE *out)
 	      "  --at TIME           verification time when no valid timestamp proves the\n"
 	      "                      signing time: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH\n"
 	      "                      (default: now)\n"
-	      "  --format FMT        text (default) or ndjson\n"
+	      "  --format FMT        text (default) or ndjson; verify and scan also csv\n"
+	      "                      (sigcheck -c -h columns, then sigtrace's) and\n"
+	      "                      timesketch (JSONL, one event per time)\n"
 	      "  --max-file-size N   largest file verified, in bytes (default 4294967296);\n"
 	      "                      larger files are reported as errors\n"
 	      "  -j, --jobs N        files verified in parallel (default: all cores)\n"
@@ -53,9 +55,12 @@ void usage(FILE *out)
 	      "  --all               scan: also list files that are not executables\n"
 	      "  -q, --quiet         no progress line and no summary on stderr\n"
 	      "  --no-file-hash      skip the whole-file SHA-256 (file.hash.sha256)\n"
-	      "  --db FILE           scan: record files, signatures and certificates in the\n"
-	      "                      SQLite inventory FILE (created if needed)\n"
+	      "  --db DB             scan: record files, signatures and certificates in the\n"
+	      "                      inventory DB: a SQLite file (created if needed) or a\n"
+	      "                      postgresql:// URL; outliers: the inventory to read\n"
 	      "  --resume            with --db: skip files already recorded unchanged\n"
+	      "  --host NAME         with --db: the host name to record (default: this\n"
+	      "                      machine's)\n"
 	      "  --allow FILE        outliers: drop findings for allowed files and signers\n"
 	      "  --baseline DB       outliers: report only findings not in inventory DB\n"
 	      "  --min-score N       outliers: show findings scoring N or more (default 50;\n"
@@ -120,6 +125,7 @@ static const struct option longopts[] = {
 	{ "no-file-hash", no_argument, NULL, 'H' },
 	{ "db", required_argument, NULL, 'D' },
 	{ "resume", no_argument, NULL, 'R' },
+	{ "host", required_argument, NULL, 'O' },
 	{ "allow", required_argument, NULL, 'L' },
 	{ "baseline", required_argument, NULL, 'B' },
 	{ "min-score", required_argument, NULL, 'M' },
@@ -212,8 +218,12 @@ int options_parse(int argc, char **argv, struct opts *o)
 				o->format = OUT_TEXT;
 			else if (strcmp(optarg, "ndjson") == 0)
 				o->format = OUT_NDJSON;
+			else if (strcmp(optarg, "csv") == 0)
+				o->format = OUT_CSV;
+			else if (strcmp(optarg, "timesketch") == 0)
+				o->format = OUT_TIMESKETCH;
 			else
-				return usage_error("--format: expected text or ndjson");
+				return usage_error("--format: expected text, ndjson, csv or timesketch");
 			break;
 		case 'm': {
 			char *end;
@@ -249,6 +259,9 @@ int options_parse(int argc, char **argv, struct opts *o)
 		case 'R':
 			o->resume = true;
 			break;
+		case 'O':
+			o->host = optarg;
+			break;
 		case 'L':
 			o->allow = optarg;
 			break;
@@ -282,9 +295,14 @@ int options_parse(int argc, char **argv, struct opts *o)
 	o->npaths = (size_t)(argc - optind);
 	if (o->resume && !o->db)
 		return usage_error("--resume needs --db");
+	if (o->host && (!o->db || strcmp(cmd, "scan") != 0))
+		return usage_error("--host is an option of scan --db");
+	if ((o->format == OUT_CSV || o->format == OUT_TIMESKETCH) &&
+	    strcmp(cmd, "verify") != 0 && strcmp(cmd, "scan") != 0)
+		return usage_error("--format csv and timesketch are formats of verify and scan");
 	if (strcmp(cmd, "outliers") == 0) {
 		if (!o->db || o->npaths)
-			return usage_error("outliers needs --db FILE and no paths");
+			return usage_error("outliers needs --db DB and no paths");
 		return -1;
 	}
 	if (o->allow || o->baseline || o->min_score_set || o->rates)

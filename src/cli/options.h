@@ -24,6 +24,7 @@ struct opts {
 	int jobs;
 	bool all, quiet, no_file_hash, resume;
 	const char *db, *allow, *baseline;
+	const char *host;            /* scan --host: the host name the inventory records */
 	int min_score;               /* outliers --min-score (default 50) */
 	bool min_score_set;
 	bool rates;                  /* outliers --rates */

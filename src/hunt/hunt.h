@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct sqlite3;
+struct db;
 
 /* One finding about one file, before grouping. */
 struct finding {
@@ -85,14 +85,16 @@ enum cert_relation cert_relate(const struct cert_span *a, const struct cert_span
 /* Builds the temporary table signer_facts (one row per signer certificate:
  * subject_cn, trusted, family, service, identity, not_before, not_after)
  * of db, which may be opened read-only. */
-int knowledge_build(struct sqlite3 *db);
+int knowledge_build(struct db *db);
 
 /* ---- rules.c ---- */
 
-/* Every finding of the inventory at dbpath, with the file's SHA-256 and
- * first signer for filtering, and the number of files that carry a signer's
- * signature (for rarity). 0, or -1 when it cannot be read. */
-int rules_collect(const char *dbpath, struct findings *f, size_t *signed_files);
+/* Every finding of the inventory at dbpath (a SQLite file or a
+ * postgresql:// URL), and the number of files that carry a signer's
+ * signature (for rarity); with identities, also each finding's file
+ * SHA-256 and first signer (for --allow and --baseline). 0, or -1 when it
+ * cannot be read. */
+int rules_collect(const char *dbpath, bool identities, struct findings *f, size_t *signed_files);
 
 /* ---- outliers.c ---- */
 

@@ -4,13 +4,13 @@
  * (data/signing-services.tsv), and the identity that groups its renewals.
  * Rules compare signers through these, not through raw names and counts.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "hunt/hunt.h"
+#include "inventory/db.h"
 
 extern const char st_cli_signing_services[];
 
@@ -149,86 +149,82 @@ enum cert_relation cert_relate(const struct cert_span *a, const struct cert_span
 
 /* ---- the signers table -------------------------------------------------------- */
 
-static const char *col(sqlite3_stmt *s, int i)
+int knowledge_build(struct db *db)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? (const char *)t : "";
-}
-
-int knowledge_build(sqlite3 *db)
-{
-	sqlite3_stmt *sel = NULL, *chain = NULL, *ins = NULL;
+	struct db_stmt *sel = NULL, *chain = NULL, *ins = NULL;
 	int rc = -1;
 
-	if (sqlite3_exec(db,
-			 "CREATE TEMP TABLE signer_facts (sha256 TEXT PRIMARY KEY, subject_cn TEXT,"
-			 " trusted INTEGER, family TEXT, service TEXT, identity TEXT, not_before TEXT,"
-			 " not_after TEXT);",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec(db,
+		    "CREATE TEMP TABLE signer_facts (sha256 TEXT PRIMARY KEY, subject_cn TEXT,"
+		    " trusted INTEGER, family TEXT, service TEXT, identity TEXT, not_before TEXT,"
+		    " not_after TEXT);"
+		    "CREATE INDEX signer_facts_identity ON signer_facts (identity);") ||
+	    db_exec(db, "BEGIN"))
 		return -1;
-	/* One signature per signer certificate stands for its chain; it is
-	 * trusted when any of its signatures is. */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT s.signer_sha256, max(s.trusted), s.file_id, s.idx, c.subject_cn, c.ekus,"
-			       " c.not_before, c.not_after FROM signatures s"
-			       " JOIN certificates c ON c.sha256 = s.signer_sha256"
-			       " WHERE s.signer_sha256 IS NOT NULL GROUP BY s.signer_sha256",
-			       -1, &sel, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "SELECT l.cert_sha256, c.subject, coalesce(c.trust_anchor, 0) FROM chain_links l"
-			       " JOIN certificates c ON c.sha256 = l.cert_sha256"
-			       " WHERE l.file_id = ?1 AND l.sig_idx = ?2 ORDER BY l.position",
-			       -1, &chain, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO temp.signer_facts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1,
-			       &ins, NULL) != SQLITE_OK)
+	/* One signature per signer certificate stands for its chain (a
+	 * trusted one if there is one); it is trusted when any of its
+	 * signatures is. */
+	if (db_prepare(db,
+		       "SELECT signer_sha256, trusted, file_id, idx, subject_cn, ekus, not_before, not_after"
+		       " FROM (SELECT s.signer_sha256, s.trusted, s.file_id, s.idx, c.subject_cn, c.ekus,"
+		       "  c.not_before, c.not_after, row_number() OVER (PARTITION BY s.signer_sha256"
+		       "  ORDER BY s.trusted DESC, s.file_id, s.idx) AS rn FROM signatures s"
+		       "  JOIN certificates c ON c.sha256 = s.signer_sha256"
+		       "  WHERE s.signer_sha256 IS NOT NULL) x WHERE rn = 1",
+		       &sel) ||
+	    db_prepare(db,
+		       "SELECT l.cert_sha256, c.subject, coalesce(c.trust_anchor, 0) FROM chain_links l"
+		       " JOIN certificates c ON c.sha256 = l.cert_sha256"
+		       " WHERE l.file_id = ?1 AND l.sig_idx = ?2 ORDER BY l.position",
+		       &chain) ||
+	    db_prepare(db, "INSERT INTO signer_facts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &ins))
 		goto out;
-	while (sqlite3_step(sel) == SQLITE_ROW) {
+	while (db_step(sel) == DB_ROW) {
 		char list[4096] = "", top[65] = "", top_subject[1024] = "", family[512], identity[256];
 		char id[768];
 		const char *service;
 		bool anchor = false;
 		size_t used = 0;
 
-		sqlite3_bind_int64(chain, 1, sqlite3_column_int64(sel, 2));
-		sqlite3_bind_int64(chain, 2, sqlite3_column_int64(sel, 3));
-		while (sqlite3_step(chain) == SQLITE_ROW) {
-			snprintf(top, sizeof(top), "%s", col(chain, 0));
-			snprintf(top_subject, sizeof(top_subject), "%s", col(chain, 1));
-			anchor = sqlite3_column_int(chain, 2) != 0;
+		db_bind_int64(chain, 1, db_int64(sel, 2));
+		db_bind_int64(chain, 2, db_int64(sel, 3));
+		while (db_step(chain) == DB_ROW) {
+			snprintf(top, sizeof(top), "%s", db_text(chain, 0));
+			snprintf(top_subject, sizeof(top_subject), "%s", db_text(chain, 1));
+			anchor = db_int64(chain, 2) != 0;
 			if (used < sizeof(list))
 				used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
 							 used ? "," : "", top);
 		}
-		sqlite3_reset(chain);
+		db_reset(chain);
 		if (!*top)
-			snprintf(top, sizeof(top), "%s", col(sel, 0));
+			snprintf(top, sizeof(top), "%s", db_text(sel, 0));
 		family_of(top_subject, top, anchor, family, sizeof(family));
-		service = service_of(list, col(sel, 5), identity, sizeof(identity));
+		service = service_of(list, db_text(sel, 5), identity, sizeof(identity));
 		/* Renewals of one signer are one identity: its name within its
 		 * family, or a service subscriber's durable identity. */
 		if (service)
-			snprintf(id, sizeof(id), "%s:%s", service, *identity ? identity : col(sel, 4));
+			snprintf(id, sizeof(id), "%s:%s", service, *identity ? identity : db_text(sel, 4));
 		else
-			snprintf(id, sizeof(id), "%s|%s", col(sel, 4), family);
-		sqlite3_bind_text(ins, 1, col(sel, 0), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 2, col(sel, 4), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(ins, 3, sqlite3_column_int(sel, 1));
-		sqlite3_bind_text(ins, 4, family, -1, SQLITE_TRANSIENT);
-		if (service)
-			sqlite3_bind_text(ins, 5, service, -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_null(ins, 5);
-		sqlite3_bind_text(ins, 6, id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 7, col(sel, 6), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 8, col(sel, 7), -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(ins) != SQLITE_DONE)
+			snprintf(id, sizeof(id), "%s|%s", db_text(sel, 4), family);
+		db_bind_text(ins, 1, db_text(sel, 0));
+		db_bind_text(ins, 2, db_text(sel, 4));
+		db_bind_int64(ins, 3, db_int64(sel, 1));
+		db_bind_text(ins, 4, family);
+		db_bind_text(ins, 5, service);
+		db_bind_text(ins, 6, id);
+		db_bind_text(ins, 7, db_text(sel, 6));
+		db_bind_text(ins, 8, db_text(sel, 7));
+		if (db_step(ins) == DB_ERROR)
 			goto out;
-		sqlite3_reset(ins);
+		db_reset(ins);
 	}
-	rc = 0;
+	rc = db_exec(db, db_kind_of(db) == DB_POSTGRES ? "COMMIT; ANALYZE signer_facts" : "COMMIT");
 out:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(chain);
-	sqlite3_finalize(ins);
+	if (rc)
+		(void)db_exec(db, "ROLLBACK");
+	db_finalize(sel);
+	db_finalize(chain);
+	db_finalize(ins);
 	return rc;
 }

@@ -247,8 +247,8 @@ int outliers_run(const struct outliers_opts *o)
 		fprintf(stderr, "sigtrace: --allow %s: cannot be read\n", o->allow);
 		return EXIT_UNREADABLE;
 	}
-	if (rules_collect(o->db, &f, &signed_files) != 0 ||
-	    (o->baseline && rules_collect(o->baseline, &base, &base_signed) != 0)) {
+	if (rules_collect(o->db, o->allow || o->baseline, &f, &signed_files) != 0 ||
+	    (o->baseline && rules_collect(o->baseline, true, &base, &base_signed) != 0)) {
 		rc = EXIT_UNREADABLE;
 		goto out;
 	}

@@ -6,19 +6,15 @@
  * names its group: the signer identity, signature or name it is about, so
  * that the output shows one line per signer rather than one per file.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "hunt/hunt.h"
+#include "inventory/db.h"
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? (const char *)t : "";
-}
+#define col db_text
 
 /*
  * A rule: SQL whose rows are (path, group, label, evidence[, severity]),
@@ -29,36 +25,37 @@ struct rule {
 	int severity;
 	bool outlier;
 	const char *sql;
-	int (*fn)(sqlite3 *db, const struct rule *r, struct findings *f);
+	int (*fn)(struct db *db, const struct rule *r, struct findings *f);
 };
 
-static int run_sql(sqlite3 *db, const struct rule *r, struct findings *f)
+static int run_sql(struct db *db, const struct rule *r, struct findings *f)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, r->sql, -1, &s, NULL) != SQLITE_OK) {
-		fprintf(stderr, "sigtrace: outliers: %s: %s\n", r->code, sqlite3_errmsg(db));
+	if (db_prepare(db, r->sql, &s)) {
+		fprintf(stderr, "sigtrace: outliers: %s: %s\n", r->code, db_errmsg(db));
 		return -1;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int sev = sqlite3_column_count(s) > 4 && sqlite3_column_type(s, 4) != SQLITE_NULL
-				  ? sqlite3_column_int(s, 4) : r->severity;
+	while ((rc = db_step(s)) == DB_ROW) {
+		int sev = db_columns(s) > 4 && !db_is_null(s, 4) ? (int)db_int64(s, 4) : r->severity;
 		findings_add(f, sev, r->outlier, r->code, col(s, 1), col(s, 2), col(s, 0), col(s, 3));
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc == DB_ERROR)
+		fprintf(stderr, "sigtrace: outliers: %s: %s\n", r->code, db_errmsg(db));
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* Version resources that claim a publisher the valid signer is not (the
  * file's own reason metadata_mismatch covers unsigned and broken files). */
-static int rule_metadata_signed(sqlite3 *db, const struct rule *r, struct findings *f)
+static int rule_metadata_signed(struct db *db, const struct rule *r, struct findings *f)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 
-	if (sqlite3_prepare_v2(db, r->sql, -1, &s, NULL) != SQLITE_OK)
+	if (db_prepare(db, r->sql, &s))
 		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (db_step(s) == DB_ROW) {
 		const char *path = col(s, 0), *company = col(s, 1), *signer = col(s, 2);
 		const char *subject = col(s, 3);
 		const char *p = publisher_claimed_name(company, NULL), *a, *b;
@@ -75,7 +72,7 @@ static int rule_metadata_signed(sqlite3 *db, const struct rule *r, struct findin
 		snprintf(group, sizeof(group), "%s|%s", p, signer);
 		findings_add(f, r->severity, r->outlier, r->code, group, ev, path, ev);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return 0;
 }
 
@@ -95,9 +92,9 @@ static int64_t when(const char *iso)
  * in use at the same time (subject_rekeyed, an outlier). Renewals and a
  * vendor's concurrent certificates under one family are routine.
  */
-static int rule_same_name(sqlite3 *db, const struct rule *r, struct findings *f)
+static int rule_same_name(struct db *db, const struct rule *r, struct findings *f)
 {
-	sqlite3_stmt *s, *files;
+	struct db_stmt *s, *files;
 	struct row {
 		char *sha, *cn, *family;
 		struct cert_span span;
@@ -106,14 +103,14 @@ static int rule_same_name(sqlite3 *db, const struct rule *r, struct findings *f)
 	size_t n = 0;
 	bool twin_rule = strcmp(r->code, "subject_impostor_twin") == 0;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT sha256, subject_cn, family, not_before, not_after FROM temp.signer_facts"
-			       " WHERE subject_cn IN (SELECT subject_cn FROM temp.signer_facts"
-			       "  WHERE subject_cn <> '' GROUP BY subject_cn HAVING count(DISTINCT family) > 1)"
-			       " ORDER BY subject_cn",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (db_prepare(db,
+		       "SELECT sha256, subject_cn, family, not_before, not_after FROM signer_facts"
+		       " WHERE subject_cn IN (SELECT subject_cn FROM signer_facts"
+		       "  WHERE subject_cn <> '' GROUP BY subject_cn HAVING count(DISTINCT family) > 1)"
+		       " ORDER BY subject_cn, sha256",
+		       &s))
 		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (db_step(s) == DB_ROW) {
 		struct row *nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv)
 			break;
@@ -123,7 +120,7 @@ static int rule_same_name(sqlite3 *db, const struct rule *r, struct findings *f)
 		v[n].span.family = v[n].family;
 		n++;
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n && strcmp(v[i].cn, v[j].cn) == 0; j++) {
 			enum cert_relation rel = cert_relate(&v[i].span, &v[j].span);
@@ -137,10 +134,10 @@ static int rule_same_name(sqlite3 *db, const struct rule *r, struct findings *f)
 				v[i].rekeyed = v[j].rekeyed = true;
 			}
 		}
-	if (sqlite3_prepare_v2(db,
-			       "SELECT DISTINCT f.path FROM signatures s JOIN files f ON f.id = s.file_id"
-			       " WHERE s.signer_sha256 = ?1",
-			       -1, &files, NULL) == SQLITE_OK) {
+	if (db_prepare(db,
+		       "SELECT DISTINCT f.path FROM signatures s JOIN files f ON f.id = s.file_id"
+		       " WHERE s.signer_sha256 = ?1",
+		       &files) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			char group[512], ev[1024];
 			if (!(twin_rule ? v[i].twin : v[i].rekeyed))
@@ -154,12 +151,12 @@ static int rule_same_name(sqlite3 *db, const struct rule *r, struct findings *f)
 				snprintf(ev, sizeof(ev),
 					 "'%s' holds certificates of different CA families at the same time (this one: %s)",
 					 v[i].cn, v[i].family);
-			sqlite3_bind_text(files, 1, v[i].sha, -1, SQLITE_TRANSIENT);
-			while (sqlite3_step(files) == SQLITE_ROW)
+			db_bind_text(files, 1, v[i].sha);
+			while (db_step(files) == DB_ROW)
 				findings_add(f, r->severity, r->outlier, r->code, group, v[i].cn, col(files, 0), ev);
-			sqlite3_reset(files);
+			db_reset(files);
 		}
-		sqlite3_finalize(files);
+		db_finalize(files);
 	}
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].sha);
@@ -172,7 +169,7 @@ static int rule_same_name(sqlite3 *db, const struct rule *r, struct findings *f)
 
 /* The first signature's signer identity of a file, for groups. */
 #define SIGNER_OF(f) \
-	"(SELECT sf.identity FROM signatures s0 JOIN temp.signer_facts sf ON sf.sha256 = s0.signer_sha256" \
+	"(SELECT sf.identity FROM signatures s0 JOIN signer_facts sf ON sf.sha256 = s0.signer_sha256" \
 	" WHERE s0.file_id = " f " ORDER BY s0.depth, s0.idx LIMIT 1)"
 #define SIGNER_CN_OF(f) \
 	"(SELECT c0.subject_cn FROM signatures s0 JOIN certificates c0 ON c0.sha256 = s0.signer_sha256" \
@@ -187,9 +184,9 @@ static const struct rule rules[] = {
 	/* A signature copied from a file that verifies (SigThief): same signed
 	 * digest and signer as a valid file, but this file's digest fails. */
 	{ "signature_transplanted", 100, false,
-	  "SELECT fi.path, si.signed_digest || '|' || si.signer_sha256, 'the signature of ' || min(fv.path),"
-	  " 'its signature (signed digest ' || substr(si.signed_digest, 1, 16) || '..., signer ''' ||"
-	  " c.subject_cn || ''', serial ' || c.serial || ') belongs to ' || min(fv.path) || ', which verifies'"
+	  "SELECT fi.path, min(si.signed_digest || '|' || si.signer_sha256), 'the signature of ' || min(fv.path),"
+	  " 'its signature (signed digest ' || substr(min(si.signed_digest), 1, 16) || '..., signer ''' ||"
+	  " min(c.subject_cn) || ''', serial ' || min(c.serial) || ') belongs to ' || min(fv.path) || ', which verifies'"
 	  " FROM signatures si JOIN files fi ON fi.id = si.file_id"
 	  " JOIN signatures sv ON sv.signed_digest = si.signed_digest"
 	  "  AND sv.signer_sha256 = si.signer_sha256 AND sv.file_id <> si.file_id"
@@ -200,8 +197,8 @@ static const struct rule rules[] = {
 	/* Ad-hoc Mach-O signatures have no signer: the CodeDirectory's hash
 	 * identifies them. */
 	{ "signature_transplanted", 100, false,
-	  "SELECT fi.path, 'cdhash:' || pi.value, 'the code signature of ' || min(fv.path),"
-	  " 'its code signature (CDHash ' || pi.value || ') belongs to ' || min(fv.path) || ', whose code matches it'"
+	  "SELECT fi.path, 'cdhash:' || min(pi.value), 'the code signature of ' || min(fv.path),"
+	  " 'its code signature (CDHash ' || min(pi.value) || ') belongs to ' || min(fv.path) || ', whose code matches it'"
 	  " FROM properties pi"
 	  " JOIN signatures si ON si.file_id = pi.file_id AND si.idx = pi.sig_idx"
 	  " JOIN files fi ON fi.id = si.file_id"
@@ -246,14 +243,15 @@ static const struct rule rules[] = {
 	  " JOIN reasons r ON r.file_id = f.id AND r.code = 'metadata_mismatch'"
 	  " LEFT JOIN properties p ON p.file_id = f.id AND p.part_idx = 0 AND p.sig_idx IS NULL"
 	  "  AND p.key = 'pe.company' WHERE f.verdict NOT IN ('invalid', 'malformed')", NULL },
-	/* A version resource that claims a publisher another signs. */
+	/* A version resource that claims a publisher another signs (a
+	 * company named exactly as the signer is that signer: not fetched). */
 	{ "metadata_mismatch", 60, true,
 	  "SELECT f.path, p.value, c.subject_cn, c.subject FROM files f"
 	  " JOIN properties p ON p.file_id = f.id AND p.part_idx = 0 AND p.sig_idx IS NULL"
 	  "  AND p.key = 'pe.company'"
 	  " JOIN signatures s ON s.file_id = f.id AND s.idx = 0 AND s.signer_sha256 IS NOT NULL"
 	  " JOIN certificates c ON c.sha256 = s.signer_sha256"
-	  " WHERE f.verdict IN ('valid', 'untrusted')",
+	  " WHERE f.verdict IN ('valid', 'untrusted') AND p.value <> coalesce(c.subject_cn, '')",
 	  rule_metadata_signed },
 	/* Signing time claimed outside the signer certificate's validity. */
 	{ "signing_time_outside_validity", 70, false,
@@ -265,25 +263,25 @@ static const struct rule rules[] = {
 	{ "subject_rekeyed", 60, true, NULL, rule_same_name },
 	/* Signer certificates valid for more than ten years. */
 	{ "unusual_validity", 60, true,
-	  "SELECT f.path, sf.identity, sf.subject_cn, '''' || sf.subject_cn || ''' is valid for ' ||"
-	  " CAST(round(julianday(sf.not_after) - julianday(sf.not_before)) AS INTEGER) || ' days'"
-	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN temp.signer_facts sf ON sf.sha256 = s.signer_sha256"
+	  "SELECT f.path, sf.identity, min(sf.subject_cn), '''' || min(sf.subject_cn) || ''' is valid for ' ||"
+	  " CAST(round(max(julianday(sf.not_after) - julianday(sf.not_before))) AS INTEGER) || ' days'"
+	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN signer_facts sf ON sf.sha256 = s.signer_sha256"
 	  " WHERE julianday(sf.not_after) - julianday(sf.not_before) > 3653 GROUP BY f.id, sf.identity", NULL },
 	/* ... or for less than a week, unless a signing service issues them
 	 * that way (data/signing-services.tsv). */
 	{ "unusual_validity", 50, true,
-	  "SELECT f.path, sf.identity, sf.subject_cn, '''' || sf.subject_cn || ''' is valid for ' ||"
-	  " CAST(round((julianday(sf.not_after) - julianday(sf.not_before)) * 24) AS INTEGER) || ' hours'"
-	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN temp.signer_facts sf ON sf.sha256 = s.signer_sha256"
+	  "SELECT f.path, sf.identity, min(sf.subject_cn), '''' || min(sf.subject_cn) || ''' is valid for ' ||"
+	  " CAST(round(min(julianday(sf.not_after) - julianday(sf.not_before)) * 24) AS INTEGER) || ' hours'"
+	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN signer_facts sf ON sf.sha256 = s.signer_sha256"
 	  " WHERE julianday(sf.not_after) - julianday(sf.not_before) < 7 AND sf.service IS NULL"
 	  " GROUP BY f.id, sf.identity", NULL },
 	/* Certificates used within a day of being issued (not a service's):
 	 * weak alone (developers sign the day a new certificate arrives). */
 	{ "fresh_certificate", 40, true,
-	  "SELECT f.path, sf.identity, sf.subject_cn, 'signed ' || coalesce(s.timestamp_time, s.signing_time) || ', ' ||"
-	  " CAST(round((julianday(coalesce(s.timestamp_time, s.signing_time)) - julianday(sf.not_before)) * 24) AS INTEGER) ||"
-	  " ' h after ''' || sf.subject_cn || ''' was issued'"
-	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN temp.signer_facts sf ON sf.sha256 = s.signer_sha256"
+	  "SELECT f.path, sf.identity, min(sf.subject_cn), 'signed ' || min(coalesce(s.timestamp_time, s.signing_time)) || ', ' ||"
+	  " CAST(round(min(julianday(coalesce(s.timestamp_time, s.signing_time)) - julianday(sf.not_before)) * 24) AS INTEGER) ||"
+	  " ' h after ''' || min(sf.subject_cn) || ''' was issued'"
+	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN signer_facts sf ON sf.sha256 = s.signer_sha256"
 	  " WHERE sf.service IS NULL AND coalesce(s.timestamp_time, s.signing_time) IS NOT NULL"
 	  " AND julianday(coalesce(s.timestamp_time, s.signing_time)) - julianday(sf.not_before) BETWEEN 0 AND 1"
 	  " GROUP BY f.id, sf.identity", NULL },
@@ -291,29 +289,30 @@ static const struct rule rules[] = {
 	 * so that renewals and a service's daily certificates are one signer;
 	 * one that no trusted root vouches for weighs more. */
 	{ "one_off_signer", 40, true,
-	  "SELECT min(f.path), sf.identity, sf.subject_cn,"
-	  " 'the only file signed by ''' || sf.subject_cn || ''' (' || CASE WHEN max(s.trusted) = 1"
+	  "SELECT min(f.path), sf.identity, min(sf.subject_cn),"
+	  " 'the only file signed by ''' || min(sf.subject_cn) || ''' (' || CASE WHEN max(s.trusted) = 1"
 	  "  THEN 'a trusted chain' ELSE 'no trusted chain' END || ')',"
 	  " CASE WHEN max(s.trusted) = 1 THEN 40 ELSE 70 END"
-	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN temp.signer_facts sf ON sf.sha256 = s.signer_sha256"
+	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN signer_facts sf ON sf.sha256 = s.signer_sha256"
 	  " GROUP BY sf.identity HAVING count(DISTINCT s.file_id) = 1", NULL },
 	/* Signers seen on one host only, in an inventory of several hosts. */
 	{ "one_host_signer", 40, true,
-	  "SELECT f.path, sf.identity, sf.subject_cn, '''' || sf.subject_cn || ''' signs ' || x.n ||"
-	  " ' files, all on host ' || x.host || ', of ' || (SELECT count(DISTINCT host) FROM files) || ' hosts'"
+	  "SELECT f.path, sf.identity, min(sf.subject_cn), '''' || min(sf.subject_cn) || ''' signs ' || min(x.n) ||"
+	  " ' files, all on host ' || min(x.host) || ', of ' || (SELECT count(DISTINCT host) FROM files) || ' hosts'"
 	  " FROM (SELECT sf2.identity AS id, count(DISTINCT f2.id) AS n, min(f2.host) AS host"
-	  "  FROM signatures s2 JOIN files f2 ON f2.id = s2.file_id JOIN temp.signer_facts sf2 ON sf2.sha256 = s2.signer_sha256"
+	  "  FROM signatures s2 JOIN files f2 ON f2.id = s2.file_id JOIN signer_facts sf2 ON sf2.sha256 = s2.signer_sha256"
 	  "  GROUP BY sf2.identity HAVING count(DISTINCT f2.host) = 1 AND count(DISTINCT f2.id) > 1) x"
-	  " JOIN temp.signer_facts sf ON sf.identity = x.id JOIN signatures s ON s.signer_sha256 = sf.sha256"
+	  " JOIN signer_facts sf ON sf.identity = x.id JOIN signatures s ON s.signer_sha256 = sf.sha256"
 	  " JOIN files f ON f.id = s.file_id WHERE (SELECT count(DISTINCT host) FROM files) > 1"
 	  " GROUP BY f.id, sf.identity", NULL },
 	/* Not timestamped where the same signer usually timestamps. */
 	{ "missing_timestamp", 20, true,
-	  "SELECT f.path, x.id, sf.subject_cn, '''' || sf.subject_cn || ''' timestamps ' || x.ts || ' of ' || x.n || ' files, not this one'"
-	  " FROM (SELECT sf2.identity AS id, count(*) AS n, sum(s2.timestamp_valid = 1) AS ts FROM signatures s2"
-	  "  JOIN temp.signer_facts sf2 ON sf2.sha256 = s2.signer_sha256"
-	  "  WHERE s2.depth = 0 GROUP BY sf2.identity HAVING n >= 3 AND ts * 2 >= n) x"
-	  " JOIN temp.signer_facts sf ON sf.identity = x.id"
+	  "SELECT f.path, x.id, min(sf.subject_cn), '''' || min(sf.subject_cn) || ''' timestamps ' || min(x.ts) || ' of ' || min(x.n) || ' files, not this one'"
+	  " FROM (SELECT sf2.identity AS id, count(*) AS n,"
+	  "  sum(CASE WHEN s2.timestamp_valid = 1 THEN 1 ELSE 0 END) AS ts FROM signatures s2"
+	  "  JOIN signer_facts sf2 ON sf2.sha256 = s2.signer_sha256 WHERE s2.depth = 0 GROUP BY sf2.identity"
+	  "  HAVING count(*) >= 3 AND sum(CASE WHEN s2.timestamp_valid = 1 THEN 1 ELSE 0 END) * 2 >= count(*)) x"
+	  " JOIN signer_facts sf ON sf.identity = x.id"
 	  " JOIN signatures s ON s.signer_sha256 = sf.sha256 AND s.depth = 0 AND s.timestamp_kind IS NULL"
 	  " JOIN files f ON f.id = s.file_id GROUP BY f.id, x.id", NULL },
 	/* Weak keys and digests, when no stronger valid signature covers the
@@ -325,55 +324,57 @@ static const struct rule rules[] = {
 	  "  AND s.digest_algorithm NOT IN ('md5', 'sha1') AND instr(coalesce(s.reasons, ''), 'weak_') = 0)", NULL },
 };
 
-int rules_collect(const char *dbpath, struct findings *f, size_t *signed_files)
+int rules_collect(const char *dbpath, bool identities, struct findings *f, size_t *signed_files)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *q;
+	struct db *db = NULL;
+	struct db_stmt *q;
+	char err[512];
 	int rc = 0;
 
 	*signed_files = 0;
-	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		fprintf(stderr, "sigtrace: outliers: %s: %s\n", dbpath, db ? sqlite3_errmsg(db) : "cannot open");
-		sqlite3_close(db);
+	if (db_open(&db, dbpath, true, err, sizeof(err))) {
+		fprintf(stderr, "sigtrace: outliers: %s: %s\n", dbpath, err);
 		return -1;
 	}
 	publishers_load();
 	if (knowledge_build(db) != 0) {
-		fprintf(stderr, "sigtrace: outliers: %s: %s\n", dbpath, sqlite3_errmsg(db));
-		sqlite3_close(db);
+		fprintf(stderr, "sigtrace: outliers: %s: %s\n", dbpath, db_errmsg(db));
+		db_close(db);
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		rc |= rules[i].fn ? rules[i].fn(db, &rules[i], f) : run_sql(db, &rules[i], f);
-	if (sqlite3_prepare_v2(db, "SELECT count(DISTINCT file_id) FROM signatures WHERE signer_sha256 IS NOT NULL",
-			       -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			*signed_files = (size_t)sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
+	if (db_prepare(db, "SELECT count(DISTINCT file_id) FROM signatures WHERE signer_sha256 IS NOT NULL",
+		       &q) == 0) {
+		if (db_step(q) == DB_ROW)
+			*signed_files = (size_t)db_int64(q, 0);
+		db_finalize(q);
 	}
-	/* Identity of each finding's file, for --allow and --baseline. */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT f.sha256, c.sha256, c.subject_cn,"
-			       " CASE WHEN s.signer_sha256 IS NOT NULL"
-			       "  AND instr(coalesce(s.reasons, ''), 'team_id_mismatch') = 0"
-			       "  THEN (SELECT value FROM properties p WHERE p.file_id = s.file_id"
-			       "   AND p.sig_idx = s.idx AND p.key = 'macho.team_id') END FROM files f"
-			       " LEFT JOIN signatures s ON s.file_id = f.id AND s.idx = 0"
-			       " LEFT JOIN certificates c ON c.sha256 = s.signer_sha256 WHERE f.path = ?1",
-			       -1, &q, NULL) == SQLITE_OK) {
+	/* Identity of each finding's file, for --allow and --baseline (one
+	 * query per finding: not asked for when neither is given). */
+	if (identities && db_prepare(db,
+		       "SELECT f.sha256, c.sha256, c.subject_cn,"
+		       " CASE WHEN s.signer_sha256 IS NOT NULL"
+		       "  AND instr(coalesce(s.reasons, ''), 'team_id_mismatch') = 0"
+		       "  THEN (SELECT value FROM properties p WHERE p.file_id = s.file_id"
+		       "   AND p.sig_idx = s.idx AND p.key = 'macho.team_id') END FROM files f"
+		       " LEFT JOIN signatures s ON s.file_id = f.id AND s.idx = 0"
+		       " LEFT JOIN certificates c ON c.sha256 = s.signer_sha256 WHERE f.path = ?1"
+		       " ORDER BY f.id LIMIT 1",
+		       &q) == 0) {
 		for (size_t i = 0; i < f->n; i++) {
-			sqlite3_bind_text(q, 1, f->v[i].path, -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(q) == SQLITE_ROW) {
+			db_bind_text(q, 1, f->v[i].path);
+			if (db_step(q) == DB_ROW) {
 				f->v[i].file_sha256 = strdup(col(q, 0));
 				f->v[i].signer_sha256 = strdup(col(q, 1));
 				f->v[i].signer = strdup(col(q, 2));
-				if (sqlite3_column_type(q, 3) != SQLITE_NULL)
+				if (!db_is_null(q, 3))
 					f->v[i].team = strdup(col(q, 3));
 			}
-			sqlite3_reset(q);
+			db_reset(q);
 		}
-		sqlite3_finalize(q);
+		db_finalize(q);
 	}
-	sqlite3_close(db);
+	db_close(db);
 	return rc ? -1 : 0;
 }

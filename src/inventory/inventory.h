@@ -1,4 +1,5 @@
-/* The SQLite certificate inventory written by `scan --db` (docs/inventory.md). */
+/* The certificate inventory written by `scan --db`, in SQLite or
+ * PostgreSQL (docs/inventory.md). */
 #ifndef SIGTRACE_INVENTORY_H
 #define SIGTRACE_INVENTORY_H
 
@@ -9,8 +10,10 @@
 
 struct inventory;
 
-/* Opens (creating if needed) the database and records a new scan. */
-int inventory_open(struct inventory **out, const char *path, const char *roots,
+/* Opens (creating or migrating the schema if needed) the database at
+ * target, a SQLite file or a postgresql:// URL, and records a new scan
+ * of host (NULL: this machine's name). */
+int inventory_open(struct inventory **out, const char *target, const char *host, const char *roots,
 		   const char *options, bool resume, char *err, size_t errlen);
 /* With --resume: whether path is recorded with its current size and mtime. */
 bool inventory_seen(struct inventory *inv, const char *path);

@@ -5,6 +5,8 @@
 #include "inventory/schema.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 
 /*
@@ -21,7 +23,7 @@ static const char schema[] =
 	" id INTEGER PRIMARY KEY, host TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, mtime INTEGER,"
 	" sha256 TEXT, format TEXT, subformat TEXT, arch TEXT, verdict TEXT NOT NULL,"
 	" reasons TEXT, status TEXT,"
-	" scan_id INTEGER REFERENCES scans(id), verified_at TEXT, UNIQUE (host, path));"
+	" scan_id INTEGER REFERENCES scans(id), verified_at TEXT, container TEXT, UNIQUE (host, path));"
 	"CREATE TABLE IF NOT EXISTS reasons ("
 	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
 	" code TEXT NOT NULL, detail TEXT);"
@@ -54,6 +56,7 @@ static const char schema[] =
 	" PRIMARY KEY (file_id, sig_idx, position));"
 	"CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256);"
 	"CREATE INDEX IF NOT EXISTS files_path ON files(path);"
+	"CREATE INDEX IF NOT EXISTS files_container ON files(host, container);"
 	"CREATE INDEX IF NOT EXISTS files_verdict ON files(verdict);"
 	"CREATE INDEX IF NOT EXISTS reasons_file ON reasons(file_id);"
 	"CREATE INDEX IF NOT EXISTS properties_file ON properties(file_id, part_idx, sig_idx);"
@@ -69,6 +72,13 @@ static const char schema[] =
  * catalog that lists the file). */
 static const char migrate_3_to_4[] =
 	"ALTER TABLE signatures ADD COLUMN source TEXT NOT NULL DEFAULT 'embedded';";
+
+/* Version 4 to 5: the file on disk a record was found in (files.container),
+ * so that rescanning a container replaces its members through an index
+ * instead of a pattern match over every path of the host. */
+static const char migrate_4_to_5[] =
+	"ALTER TABLE files ADD COLUMN container TEXT;"
+	"UPDATE files SET container = substr(path, 1, instr(path, '//') - 1) WHERE instr(path, '//') > 0;";
 
 static const char migrate_1_to_2[] =
 	"ALTER TABLE signatures ADD COLUMN slice INTEGER;"
@@ -134,20 +144,132 @@ static const char migrate_2_to_3[] =
 	"ALTER TABLE signatures DROP COLUMN cd_flags;"
 	"ALTER TABLE signatures DROP COLUMN signer_type;";
 
-static int run(sqlite3 *db, const char *sql, char *err, size_t errlen)
-{
-	char *msg = NULL;
+/*
+ * The same tables on PostgreSQL (first released at version 5). Differences,
+ * each for a reason (docs/inventory.md, PostgreSQL):
+ * - ids are bigserial; properties.value is text (SQLite keeps integers as
+ *   integers in an untyped column);
+ * - "offset" is quoted, a reserved word there;
+ * - a path can be longer than a B-tree entry may be (about 2,700 bytes),
+ *   so (host, path) is unique through md5(path) and paths and containers
+ *   are looked up through hash indexes, which have no such limit;
+ * - julianday() and instr() are SQLite's, given here so that one text of
+ *   each outlier rule runs on both.
+ */
+static const char pg_schema[] =
+	"CREATE TABLE scans ("
+	" id BIGSERIAL PRIMARY KEY, host TEXT, roots TEXT, options TEXT,"
+	" started TEXT, finished TEXT, status TEXT NOT NULL DEFAULT 'running');"
+	"CREATE TABLE files ("
+	" id BIGSERIAL PRIMARY KEY, host TEXT NOT NULL, path TEXT NOT NULL, size BIGINT, mtime BIGINT,"
+	" sha256 TEXT, format TEXT, subformat TEXT, arch TEXT, verdict TEXT NOT NULL,"
+	" reasons TEXT, status TEXT, scan_id BIGINT REFERENCES scans(id), verified_at TEXT,"
+	" container TEXT);"
+	"CREATE UNIQUE INDEX files_host_path ON files (host, md5(path));"
+	"CREATE TABLE reasons ("
+	" file_id BIGINT NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" code TEXT NOT NULL, detail TEXT);"
+	"CREATE TABLE parts ("
+	" file_id BIGINT NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL, parent INTEGER, kind TEXT NOT NULL, name TEXT,"
+	" \"offset\" BIGINT, size BIGINT, format TEXT, subformat TEXT, arch TEXT,"
+	" verdict TEXT, reasons TEXT, PRIMARY KEY (file_id, idx));"
+	"CREATE TABLE properties ("
+	" file_id BIGINT NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" part_idx INTEGER NOT NULL, sig_idx INTEGER, key TEXT NOT NULL, value TEXT);"
+	"CREATE TABLE certificates ("
+	" sha256 TEXT PRIMARY KEY, sha1 TEXT, subject TEXT, issuer TEXT, subject_cn TEXT,"
+	" issuer_cn TEXT, serial TEXT, not_before TEXT, not_after TEXT, key_algorithm TEXT,"
+	" key_bits INTEGER, signature_algorithm TEXT, trust_anchor INTEGER,"
+	" ekus TEXT, policies TEXT, critical_extensions TEXT, is_ca INTEGER, key_sha256 TEXT);"
+	"CREATE TABLE signatures ("
+	" file_id BIGINT NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL, part_idx INTEGER NOT NULL DEFAULT 0, parent INTEGER, depth INTEGER,"
+	" verdict TEXT, digest_algorithm TEXT, signed_digest TEXT, computed_digest TEXT,"
+	" signing_time TEXT, timestamp_kind TEXT, timestamp_time TEXT,"
+	" timestamp_valid INTEGER, timestamp_signer_sha256 TEXT REFERENCES certificates(sha256),"
+	" signer_sha256 TEXT REFERENCES certificates(sha256), trusted INTEGER,"
+	" verification_time TEXT, reasons TEXT, source TEXT NOT NULL DEFAULT 'embedded',"
+	" PRIMARY KEY (file_id, idx));"
+	"CREATE TABLE chain_links ("
+	" file_id BIGINT NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+	" sig_idx INTEGER NOT NULL, position INTEGER NOT NULL,"
+	" cert_sha256 TEXT NOT NULL REFERENCES certificates(sha256),"
+	" PRIMARY KEY (file_id, sig_idx, position));"
+	"CREATE INDEX files_sha256 ON files(sha256);"
+	"CREATE INDEX files_path ON files USING hash (path);"
+	"CREATE INDEX files_container ON files USING hash (container);"
+	"CREATE INDEX files_verdict ON files(verdict);"
+	"CREATE INDEX files_host ON files(host);"
+	"CREATE INDEX reasons_file ON reasons(file_id);"
+	"CREATE INDEX reasons_code ON reasons(code);"
+	"CREATE INDEX properties_file ON properties(file_id, part_idx, sig_idx);"
+	"CREATE INDEX properties_key ON properties(key);"
+	"CREATE INDEX properties_value ON properties USING hash (value);"
+	"CREATE INDEX signatures_signer ON signatures(signer_sha256);"
+	"CREATE INDEX signatures_digest ON signatures(signed_digest);"
+	"CREATE INDEX chain_cert ON chain_links(cert_sha256);"
+	"CREATE OR REPLACE FUNCTION julianday(t text) RETURNS double precision"
+	" LANGUAGE sql IMMUTABLE AS"
+	" $$ SELECT (extract(epoch FROM t::timestamptz) / 86400.0 + 2440587.5)::double precision $$;"
+	"CREATE OR REPLACE FUNCTION instr(s text, sub text) RETURNS integer"
+	" LANGUAGE sql IMMUTABLE AS $$ SELECT strpos(s, sub) $$;";
 
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
-		sqlite3_free(msg);
+/* Any number fits; one for sigtrace's schema changes. */
+#define PG_SCHEMA_LOCK "7361676e696e67"
+
+static int fail(struct db *db, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s", db_errmsg(db));
+	(void)db_exec(db, "ROLLBACK");
+	return -1;
+}
+
+static int version_of(struct db *db, const char *sql, int *version)
+{
+	struct db_stmt *s;
+
+	*version = 0;
+	if (db_prepare(db, sql, &s))
 		return -1;
-	}
+	if (db_step(s) == DB_ROW)
+		*version = (int)db_int64(s, 0);
+	db_finalize(s);
 	return 0;
 }
 
-int inventory_schema_apply(sqlite3 *db, int version, char *err, size_t errlen)
+static int apply_postgres(struct db *db, char *err, size_t errlen)
 {
+	int version;
+
+	/* Scanners starting together: one creates or migrates, the others
+	 * wait for it under the lock and find the schema current. */
+	if (db_exec(db, "BEGIN; SELECT pg_advisory_xact_lock(x'" PG_SCHEMA_LOCK "'::bigint);"
+			"CREATE TABLE IF NOT EXISTS sigtrace_schema (version INTEGER NOT NULL);") ||
+	    version_of(db, "SELECT max(version) FROM sigtrace_schema", &version))
+		return fail(db, err, errlen);
+	if (version > INVENTORY_SCHEMA_VERSION) {
+		snprintf(err, errlen, "inventory schema %d is newer than this sigtrace (%d)", version,
+			 INVENTORY_SCHEMA_VERSION);
+		(void)db_exec(db, "ROLLBACK");
+		return -1;
+	}
+	if (version == 0 &&
+	    (db_exec(db, pg_schema) || db_exec(db, "INSERT INTO sigtrace_schema VALUES (5)")))
+		return fail(db, err, errlen);
+	if (db_exec(db, "COMMIT"))
+		return fail(db, err, errlen);
+	return 0;
+}
+
+int inventory_schema_apply(struct db *db, char *err, size_t errlen)
+{
+	int version;
+
+	if (db_kind_of(db) == DB_POSTGRES)
+		return apply_postgres(db, err, errlen);
+	if (version_of(db, "PRAGMA user_version", &version))
+		return fail(db, err, errlen);
 	if (version > INVENTORY_SCHEMA_VERSION) {
 		snprintf(err, errlen, "inventory schema %d is newer than this sigtrace (%d)",
 			 version, INVENTORY_SCHEMA_VERSION);
@@ -156,17 +278,15 @@ int inventory_schema_apply(sqlite3 *db, int version, char *err, size_t errlen)
 	/* Every step in one transaction: a failed migration leaves the
 	 * database as it was. */
 	if (version >= 1 && version < INVENTORY_SCHEMA_VERSION) {
-		if (run(db, "BEGIN", err, errlen) ||
-		    (version == 1 && run(db, migrate_1_to_2, err, errlen)) ||
-		    (version <= 2 && run(db, migrate_2_to_3, err, errlen)) ||
-		    run(db, migrate_3_to_4, err, errlen) ||
-		    run(db, "PRAGMA user_version=4", err, errlen) ||
-		    run(db, "COMMIT", err, errlen)) {
-			(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
+		if (db_exec(db, "BEGIN") ||
+		    (version == 1 && db_exec(db, migrate_1_to_2)) ||
+		    (version <= 2 && db_exec(db, migrate_2_to_3)) ||
+		    (version <= 3 && db_exec(db, migrate_3_to_4)) ||
+		    db_exec(db, migrate_4_to_5) ||
+		    db_exec(db, "PRAGMA user_version=5") || db_exec(db, "COMMIT"))
+			return fail(db, err, errlen);
 	}
-	if (run(db, schema, err, errlen))
-		return -1;
-	return run(db, "PRAGMA user_version=4", err, errlen);
+	if (db_exec(db, schema))
+		return fail(db, err, errlen);
+	return db_exec(db, "PRAGMA user_version=5") ? fail(db, err, errlen) : 0;
 }

@@ -2,13 +2,15 @@
 #ifndef SIGTRACE_INVENTORY_SCHEMA_H
 #define SIGTRACE_INVENTORY_SCHEMA_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 
-#define INVENTORY_SCHEMA_VERSION 4
+#include "inventory/db.h"
 
-/* Brings a database whose user_version is `version` (0: new) to the
- * current schema. 0, or -1 with err filled. */
-int inventory_schema_apply(sqlite3 *db, int version, char *err, size_t errlen);
+#define INVENTORY_SCHEMA_VERSION 5
+
+/* Brings the database to the current schema (SQLite: from any earlier
+ * user_version, 0 being new; PostgreSQL: its sigtrace_schema table).
+ * 0, or -1 with err filled. */
+int inventory_schema_apply(struct db *db, char *err, size_t errlen);
 
 #endif

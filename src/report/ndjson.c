@@ -10,11 +10,12 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "report/json.h"
 #include "report/record.h"
 
 /* A JSON string from arbitrary bytes: invalid UTF-8 (hostile certificate
  * names, file names) is replaced byte by byte with U+FFFD. */
-static json_t *js(const char *s)
+json_t *report_json_string(const char *s)
 {
 	json_t *j;
 	size_t n, o = 0;
@@ -56,6 +57,11 @@ static json_t *js(const char *s)
 	j = json_string(buf);
 	free(buf);
 	return j ? j : json_null();
+}
+
+static json_t *js(const char *s)
+{
+	return report_json_string(s);
 }
 
 static json_t *jtime(int64_t t)

@@ -77,6 +77,8 @@ static void render_record(const struct record *r, void *arg)
 	case RENDER_VERBOSE: report_text_verbose(rc->f, r); break;
 	case RENDER_LINE: report_text_line(rc->f, r); break;
 	case RENDER_NDJSON: report_ndjson(rc->f, r); break;
+	case RENDER_CSV: report_csv(rc->f, r); break;
+	case RENDER_TIMESKETCH: report_timesketch(rc->f, r); break;
 	}
 }
 
@@ -91,6 +93,10 @@ static void render(struct engine *e, struct slot *s, const st_result *res)
 		record_each(res, s->path, render_record, &rc);
 	} else if (e->o.render == RENDER_NDJSON) {
 		report_ndjson_error(f, s->path, s->error);
+	} else if (e->o.render == RENDER_CSV) {
+		report_csv_error(f, s->path, s->error);
+	} else if (e->o.render == RENDER_TIMESKETCH) {
+		report_timesketch_error(f, s->path, s->error);
 	}
 	fclose(f);
 }

@@ -303,9 +303,11 @@ for o in $("$st" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 	grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" "$top/docs/sigtrace.1" || missing="$missing man:$o"
 	[ "$o" = --help ] || [ "$o" = --version ] || grep -qw -- "$o" "$top/data/completion/sigtrace.bash" ||
 		missing="$missing completion:$o"
+	grep -q -- "$o\\[" "$top/data/completion/_sigtrace" || grep -q -- "$o}" "$top/data/completion/_sigtrace" ||
+		missing="$missing zsh:$o"
 done
 [ -z "$missing" ]
-check "docs/sigtrace.1 and the bash completion cover every option${missing:+ (missing:$missing)}" $?
+check "docs/sigtrace.1 and the bash and zsh completions cover every option${missing:+ (missing:$missing)}" $?
 bash -n "$top/data/completion/sigtrace.bash" &&
 	( source "$top/data/completion/sigtrace.bash"; COMP_WORDS=(sigtrace sc); COMP_CWORD=1; _sigtrace
 	  [ "${COMPREPLY[*]}" = scan ] )
@@ -314,8 +316,9 @@ builddir=$(cd "$(dirname "$st")/.." && pwd)
 meson install -C "$builddir" --destdir "$tmp/dest" --no-rebuild >/dev/null 2>&1 &&
 	[ -x "$(find "$tmp/dest" -path '*/bin/sigtrace' | head -1)" ] &&
 	[ -f "$(find "$tmp/dest" -path '*/man1/sigtrace.1*' | head -1)" ] &&
-	[ -f "$(find "$tmp/dest" -path '*/bash-completion/completions/sigtrace' | head -1)" ]
-check "meson install puts the program, the manual page and the completion in place" $?
+	[ -f "$(find "$tmp/dest" -path '*/bash-completion/completions/sigtrace' | head -1)" ] &&
+	[ -f "$(find "$tmp/dest" -path '*/zsh/site-functions/_sigtrace' | head -1)" ]
+check "meson install puts the program, the manual page and the completions in place" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
