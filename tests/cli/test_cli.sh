@@ -294,25 +294,25 @@ r=[json.loads(l) for l in open(sys.argv[1])]
 assert any(x["file"]["path"].endswith("cab-signed.cab//signed.dll") for x in r)' "$tmp/cab.json"
 check "scan: a cabinet's files are verified as members (CAB//FILE): signed, unsigned" $?
 
-# The manual page and the bash completion know every option of the usage
-# text, and `meson install` puts the program, the page and the completion in
-# place.
+# The manual page (built from docs/sigtrace.1.in and the usage text) and the
+# bash and zsh completions know every option of the usage text, and `meson
+# install` puts the program, the page and the completions in place.
 top=$(cd "$(dirname "$0")/../.." && pwd)
+builddir=$(cd "$(dirname "$st")/.." && pwd)
 missing=""
 for o in $("$st" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
-	grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" "$top/docs/sigtrace.1" || missing="$missing man:$o"
+	grep -qF -- "\\fB$(sed 's/-/\\-/g' <<<"$o")\\fR" "$builddir/sigtrace.1" || missing="$missing man:$o"
 	[ "$o" = --help ] || [ "$o" = --version ] || grep -qw -- "$o" "$top/data/completion/sigtrace.bash" ||
 		missing="$missing completion:$o"
 	grep -q -- "$o\\[" "$top/data/completion/_sigtrace" || grep -q -- "$o}" "$top/data/completion/_sigtrace" ||
 		missing="$missing zsh:$o"
 done
 [ -z "$missing" ]
-check "docs/sigtrace.1 and the bash and zsh completions cover every option${missing:+ (missing:$missing)}" $?
+check "sigtrace(1) and the bash and zsh completions cover every option${missing:+ (missing:$missing)}" $?
 bash -n "$top/data/completion/sigtrace.bash" &&
 	( source "$top/data/completion/sigtrace.bash"; COMP_WORDS=(sigtrace sc); COMP_CWORD=1; _sigtrace
 	  [ "${COMPREPLY[*]}" = scan ] )
 check "the bash completion loads and completes a command" $?
-builddir=$(cd "$(dirname "$st")/.." && pwd)
 meson install -C "$builddir" --destdir "$tmp/dest" --no-rebuild >/dev/null 2>&1 &&
 	[ -x "$(find "$tmp/dest" -path '*/bin/sigtrace' | head -1)" ] &&
 	[ -f "$(find "$tmp/dest" -path '*/man1/sigtrace.1*' | head -1)" ] &&
