@@ -13,7 +13,7 @@ _sigtrace()
 	case $prev in
 	--format)
 		case $cmd in
-		verify|scan) COMPREPLY=($(compgen -W "text ndjson csv timesketch" -- "$cur")) ;;
+		verify|scan) COMPREPLY=($(compgen -W "text ndjson csv sigcheck timesketch" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "text ndjson" -- "$cur")) ;;
 		esac
 		return ;;

@@ -7,7 +7,7 @@
 
 #include "sigtrace.h"
 
-enum out_format { OUT_TEXT, OUT_NDJSON, OUT_CSV, OUT_TIMESKETCH };
+enum out_format { OUT_TEXT, OUT_NDJSON, OUT_CSV, OUT_SIGCHECK, OUT_TIMESKETCH };
 
 /* Exit statuses (documented in README.md and docs/output.md). */
 enum {
@@ -29,10 +29,11 @@ void report_ndjson(FILE *out, const struct record *r);
 void report_ndjson_error(FILE *out, const char *path, const char *msg);
 
 /* CSV in Sysinternals sigcheck's columns (`sigcheck -c -h`) followed by
- * sigtrace's: the header once, then one row per record. */
-void report_csv_header(FILE *out);
-void report_csv(FILE *out, const struct record *r);
-void report_csv_error(FILE *out, const char *path, const char *msg);
+ * sigtrace's, or (sigcheck) exactly sigcheck's `-c -h -vt` columns: the
+ * header once, then one row per record. */
+void report_csv_header(FILE *out, bool sigcheck);
+void report_csv(FILE *out, const struct record *r, bool sigcheck);
+void report_csv_error(FILE *out, const char *path, const char *msg, bool sigcheck);
 
 /* Timesketch JSONL: one event per time a record carries. */
 void report_timesketch(FILE *out, const struct record *r);

@@ -294,6 +294,7 @@ int cmd_verify(const struct opts *o, int argc, char **argv)
 	switch (o->format) {
 	case OUT_NDJSON: eo.render = RENDER_NDJSON; break;
 	case OUT_CSV: eo.render = RENDER_CSV; break;
+	case OUT_SIGCHECK: eo.render = RENDER_SIGCHECK; break;
 	case OUT_TIMESKETCH: eo.render = RENDER_TIMESKETCH; break;
 	case OUT_TEXT: eo.render = scan ? RENDER_LINE : RENDER_VERBOSE; break;
 	}
@@ -309,8 +310,8 @@ int cmd_verify(const struct opts *o, int argc, char **argv)
 		eo.inv = inv;
 		eo.resume = o->resume;
 	}
-	if (o->format == OUT_CSV)
-		report_csv_header(stdout); /* once, before any row */
+	if (o->format == OUT_CSV || o->format == OUT_SIGCHECK)
+		report_csv_header(stdout, o->format == OUT_SIGCHECK); /* once, before any row */
 	if (engine_start(&eng, &eo) != 0) {
 		fprintf(stderr, "sigtrace: cannot start worker threads\n");
 		rc = EXIT_UNREADABLE;

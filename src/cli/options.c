@@ -46,8 +46,10 @@ void usage(FILE *out)
 	      "                      signing time: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @EPOCH\n"
 	      "                      (default: now)\n"
 	      "  --format FMT        text (default) or ndjson; verify and scan also csv\n"
-	      "                      (sigcheck -c -h columns, then sigtrace's) and\n"
-	      "                      timesketch (JSONL, one event per time)\n"
+	      "                      (sigcheck -c -h columns, then sigtrace's), sigcheck\n"
+	      "                      (exactly sigcheck -c -h -vt's columns, as Timeline\n"
+	      "                      Explorer expects) and timesketch (JSONL, one event\n"
+	      "                      per time)\n"
 	      "  --max-file-size N   largest file verified, in bytes (default 4294967296);\n"
 	      "                      larger files are reported as errors\n"
 	      "  -j, --jobs N        files verified in parallel (default: all cores)\n"
@@ -220,10 +222,12 @@ int options_parse(int argc, char **argv, struct opts *o)
 				o->format = OUT_NDJSON;
 			else if (strcmp(optarg, "csv") == 0)
 				o->format = OUT_CSV;
+			else if (strcmp(optarg, "sigcheck") == 0)
+				o->format = OUT_SIGCHECK;
 			else if (strcmp(optarg, "timesketch") == 0)
 				o->format = OUT_TIMESKETCH;
 			else
-				return usage_error("--format: expected text, ndjson, csv or timesketch");
+				return usage_error("--format: expected text, ndjson, csv, sigcheck or timesketch");
 			break;
 		case 'm': {
 			char *end;
@@ -297,9 +301,9 @@ int options_parse(int argc, char **argv, struct opts *o)
 		return usage_error("--resume needs --db");
 	if (o->host && (!o->db || strcmp(cmd, "scan") != 0))
 		return usage_error("--host is an option of scan --db");
-	if ((o->format == OUT_CSV || o->format == OUT_TIMESKETCH) &&
+	if ((o->format == OUT_CSV || o->format == OUT_SIGCHECK || o->format == OUT_TIMESKETCH) &&
 	    strcmp(cmd, "verify") != 0 && strcmp(cmd, "scan") != 0)
-		return usage_error("--format csv and timesketch are formats of verify and scan");
+		return usage_error("--format csv, sigcheck and timesketch are formats of verify and scan");
 	if (strcmp(cmd, "outliers") == 0) {
 		if (!o->db || o->npaths)
 			return usage_error("outliers needs --db DB and no paths");

@@ -53,17 +53,34 @@ static void csv_field(FILE *out, const char *v, bool first)
 	fputc('"', out);
 }
 
-static void csv_row(FILE *out, const char *const *v)
+/*
+ * --format sigcheck: exactly the header of `sigcheck -c -h -vt` (the
+ * columns above up to IMP, then its two VirusTotal columns, left empty:
+ * sigtrace asks no one), which Timeline Explorer recognises as sigcheck
+ * output; --format csv adds sigtrace's columns instead.
+ */
+static const char *const vt_columns[] = { "VT detection", "VT link" };
+#define SIGCHECK_COLUMNS (C_IMP + 1)
+
+static void csv_row(FILE *out, const char *const *v, bool sigcheck)
 {
-	for (size_t i = 0; i < NCOLUMNS; i++)
+	size_t n = sigcheck ? SIGCHECK_COLUMNS : NCOLUMNS;
+
+	for (size_t i = 0; i < n; i++)
 		csv_field(out, v[i], i == 0);
+	for (size_t i = 0; sigcheck && i < 2; i++)
+		csv_field(out, "", false);
 	fputs("\r\n", out);
 }
 
-void report_csv_header(FILE *out)
+void report_csv_header(FILE *out, bool sigcheck)
 {
-	for (size_t i = 0; i < NCOLUMNS; i++)
+	size_t n = sigcheck ? SIGCHECK_COLUMNS : NCOLUMNS;
+
+	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%s%s", i ? "," : "", columns[i]);
+	for (size_t i = 0; sigcheck && i < 2; i++)
+		fprintf(out, ",%s", vt_columns[i]);
 	fputs("\r\n", out);
 }
 
@@ -203,7 +220,7 @@ static void reason_lists(const st_part *p, char **codes, char **details)
 		*details = NULL;
 }
 
-void report_csv(FILE *out, const struct record *r)
+void report_csv(FILE *out, const struct record *r, bool sigcheck)
 {
 	const st_part *part = r->part;
 	const char *v[NCOLUMNS] = { 0 };
@@ -264,12 +281,12 @@ void report_csv(FILE *out, const struct record *r)
 	v[C_SIGNER_SHA256] = signer ? st_cert_sha256(signer) : NULL;
 	v[C_ORIGINAL_NAME] = ecs_string(part, "file.pe.original_file_name");
 	v[C_DETAILS] = details;
-	csv_row(out, v);
+	csv_row(out, v, sigcheck);
 	free(reasons);
 	free(details);
 }
 
-void report_csv_error(FILE *out, const char *path, const char *msg)
+void report_csv_error(FILE *out, const char *path, const char *msg, bool sigcheck)
 {
 	const char *v[NCOLUMNS] = { 0 };
 
@@ -277,5 +294,5 @@ void report_csv_error(FILE *out, const char *path, const char *msg)
 	v[C_VERIFIED] = msg;
 	v[C_VERDICT] = "error";
 	v[C_DETAILS] = msg;
-	csv_row(out, v);
+	csv_row(out, v, sigcheck);
 }

@@ -77,7 +77,8 @@ static void render_record(const struct record *r, void *arg)
 	case RENDER_VERBOSE: report_text_verbose(rc->f, r); break;
 	case RENDER_LINE: report_text_line(rc->f, r); break;
 	case RENDER_NDJSON: report_ndjson(rc->f, r); break;
-	case RENDER_CSV: report_csv(rc->f, r); break;
+	case RENDER_CSV: report_csv(rc->f, r, false); break;
+	case RENDER_SIGCHECK: report_csv(rc->f, r, true); break;
 	case RENDER_TIMESKETCH: report_timesketch(rc->f, r); break;
 	}
 }
@@ -93,8 +94,8 @@ static void render(struct engine *e, struct slot *s, const st_result *res)
 		record_each(res, s->path, render_record, &rc);
 	} else if (e->o.render == RENDER_NDJSON) {
 		report_ndjson_error(f, s->path, s->error);
-	} else if (e->o.render == RENDER_CSV) {
-		report_csv_error(f, s->path, s->error);
+	} else if (e->o.render == RENDER_CSV || e->o.render == RENDER_SIGCHECK) {
+		report_csv_error(f, s->path, s->error, e->o.render == RENDER_SIGCHECK);
 	} else if (e->o.render == RENDER_TIMESKETCH) {
 		report_timesketch_error(f, s->path, s->error);
 	}

@@ -10,7 +10,7 @@
 #include "cli/cli.h"
 #include "inventory/inventory.h"
 
-enum render { RENDER_VERBOSE, RENDER_LINE, RENDER_NDJSON, RENDER_CSV, RENDER_TIMESKETCH };
+enum render { RENDER_VERBOSE, RENDER_LINE, RENDER_NDJSON, RENDER_CSV, RENDER_SIGCHECK, RENDER_TIMESKETCH };
 
 struct engine_opts {
 	st_context *ctx;

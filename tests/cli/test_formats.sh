@@ -121,6 +121,23 @@ check "scan --all lists a non-executable as Verified n/a" $?
 "$st" scan --format csv -j 8 -q "${common[@]}" "$fix" >"$tmp/j8.csv" 2>/dev/null
 cmp -s "$tmp/j1.csv" "$tmp/j8.csv"; check "CSV does not depend on -j" $?
 
+# --format sigcheck: exactly sigcheck -c -h -vt's 18 columns (Timeline
+# Explorer's sigcheck view), the same values as the csv format's first 16.
+(cd "$tmp/tree" && "$st" scan --format sigcheck -q "${common[@]}" .) >"$tmp/sc.csv" 2>/dev/null
+(cd "$tmp/tree" && "$st" scan --format csv -q "${common[@]}" .) >"$tmp/csv.csv" 2>/dev/null
+python3 - "$tmp/sc.csv" "$tmp/csv.csv" <<'EOF'
+import csv, sys
+sc = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+full = list(csv.reader(open(sys.argv[2], newline="", encoding="utf-8")))
+head = ("Path,Verified,Date,Publisher,Company,Description,Product,Product Version,File Version,"
+        "Machine Type,MD5,SHA1,PESHA1,PESHA256,SHA256,IMP,VT detection,VT link").split(",")
+sys.exit(not (sc[0] == head and len(sc) == len(full) > 3 and all(len(r) == 18 for r in sc) and
+              [r[:16] for r in sc[1:]] == [r[:16] for r in full[1:]] and
+              all(r[16] == r[17] == "" for r in sc[1:]) and
+              open(sys.argv[1], "rb").read().split(b"\r\n")[0] == ",".join(head).encode()))
+EOF
+check "scan --format sigcheck: exactly sigcheck -c -h -vt's header and 18 columns" $?
+
 # Usage: the new formats belong to verify and scan.
 "$st" trust --format csv >/dev/null 2>&1; rc=$?
 check "trust --format csv is a usage error (64)" $((rc != 64))
