@@ -487,6 +487,64 @@ int st_cert_is_ca(const st_cert *c);
  * bit string): the same key in different certificates. */
 const char *st_cert_key_sha256(const st_cert *c);
 
+/* ---- Execution telemetry (docs/telemetry.md) ---------------------------- */
+
+/*
+ * Windows event logs (EVTX, read by libevtx) as a stream of execution
+ * events: Sysmon's process creations (1), driver loads (6) and image
+ * loads (7), and the Security log's process creations (4688). Other records
+ * are counted, not returned; a record that cannot be read is counted as
+ * malformed and the stream goes on.
+ */
+typedef struct st_events st_events;
+typedef struct st_event st_event;
+
+typedef enum {
+	ST_EVENT_PROCESS = 0,      /* a process started from the image */
+	ST_EVENT_IMAGE_LOAD = 1,   /* a DLL loaded into a process */
+	ST_EVENT_DRIVER_LOAD = 2   /* a kernel driver loaded */
+} st_event_kind;
+
+typedef enum {
+	ST_FIELD_IMAGE = 0,             /* the image executed or loaded, as logged */
+	ST_FIELD_PROCESS_IMAGE,         /* image loads: the process that loaded it */
+	ST_FIELD_COMMAND_LINE,
+	ST_FIELD_PARENT_IMAGE,
+	ST_FIELD_PARENT_COMMAND_LINE,
+	ST_FIELD_USER,                  /* DOMAIN\user */
+	ST_FIELD_PROCESS_GUID,
+	ST_FIELD_SHA256,                /* lower-case hex, from Sysmon's Hashes */
+	ST_FIELD_SHA1,
+	ST_FIELD_MD5,
+	ST_FIELD_SIGNED,                /* "true"/"false": Windows' judgement at load time */
+	ST_FIELD_SIGNATURE,             /* the signer Windows saw */
+	ST_FIELD_SIGNATURE_STATUS,      /* "Valid", "Unavailable", "Expired", ... */
+	ST_FIELD_COUNT
+} st_event_field;
+
+/* Opens an event log; ST_EIO when it cannot be read, ST_EINVAL when it is
+ * not an EVTX file. */
+int st_events_open(st_events **out, const char *path);
+/* The next execution event (valid until the next call): 1, or 0 at the end. */
+int st_events_next(st_events *ev, const st_event **out);
+/* Records read, and of them: not execution events, and unreadable. */
+size_t st_events_records(const st_events *ev);
+size_t st_events_other(const st_events *ev);
+size_t st_events_malformed(const st_events *ev);
+void st_events_free(st_events *ev);
+
+st_event_kind st_event_kind_of(const st_event *e);
+const char *st_event_kind_name(st_event_kind k);   /* "process", "image_load", "driver_load" */
+/* "sysmon" or "security"; the Windows event ID. */
+const char *st_event_source(const st_event *e);
+uint32_t st_event_id(const st_event *e);
+/* The record's number in its log (EventRecordID) and its time. */
+uint64_t st_event_record(const st_event *e);
+int64_t st_event_time(const st_event *e);
+const char *st_event_host(const st_event *e);
+/* The field, or NULL when the event does not carry it. */
+const char *st_event_get(const st_event *e, st_event_field f);
+
 #ifdef __cplusplus
 }
 #endif

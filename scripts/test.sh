@@ -4,13 +4,16 @@
 # fixtures, and cases on real signed samples. Ends with "N passed, N failed".
 #
 # Environment: SIGTRACE_TRUST (default ../shared/trust) holds the public
-# trust anchors the real-sample cases use; SIGTRACE_SAMPLES (default
-# .cache/samples) caches downloaded samples, SIGTRACE_BENIGN (default
-# .cache/benign) the benign corpus of tests/benign.
+# trust anchors the real-sample cases use; SIGTRACE_EVTX (default
+# ../shared/samples/evtx) the real Windows event logs of the telemetry
+# tests; SIGTRACE_SAMPLES (default .cache/samples) caches downloaded
+# samples, SIGTRACE_BENIGN (default .cache/benign) the benign corpus of
+# tests/benign.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 trust=${SIGTRACE_TRUST:-$top/../shared/trust}
+evtx=${SIGTRACE_EVTX:-$top/../shared/samples/evtx}
 samples=${SIGTRACE_SAMPLES:-$top/.cache/samples}
 benign=${SIGTRACE_BENIGN:-$top/.cache/benign}
 work=$top/build-tests
@@ -106,11 +109,18 @@ for b in build build-asan; do
 	bash tests/inventory/test_inventory.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	# A throwaway PostgreSQL cluster on loopback (tests/inventory/pg-cluster.sh).
-	bash tests/inventory/test_postgres.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
+	bash tests/inventory/test_postgres.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" \
+		"$([ -d "$evtx" ] && echo "$evtx")" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	if [ $benign_ok = 1 ]; then
 		bash tests/inventory/test_outliers.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" "$benign" 2>/dev/null |
 			sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+	fi
+	if [ -d "$evtx" ]; then
+		bash tests/telemetry/test_telemetry.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" "$evtx" 2>/dev/null |
+			sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+	else
+		echo "FAIL [$b] telemetry: the event logs of $evtx are missing" >>"$log"
 	fi
 	bash tests/hostile/test_hostile.sh "$b/src/sigtrace" "$work/fixtures/sha256.dll" \
 		"$work/hostile-$b" --sparse --macho "$work/macho-fixtures/macho-devid.arm64" 2>/dev/null |

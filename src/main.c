@@ -10,9 +10,11 @@ int main(int argc, char **argv)
 	int rc = options_parse(argc, argv, &o);
 
 	if (rc < 0)
-		rc = strcmp(o.cmd, "outliers") == 0 ? cmd_outliers(&o)
-		     : strcmp(o.cmd, "trust") == 0  ? cmd_trust(&o)
-						    : cmd_verify(&o, argc, argv);
+		rc = strcmp(o.cmd, "outliers") == 0   ? cmd_outliers(&o)
+		     : strcmp(o.cmd, "trust") == 0    ? cmd_trust(&o)
+		     : strcmp(o.cmd, "ingest") == 0   ? cmd_ingest(&o)
+		     : strcmp(o.cmd, "executed") == 0 ? cmd_executed(&o)
+						      : cmd_verify(&o, argc, argv);
 	options_free(&o);
 	return rc;
 }

@@ -6,7 +6,7 @@ _sigtrace()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "verify scan outliers trust --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "verify scan outliers trust ingest executed --help --version" -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
@@ -27,9 +27,11 @@ _sigtrace()
 	verify) opts="$trust --catalogs --format --max-file-size -j --jobs --files-from -q --quiet --no-file-hash" ;;
 	scan) opts="$trust --catalogs --no-catalogs --no-host-trust --format --max-file-size -j --jobs --files-from --all -q --quiet --no-file-hash --db --resume --host" ;;
 	outliers) opts="--db --allow --baseline --min-score --rates --format" ;;
+	ingest) opts="--db" ;;
+	executed) opts="--db --format" ;;
 	trust) opts="$trust --format show" ;;
 	esac
-	if [[ $cur == -* ]] || [ "$cmd" = outliers ] || [ "$cmd" = trust ]; then
+	if [[ $cur == -* ]] || [ "$cmd" = outliers ] || [ "$cmd" = trust ] || [ "$cmd" = executed ]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 	else
 		COMPREPLY=($(compgen -f -- "$cur"))

@@ -13,5 +13,8 @@ st_context *make_context(const struct opts *o, int *rc);
 int cmd_trust(const struct opts *o);
 /* outliers (hunt/outliers.c). */
 int cmd_outliers(const struct opts *o);
+/* ingest and executed (telemetry/ingest.c, telemetry/executed.c). */
+int cmd_ingest(const struct opts *o);
+int cmd_executed(const struct opts *o);
 
 #endif

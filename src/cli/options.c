@@ -16,11 +16,18 @@ void usage(FILE *out)
 	      "       sigtrace outliers --db DB [--allow FILE] [--baseline DB] [--min-score N]\n"
 	      "                         [--rates] [--format F]\n"
 	      "       sigtrace trust [show FINGERPRINT] [trust options] [--format F]\n"
+	      "       sigtrace ingest --db DB LOG...\n"
+	      "       sigtrace executed --db DB [--format F]\n"
 	      "\n"
 	      "verify  full report per file: verdict, reasons, every signature\n"
 	      "scan    one line (or NDJSON record) per executable found under PATHs\n"
 	      "outliers  ranked findings across an inventory written by scan --db\n"
 	      "trust   the trust anchors in use and the built-in store's snapshot\n"
+	      "ingest  read execution events from Windows event logs (Sysmon 1, 6, 7;\n"
+	      "        Security 4688) into the inventory\n"
+	      "executed  what ran, joined with the verdicts of the inventory: findings on\n"
+	      "        executed files first, executed files not in the evidence, and\n"
+	      "        where Windows' judgement at load time and sigtrace's differ\n"
 	      "\n"
 	      "options:\n"
 	      "  --trust PATH        add trust anchors (PEM, DER, PKCS#7, .sst) or a Microsoft\n"
@@ -165,7 +172,7 @@ int options_parse(int argc, char **argv, struct opts *o)
 		return EXIT_CLEAN;
 	}
 	if (strcmp(cmd, "outliers") != 0 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "scan") != 0 &&
-	    strcmp(cmd, "trust") != 0) {
+	    strcmp(cmd, "trust") != 0 && strcmp(cmd, "ingest") != 0 && strcmp(cmd, "executed") != 0) {
 		fprintf(stderr, "sigtrace: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -304,9 +311,19 @@ int options_parse(int argc, char **argv, struct opts *o)
 	if ((o->format == OUT_CSV || o->format == OUT_SIGCHECK || o->format == OUT_TIMESKETCH) &&
 	    strcmp(cmd, "verify") != 0 && strcmp(cmd, "scan") != 0)
 		return usage_error("--format csv, sigcheck and timesketch are formats of verify and scan");
-	if (strcmp(cmd, "outliers") == 0) {
+	if (strcmp(cmd, "outliers") == 0 || strcmp(cmd, "executed") == 0) {
 		if (!o->db || o->npaths)
-			return usage_error("outliers needs --db DB and no paths");
+			return usage_error(strcmp(cmd, "outliers") == 0 ? "outliers needs --db DB and no paths"
+									: "executed needs --db DB and no paths");
+		if (strcmp(cmd, "executed") == 0 && (o->allow || o->baseline || o->min_score_set || o->rates))
+			return usage_error("--allow, --baseline, --min-score and --rates are options of outliers");
+		return -1;
+	}
+	if (strcmp(cmd, "ingest") == 0) {
+		if (!o->db || !o->npaths)
+			return usage_error("ingest needs --db DB and at least one log");
+		if (o->format != OUT_TEXT || o->allow || o->baseline || o->min_score_set || o->rates)
+			return usage_error("ingest takes --db and logs");
 		return -1;
 	}
 	if (o->allow || o->baseline || o->min_score_set || o->rates)

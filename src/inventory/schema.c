@@ -63,7 +63,17 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS properties_key ON properties(key, value);"
 	"CREATE INDEX IF NOT EXISTS signatures_signer ON signatures(signer_sha256);"
 	"CREATE INDEX IF NOT EXISTS signatures_digest ON signatures(signed_digest);"
-	"CREATE INDEX IF NOT EXISTS chain_cert ON chain_links(cert_sha256);";
+	"CREATE INDEX IF NOT EXISTS chain_cert ON chain_links(cert_sha256);"
+	/* Schema 6: execution events read from logs (sigtrace ingest). */
+	"CREATE TABLE IF NOT EXISTS executions ("
+	" id INTEGER PRIMARY KEY, host TEXT NOT NULL, source TEXT NOT NULL, event_id INTEGER NOT NULL,"
+	" record INTEGER NOT NULL, time TEXT, kind TEXT NOT NULL, image TEXT NOT NULL, image_key TEXT NOT NULL,"
+	" process_image TEXT, command_line TEXT, parent_image TEXT, parent_command_line TEXT,"
+	" user_name TEXT, process_guid TEXT, sha256 TEXT, sha1 TEXT, md5 TEXT, signed INTEGER,"
+	" signature TEXT, signature_status TEXT, log TEXT,"
+	" UNIQUE (host, source, event_id, record, time));"
+	"CREATE INDEX IF NOT EXISTS executions_sha256 ON executions(sha256);"
+	"CREATE INDEX IF NOT EXISTS executions_image ON executions(image_key);";
 
 /* Version 1 (before Mach-O) lacked the Apple columns of version 2; the
  * step to 2 adds them so that one path (2 to 3) moves every old database
@@ -145,7 +155,8 @@ static const char migrate_2_to_3[] =
 	"ALTER TABLE signatures DROP COLUMN signer_type;";
 
 /*
- * The same tables on PostgreSQL (first released at version 5). Differences,
+ * The same tables on PostgreSQL (first released at version 5; version 6
+ * adds executions, pg_migrate_5_to_6). Differences,
  * each for a reason (docs/inventory.md, PostgreSQL):
  * - ids are bigserial; properties.value is text (SQLite keeps integers as
  *   integers in an untyped column);
@@ -215,6 +226,18 @@ static const char pg_schema[] =
 	"CREATE OR REPLACE FUNCTION instr(s text, sub text) RETURNS integer"
 	" LANGUAGE sql IMMUTABLE AS $$ SELECT strpos(s, sub) $$;";
 
+/* Version 5 to 6 on PostgreSQL: execution events (sigtrace ingest). */
+static const char pg_migrate_5_to_6[] =
+	"CREATE TABLE executions ("
+	" id BIGSERIAL PRIMARY KEY, host TEXT NOT NULL, source TEXT NOT NULL, event_id INTEGER NOT NULL,"
+	" record BIGINT NOT NULL, time TEXT, kind TEXT NOT NULL, image TEXT NOT NULL, image_key TEXT NOT NULL,"
+	" process_image TEXT, command_line TEXT, parent_image TEXT, parent_command_line TEXT,"
+	" user_name TEXT, process_guid TEXT, sha256 TEXT, sha1 TEXT, md5 TEXT, signed INTEGER,"
+	" signature TEXT, signature_status TEXT, log TEXT,"
+	" UNIQUE (host, source, event_id, record, time));"
+	"CREATE INDEX executions_sha256 ON executions(sha256);"
+	"CREATE INDEX executions_image ON executions USING hash (image_key);";
+
 /* Any number fits; one for sigtrace's schema changes. */
 #define PG_SCHEMA_LOCK "7361676e696e67"
 
@@ -254,8 +277,9 @@ static int apply_postgres(struct db *db, char *err, size_t errlen)
 		(void)db_exec(db, "ROLLBACK");
 		return -1;
 	}
-	if (version == 0 &&
-	    (db_exec(db, pg_schema) || db_exec(db, "INSERT INTO sigtrace_schema VALUES (5)")))
+	if ((version == 0 && db_exec(db, pg_schema)) || (version <= 5 && db_exec(db, pg_migrate_5_to_6)) ||
+	    (version < INVENTORY_SCHEMA_VERSION &&
+	     (db_exec(db, "DELETE FROM sigtrace_schema") || db_exec(db, "INSERT INTO sigtrace_schema VALUES (6)"))))
 		return fail(db, err, errlen);
 	if (db_exec(db, "COMMIT"))
 		return fail(db, err, errlen);
@@ -282,11 +306,11 @@ int inventory_schema_apply(struct db *db, char *err, size_t errlen)
 		    (version == 1 && db_exec(db, migrate_1_to_2)) ||
 		    (version <= 2 && db_exec(db, migrate_2_to_3)) ||
 		    (version <= 3 && db_exec(db, migrate_3_to_4)) ||
-		    db_exec(db, migrate_4_to_5) ||
-		    db_exec(db, "PRAGMA user_version=5") || db_exec(db, "COMMIT"))
+		    (version <= 4 && db_exec(db, migrate_4_to_5)) ||
+		    db_exec(db, "PRAGMA user_version=6") || db_exec(db, "COMMIT"))
 			return fail(db, err, errlen);
 	}
 	if (db_exec(db, schema))
 		return fail(db, err, errlen);
-	return db_exec(db, "PRAGMA user_version=5") ? fail(db, err, errlen) : 0;
+	return db_exec(db, "PRAGMA user_version=6") ? fail(db, err, errlen) : 0;
 }

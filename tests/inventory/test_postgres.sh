@@ -5,9 +5,11 @@
 # killed with SIGKILL then resumed, the server restarted during a scan, the
 # host name of --host, names that are not UTF-8 and a schema newer than the
 # program.
-# usage: test_postgres.sh SIGTRACE FIXTURE_DIR PKI_DIR
+# With EVTX_DIR (../shared/samples/evtx), also execution events read into
+# both and joined the same way, and an inventory of schema 5 migrated.
+# usage: test_postgres.sh SIGTRACE FIXTURE_DIR PKI_DIR [EVTX_DIR]
 set -uo pipefail
-st=$1 fix=$2 pki=$3
+st=$1 fix=$2 pki=$3 logs=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 cluster=$(mktemp -d -u /tmp/sigtrace-pg.XXXXXX)
@@ -49,7 +51,7 @@ rc=$?
 want=$(counts_lite "$lite")
 [ $rc -le 1 ] && [ "$(counts_pg "$url")" = "$want" ] &&
 	[ "$(pq "$url" "select count(*) from files where path like '%//%'")" -gt 0 ] &&
-	[ "$(pq "$url" "select version from sigtrace_schema")" = 5 ]
+	[ "$(pq "$url" "select version from sigtrace_schema")" = 6 ]
 check "a scan records in PostgreSQL the rows it records in SQLite ($want)" $?
 
 # Signed content, property types and times read back as written.
@@ -161,6 +163,29 @@ rc=$?
 [ $rc -eq 2 ] && grep -q "newer than this sigtrace" "$tmp/err" &&
 	[ "$(pq "$url7" "select count(*) from files")" -eq 1 ]
 check "a newer schema is refused (exit 2) and left as it was" $?
+
+# Execution events (sigtrace ingest) and their join (sigtrace executed)
+# the same on both.
+if [ -n "$logs" ]; then
+	url8=$(newdb t8)
+	lite8=$tmp/exec.db
+	for db in "$lite8" "$url8"; do
+		"$st" ingest --db "$db" "$logs"/sysmon-*.evtx >/dev/null 2>&1
+		"$st" ingest --db "$db" "$logs/sysmon-7-dll-hijack.evtx" >/dev/null 2>&1
+		"$st" scan -q --db "$db" "${common[@]}" "$fix" >/dev/null 2>&1
+	done
+	"$st" executed --db "$lite8" --format ndjson >"$tmp/e-lite" 2>&1
+	"$st" executed --db "$url8" --format ndjson >"$tmp/e-pg" 2>&1
+	[ "$(pq "$url8" "select count(*) from executions")" = "$(lq "$lite8" "select count(*) from executions")" ] &&
+		[ "$(wc -l <"$tmp/e-lite")" -gt 50 ] && cmp -s "$tmp/e-lite" "$tmp/e-pg"
+	check "ingest and executed: the same events and the same joined report as SQLite" $?
+	# A schema-5 inventory (before executions) is moved to 6.
+	pq "$url8" "drop table executions; update sigtrace_schema set version = 5" >/dev/null
+	"$st" ingest --db "$url8" "$logs/sysmon-7-1-11-sideloading.evtx" >/dev/null 2>&1
+	[ "$(pq "$url8" "select version from sigtrace_schema")" = 6 ] &&
+		[ "$(pq "$url8" "select count(*) from executions")" -eq 4 ]
+	check "a schema-5 PostgreSQL inventory is migrated to 6" $?
+fi
 
 # No server: a clear error and exit 2.
 "$st" scan -q --db "postgresql://sigtrace@127.0.0.1:1/none" "${common[@]}" "$fix/sha256.dll" >/dev/null 2>"$tmp/err"

@@ -123,7 +123,7 @@ PRAGMA user_version=1;""")
 db.commit()
 PY
 "$st" scan -q --db "$work/old.db" "${args[@]}" "$sentry" >/dev/null &&
-	[ "$(python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); print(d.execute('pragma user_version').fetchone()[0], d.execute('select count(*) from properties where key=\'macho.team_id\' and value=\'97JCY7859U\'').fetchone()[0])" "$work/old.db")" = "5 2" ]
+	[ "$(python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); print(d.execute('pragma user_version').fetchone()[0], d.execute('select count(*) from properties where key=\'macho.team_id\' and value=\'97JCY7859U\'').fetchone()[0])" "$work/old.db")" = "6 2" ]
 check "a schema-1 inventory is migrated and filled" $?
 
 echo "$passed passed, $failed failed"

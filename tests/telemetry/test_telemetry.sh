@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Execution telemetry on real Windows event logs (../shared/samples/evtx,
+# described in its README): `sigtrace ingest` counts and fields, ingesting
+# again adds nothing, and `sigtrace executed` joins the logged images with
+# fixtures placed at the logged paths in a scanned tree.
+# usage: test_telemetry.sh SIGTRACE FIXTURE_DIR PKI_DIR EVTX_DIR
+set -uo pipefail
+st=$1 fix=$2 pki=$3 logs=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+common=(--no-default-trust --trust "$pki/root.pem" --at 2025-06-01T00:00:00Z)
+passed=0 failed=0
+check() {
+	if [ "$2" -eq 0 ]; then echo "PASS telemetry: $1"; passed=$((passed + 1));
+	else echo "FAIL telemetry: $1"; failed=$((failed + 1)); fi
+}
+q() { python3 -c "import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print('' if r is None or r[0] is None else r[0])" "$@"; }
+db=$tmp/inv.db
+
+# Counts by event ID as the logs' README gives them.
+"$st" ingest --db "$db" "$logs/sysmon-process-creation.evtx" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q "358 records, 227 execution events, 131 other events, 0 unreadable" "$tmp/out" &&
+	[ "$(q "$db" "select count(*) from executions where source = 'sysmon' and event_id = 1")" -eq 227 ]
+check "Sysmon process creations: 227 of 358 records taken, the rest counted" $?
+"$st" ingest --db "$db" "$logs/sysmon-7-dll-hijack.evtx" "$logs/sysmon-7-1-11-sideloading.evtx" \
+	"$logs/sysmon-6-7-vulnerable-driver.evtx" >"$tmp/out" 2>&1
+[ "$(q "$db" "select count(*) from executions where log like '%dll-hijack%' and event_id = 7")" -eq 40 ] &&
+	[ "$(q "$db" "select count(*) from executions where log like '%dll-hijack%' and event_id = 1")" -eq 23 ] &&
+	[ "$(q "$db" "select count(*) from executions where log like '%sideloading%'")" -eq 4 ] &&
+	[ "$(q "$db" "select count(*) from executions where kind = 'driver_load'")" -eq 1 ]
+check "image loads (40 + 1), driver loads (1) and process creations of the other Sysmon logs" $?
+
+# One named event, field by field: the side-loading log's calculator start.
+[ "$(q "$db" "select image || '|' || user_name || '|' || sha256 || '|' || time || '|' || host from executions where record = 419625")" = \
+  'C:\Program Files\WindowsApps\Microsoft.WindowsCalculator_10.2008.2.0_x64__8wekyb3d8bbwe\Calculator.exe|MSEDGEWIN10\IEUser|06033f4b545583d88e1f6924776124d9aad4e0304de803b33355fb41bac8e48e|2020-10-17T16:27:08Z|MSEDGEWIN10' ] &&
+	[ "$(q "$db" "select process_image || '|' || signed || '|' || signature_status || '|' || image_key from executions where image like '%wwlib.dll'")" = \
+	  'C:\ProgramData\Intel\CV.exe|0|Unavailable|programdata/intel/wwlib.dll' ] &&
+	[ "$(q "$db" "select signature || '|' || signature_status || '|' || signed from executions where kind = 'driver_load'")" = 'innotek GmbH|Valid|1' ]
+check "fields of named events: image, user, SHA-256, time, host; Windows' judgement of a load; a driver's signer" $?
+
+before=$(q "$db" "select count(*) from executions")
+"$st" ingest --db "$db" "$logs/sysmon-process-creation.evtx" "$logs/sysmon-7-dll-hijack.evtx" >/dev/null 2>&1
+[ "$(q "$db" "select count(*) from executions")" -eq "$before" ]
+check "ingesting a log again adds nothing ($before events)" $?
+
+"$st" ingest --db "$db" "$logs/capi2-operational.evtx" "$logs/security-4826-testsigning.evtx" >"$tmp/out" 2>&1
+rc=$?
+grep -q "security-4826-testsigning.evtx: 6 records, 0 execution events, 6 other events" "$tmp/out" &&
+	grep -q "capi2-operational.evtx: 340 records, 0 execution events" "$tmp/out" && [ $rc -eq 2 ] &&
+	[ "$(q "$db" "select count(*) from executions")" -eq "$before" ]
+check "logs without execution events are counted; unreadable records reported (exit 2)" $?
+
+"$st" ingest --db "$db" "$fix/sha256.dll" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "not a Windows event log" "$tmp/err"
+check "a file that is not an event log: an error, exit 2" $?
+head -c 70000 "$logs/sysmon-process-creation.evtx" >"$tmp/cut.evtx"
+"$st" ingest --db "$tmp/cut.db" "$tmp/cut.evtx" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -le 2 ] && [ "$(q "$tmp/cut.db" "select count(*) from executions")" -gt 0 ] &&
+	[ "$(q "$tmp/cut.db" "select count(*) from executions")" -lt 227 ]
+check "a log cut short: what can be read is taken (exit $rc)" $?
+
+# The join. Fixtures at logged paths in a tree scanned into the same
+# inventory: an invalid file where PING.EXE ran 131 times, a valid one where
+# rundll32.exe ran, an unsigned DLL where wwlib.dll was side-loaded from
+# ProgramData, an invalid one where Windows loaded a Valid taskschd.dll.
+vol=$tmp/vol
+mkdir -p "$vol/Windows/SysWOW64" "$vol/Windows/System32" "$vol/ProgramData/Intel"
+cp "$fix/attack-sigthief.dll" "$vol/Windows/SysWOW64/PING.EXE"
+cp "$fix/sha256.dll" "$vol/Windows/System32/rundll32.exe"
+cp "$fix/unsigned.dll" "$vol/ProgramData/Intel/wwlib.dll"
+cp "$fix/attack-code-byte.dll" "$vol/Windows/System32/taskschd.dll"
+"$st" scan -q --db "$db" "${common[@]}" "$vol" >/dev/null 2>&1
+"$st" executed --db "$db" --format ndjson >"$tmp/exec.ndjson" 2>"$tmp/err"
+rc=$?
+python3 - "$tmp/exec.ndjson" "$vol" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+by = {r["process"]["executable"]: r for r in rows}
+def ok(name, cond):
+    print(("PASS" if cond else "FAIL") + " telemetry: " + name)
+ping = by.get("C:\\Windows\\SysWOW64\\PING.EXE", {})
+st = ping.get("sigtrace", {})
+ok("executed: an invalid file that ran 131 times, matched by path, with its parent and user",
+   st.get("verdict") == "invalid" and st.get("score") == 100 and st.get("executed", {}).get("count") == 131
+   and st.get("matched_by") == "path" and "hash_differs" in st.get("flags", "")
+   and ping["file"]["path"] == sys.argv[2] + "/Windows/SysWOW64/PING.EXE"
+   and "C:\\Windows\\SysWOW64\\cmd.exe" in st["executed"]["parents"] and "NT AUTHORITY\\SYSTEM" in ping["user"]["name"])
+ww = by.get("C:\\ProgramData\\Intel\\wwlib.dll", {}).get("sigtrace", {})
+ok("executed: an unsigned DLL loaded from ProgramData by another program is side_loaded",
+   ww.get("finding") == "side_loaded" and ww.get("verdict") == "unsigned" and ww.get("score") == 90
+   and ww["executed"]["loaded_by"] == ["C:\\ProgramData\\Intel\\CV.exe"])
+ts = by.get("C:\\Windows\\System32\\taskschd.dll", {}).get("sigtrace", {})
+ok("executed: Windows found the DLL Valid when it loaded, sigtrace finds the file there invalid: judgement_differs",
+   "judgement_differs" in ts.get("flags", "") and ts.get("verdict") == "invalid"
+   and ts["executed"].get("windows_status") == "Valid")
+rd = by.get("C:\\Windows\\System32\\rundll32.exe", {}).get("sigtrace", {})
+ok("executed: a valid file at the path of a program that ran, but not the file that ran: hash_differs",
+   rd.get("verdict") == "valid" and rd.get("score") == 60 and rd.get("flags") == "hash_differs")
+hj = by.get("C:\\Windows\\System32\\WindowsCoreDeviceInfo.dll", {}).get("sigtrace", {})
+ok("executed: a DLL Windows loaded unsigned and not in the evidence: loaded_unsigned",
+   hj.get("finding") == "loaded_unsigned" and "not_in_evidence" in hj.get("flags", ""))
+ok("executed: strongest first", [r["sigtrace"]["score"] for r in rows] == sorted((r["sigtrace"]["score"] for r in rows), reverse=True))
+PY
+[ $rc -eq 1 ]
+check "executed exits 1 when an executed file has a finding" $?
+
+# A logged hash that matches a recorded file elsewhere: the file that ran
+# is found by its content, not its path.
+sha=$(q "$db" "select sha256 from files where path like '%/rundll32.exe'")
+python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute(\"insert into executions (host, source, event_id, record, time, kind, image, image_key, sha256) values ('WS', 'sysmon', 1, 1, '2025-01-01T00:00:00Z', 'process', 'D:\\\\tools\\\\renamed.exe', 'tools/renamed.exe', ?)\", (sys.argv[2],)); d.commit()" "$db" "$sha"
+"$st" executed --db "$db" --format ndjson >"$tmp/exec2.ndjson"
+python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if "renamed.exe" in l][0]["sigtrace"]
+sys.exit(not (r["matched_by"] == "sha256" and r["verdict"] == "valid"))' "$tmp/exec2.ndjson"
+check "executed: matched by the logged SHA-256 when the path differs" $?
+"$st" executed --db "$db" >"$tmp/text" 2>&1
+grep -q "side_loaded .*wwlib.dll" "$tmp/text" && grep -q "loaded by C:.ProgramData.Intel.CV.exe" "$tmp/text"
+check "executed: the text report names the finding and the loading process" $?
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
