@@ -281,6 +281,14 @@ static json_t *part_obj(const struct record *r, size_t i)
 	return o;
 }
 
+/*
+ * The ATT&CK mapping of a finding, as ECS puts it: the technique T1036
+ * Masquerading in threat.technique, the sub-technique T1036.001 Invalid
+ * Code Signature in threat.technique.subtechnique, and the tactic as
+ * ATT&CK v19 names it: Defense Evasion was split there, TA0005 keeping
+ * Masquerading under the name Stealth (the new Defense Impairment is
+ * TA0112). docs/output.md records the release.
+ */
 static json_t *threat_obj(void)
 {
 	json_t *t = json_object(), *tactic = json_object(), *tech = json_object();
@@ -288,11 +296,14 @@ static json_t *threat_obj(void)
 
 	set(t, "framework", json_string("MITRE ATT&CK"));
 	set(tactic, "id", one("TA0005"));
-	set(tactic, "name", one("Defense Evasion"));
-	set(tech, "id", one("T1036.001"));
-	set(tech, "name", one("Masquerading: Invalid Code Signature"));
+	set(tactic, "name", one("Stealth"));
+	set(tactic, "reference", one("https://attack.mitre.org/tactics/TA0005/"));
+	set(tech, "id", one("T1036"));
+	set(tech, "name", one("Masquerading"));
+	set(tech, "reference", one("https://attack.mitre.org/techniques/T1036/"));
 	set(sub, "id", one("T1036.001"));
 	set(sub, "name", one("Invalid Code Signature"));
+	set(sub, "reference", one("https://attack.mitre.org/techniques/T1036/001/"));
 	set(tech, "subtechnique", sub);
 	set(t, "tactic", tactic);
 	set(t, "technique", tech);

@@ -75,7 +75,8 @@ ok &= cs["digest_algorithm"] == "sha256" and len(cs["thumbprint_sha256"]) == 64
 ok &= len(v["file"]["hash"]["sha256"]) == 64 and v["file"]["size"] > 0
 ok &= "threat" not in v and v["sigtrace"]["verdict"] == "valid"
 ok &= v["file"]["x509"]["subject"]["common_name"] == ["sigtrace Test Code Signer"]
-ok &= i["threat"]["technique"]["id"] == ["T1036.001"] and i["event"]["kind"] == "alert"
+ok &= i["threat"]["technique"]["id"] == ["T1036"] and i["threat"]["technique"]["subtechnique"]["id"] == ["T1036.001"]
+ok &= i["threat"]["tactic"]["id"] == ["TA0005"] and i["threat"]["tactic"]["name"] == ["Stealth"] and i["event"]["kind"] == "alert"
 ok &= i["file"]["code_signature"]["status"] == "errorBadDigest"
 ok &= i["file"]["code_signature"]["valid"] is False
 ok &= any(r["code"] == "digest_mismatch" for r in i["sigtrace"]["reasons"])
