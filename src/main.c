@@ -14,6 +14,7 @@ int main(int argc, char **argv)
 		     : strcmp(o.cmd, "trust") == 0    ? cmd_trust(&o)
 		     : strcmp(o.cmd, "ingest") == 0   ? cmd_ingest(&o)
 		     : strcmp(o.cmd, "executed") == 0 ? cmd_executed(&o)
+		     : strcmp(o.cmd, "explain") == 0  ? cmd_explain(&o)
 						      : cmd_verify(&o, argc, argv);
 	options_free(&o);
 	return rc;

@@ -6,7 +6,7 @@ _sigtrace()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "verify scan outliers trust ingest executed --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "verify scan outliers trust ingest executed explain --help --version" -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
@@ -29,9 +29,10 @@ _sigtrace()
 	outliers) opts="--db --allow --baseline --min-score --rates --format" ;;
 	ingest) opts="--db" ;;
 	executed) opts="--db --format" ;;
+	explain) opts="digest_mismatch page_hash_mismatch signature_invalid untrusted_root self_signed revoked publisher_impersonation metadata_mismatch cert_expired" ;;
 	trust) opts="$trust --format show" ;;
 	esac
-	if [[ $cur == -* ]] || [ "$cmd" = outliers ] || [ "$cmd" = trust ] || [ "$cmd" = executed ]; then
+	if [[ $cur == -* ]] || [ "$cmd" = outliers ] || [ "$cmd" = trust ] || [ "$cmd" = executed ] || [ "$cmd" = explain ]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 	else
 		COMPREPLY=($(compgen -f -- "$cur"))

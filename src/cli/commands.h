@@ -16,5 +16,7 @@ int cmd_outliers(const struct opts *o);
 /* ingest and executed (telemetry/ingest.c, telemetry/executed.c). */
 int cmd_ingest(const struct opts *o);
 int cmd_executed(const struct opts *o);
+/* explain (cmd_explain.c). */
+int cmd_explain(const struct opts *o);
 
 #endif

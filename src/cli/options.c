@@ -18,6 +18,7 @@ void usage(FILE *out)
 	      "       sigtrace trust [show FINGERPRINT] [trust options] [--format F]\n"
 	      "       sigtrace ingest --db DB LOG...\n"
 	      "       sigtrace executed --db DB [--format F]\n"
+	      "       sigtrace explain [REASON]\n"
 	      "\n"
 	      "verify  full report per file: verdict, reasons, every signature\n"
 	      "scan    one line (or NDJSON record) per executable found under PATHs\n"
@@ -28,6 +29,8 @@ void usage(FILE *out)
 	      "executed  what ran, joined with the verdicts of the inventory: findings on\n"
 	      "        executed files first, executed files not in the evidence, and\n"
 	      "        where Windows' judgement at load time and sigtrace's differ\n"
+	      "explain the ATT&CK card of T1036.001 with what catches each procedure\n"
+	      "        example; with REASON, what a reason code means and what to do\n"
 	      "\n"
 	      "options:\n"
 	      "  --trust PATH        add trust anchors (PEM, DER, PKCS#7, .sst) or a Microsoft\n"
@@ -172,7 +175,8 @@ int options_parse(int argc, char **argv, struct opts *o)
 		return EXIT_CLEAN;
 	}
 	if (strcmp(cmd, "outliers") != 0 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "scan") != 0 &&
-	    strcmp(cmd, "trust") != 0 && strcmp(cmd, "ingest") != 0 && strcmp(cmd, "executed") != 0) {
+	    strcmp(cmd, "trust") != 0 && strcmp(cmd, "ingest") != 0 && strcmp(cmd, "executed") != 0 &&
+	    strcmp(cmd, "explain") != 0) {
 		fprintf(stderr, "sigtrace: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -317,6 +321,12 @@ int options_parse(int argc, char **argv, struct opts *o)
 									: "executed needs --db DB and no paths");
 		if (strcmp(cmd, "executed") == 0 && (o->allow || o->baseline || o->min_score_set || o->rates))
 			return usage_error("--allow, --baseline, --min-score and --rates are options of outliers");
+		return -1;
+	}
+	if (strcmp(cmd, "explain") == 0) {
+		if (o->npaths > 1 || o->db || o->format != OUT_TEXT || o->allow || o->baseline || o->min_score_set ||
+		    o->rates)
+			return usage_error("explain takes no options and at most one reason code");
 		return -1;
 	}
 	if (strcmp(cmd, "ingest") == 0) {

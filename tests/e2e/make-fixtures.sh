@@ -184,6 +184,10 @@ sign weak-rsa1024.dll "$V" weak -h sha256 -time "$T_SIGN"
 sign weak-rsa512.dll "$V" weak512 -h sha256 -time "$T_SIGN"
 sign selfsigned.dll "$V" selfsigned -h sha256 -time "$T_SIGN"
 sign ms-impostor.dll "$V" msleaf -h sha256 -time "$T_SIGN"
+# Regin's fake "Broadcom Corporation" and APT37's fake "Tencent" signers
+# (sigtrace explain), on Wine's unsigned tiny program.
+sign regin-broadcom.exe "$IN/tiny-i686.exe" broadcomleaf -h sha256 -time "$T_SIGN"
+sign apt37-tencent.exe "$IN/tiny-i686.exe" tencentleaf -h sha256 -time "$T_SIGN"
 # A root without basicConstraints (anchors, as on Windows); an intermediate
 # without them (never a CA).
 sign nobc-root.dll "$V" nobcleaf -h sha256 -time "$T_SIGN"

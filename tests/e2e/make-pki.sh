@@ -46,6 +46,11 @@
 #   msleaf.pem        "CN=Microsoft Corporation,O=Microsoft Corporation,L=Redmond,
 #                     ST=Washington,C=US" code-signing leaf issued by msroot
 #                                                    2024-01-01 .. 2026-01-01
+#   fakeca.pem        "CN=Code Signing Services Root CA", a private CA NOT chained
+#                     to root.pem                    2020-01-01 .. 2035-01-01
+#   broadcomleaf.pem  "CN=Broadcom Corporation,O=Broadcom Corporation" (Regin)
+#   tencentleaf.pem   "CN=Tencent Technology (Shenzhen) Company Limited" (APT37),
+#                     both issued by fakeca          2024-01-01 .. 2026-01-01
 #   nobcroot.pem      self-signed root without basicConstraints or keyUsage (as
 #                     Microsoft Root Authority 1997)  2020-01-01 .. 2040-01-01
 #   nobcleaf.pem      code-signing leaf under nobcroot 2024-01-01 .. 2026-01-01
@@ -323,6 +328,14 @@ newca msroot 5000
 issue msroot self rsa2048 v3_root 110322000000Z 360322000000Z "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/CN=Microsoft Root Certificate Authority 2011"
 issue msleaf msroot rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=US/ST=Washington/L=Redmond/O=Microsoft Corporation/CN=Microsoft Corporation"
 
+# --- T1036.001 procedure examples (sigtrace explain): Regin's fake
+# "Broadcom Corporation" and APT37's "Tencent" certificates, both under a
+# private CA that no trusted root vouches for.
+newca fakeca 7000
+issue fakeca self rsa2048 v3_root 200101000000Z 350101000000Z "/C=US/O=Code Signing Services/CN=Code Signing Services Root CA"
+issue broadcomleaf fakeca rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=US/ST=California/O=Broadcom Corporation/CN=Broadcom Corporation"
+issue tencentleaf fakeca rsa2048 v3_codesign 240101000000Z 260101000000Z "/C=CN/ST=Guangdong/L=Shenzhen/O=Tencent Technology (Shenzhen) Company Limited/CN=Tencent Technology (Shenzhen) Company Limited"
+
 # --- on sigtrace's deny-list: issuer name and serial of one of the NVIDIA
 # certificates leaked in 2022 (data/denylist.tsv), made here under a
 # look-alike CA; the CA takes serial ...F4, the leaf ...F5.
@@ -394,6 +407,8 @@ for l in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit lon
 done
 cp "$WORK/selfsigned.pem" "$WORK/selfsigned-chain.pem"
 cat "$WORK/msleaf.pem" "$WORK/msroot.pem" >"$WORK/msleaf-chain.pem"
+cat "$WORK/broadcomleaf.pem" "$WORK/fakeca.pem" >"$WORK/broadcomleaf-chain.pem"
+cat "$WORK/tencentleaf.pem" "$WORK/fakeca.pem" >"$WORK/tencentleaf-chain.pem"
 cat "$WORK/nvleaked.pem" "$WORK/vs2010.pem" >"$WORK/nvleaked-chain.pem"
 cat "$WORK/tsa.pem" "$WORK/tsa-inter.pem" >"$WORK/tsa-chain.pem"
 cp "$WORK/roguetsa.pem" "$WORK/roguetsa-chain.pem"
@@ -430,12 +445,12 @@ if openssl verify -CAfile "$WORK/root.pem" -untrusted "$WORK/inter.pem" \
 fi
 
 # --- publish ----------------------------------------------------------------------
-names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned roguetsa msroot msleaf vs2010 nvleaked nobcroot nobcleaf nobcinter nobcinterleaf ctlsigner selfexpired root2 tsa2-inter tsa2 twin otherroot rekey mcvr oldsigner leafkx"
+names="root inter tsa-inter tsa leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned roguetsa msroot msleaf fakeca broadcomleaf tencentleaf vs2010 nvleaked nobcroot nobcleaf nobcinter nobcinterleaf ctlsigner selfexpired root2 tsa2-inter tsa2 twin otherroot rekey mcvr oldsigner leafkx"
 for n in $names; do
     install -m 0644 "$WORK/$n.pem" "$OUT/$n.pem"
     install -m 0600 "$WORK/$n.key" "$OUT/$n.key"
 done
-for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned msleaf nvleaked tsa roguetsa nobcleaf nobcinterleaf selfexpired tsa2 tsa2x twin rekey oldsigner leafkx; do
+for n in leaf expired notyet noeku badku weak weak512 lifetime ec ecexplicit longlived revoked dupkeya dupkeyb selfsigned msleaf broadcomleaf tencentleaf nvleaked tsa roguetsa nobcleaf nobcinterleaf selfexpired tsa2 tsa2x twin rekey oldsigner leafkx; do
     install -m 0644 "$WORK/$n-chain.pem" "$OUT/$n-chain.pem"
 done
 install -m 0644 "$WORK/trust.pem" "$OUT/trust.pem"
