@@ -24,6 +24,7 @@ struct finding {
 	char *label;       /* that, for people */
 	char *file_sha256, *signer_sha256, *signer;  /* for --allow, --baseline */
 	char *team;  /* Mach-O team ID vouched for by the signer certificate */
+	int64_t executed;  /* logged executions of the file (sigtrace ingest) */
 };
 
 struct findings {

@@ -6,6 +6,7 @@
  * names its group: the signer identity, signature or name it is about, so
  * that the output shows one line per signer rather than one per file.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +325,82 @@ static const struct rule rules[] = {
 	  "  AND s.digest_algorithm NOT IN ('md5', 'sha1') AND instr(coalesce(s.reasons, ''), 'weak_') = 0)", NULL },
 };
 
+/* How many logged executions a recorded file has (docs/telemetry.md): by
+ * its SHA-256, or by a logged path key that is a '/'-bounded suffix of its
+ * recorded path (each suffix an index lookup). */
+static int64_t executions_of(struct db_stmt *by_hash, struct db_stmt *by_key, const char *path, const char *sha)
+{
+	char lower[8192];
+	int64_t n = 0;
+	size_t len = strlen(path);
+
+	if (sha && *sha) {
+		db_bind_text(by_hash, 1, sha);
+		if (db_step(by_hash) == DB_ROW)
+			n = db_int64(by_hash, 0);
+		db_reset(by_hash);
+		if (n)
+			return n;
+	}
+	if (len >= sizeof(lower))
+		return 0;
+	for (size_t i = 0; i <= len; i++)
+		lower[i] = (char)tolower((unsigned char)path[i]);
+	for (const char *p = strchr(lower, '/'); p && !n; p = strchr(p + 1, '/')) {
+		if (!p[1])
+			break;
+		db_bind_text(by_key, 1, p + 1);
+		if (db_step(by_key) == DB_ROW)
+			n = db_int64(by_key, 0);
+		db_reset(by_key);
+	}
+	return n;
+}
+
+/*
+ * A finding on a file that ran ranks above the same finding at rest: +10
+ * (at most 100), and its evidence says so. Only when the inventory holds
+ * execution events (sigtrace ingest); an inventory older than schema 6 has
+ * none.
+ */
+static void executed_boost(struct db *db, struct findings *f)
+{
+	struct db_stmt *any = NULL, *hash = NULL, *by_hash = NULL, *by_key = NULL;
+	bool have = false;
+
+	if (db_prepare(db, "SELECT 1 FROM executions LIMIT 1", &any))
+		return;
+	have = db_step(any) == DB_ROW;
+	db_finalize(any);
+	if (!have || db_prepare(db, "SELECT sha256 FROM files WHERE path = ?1 ORDER BY id LIMIT 1", &hash) ||
+	    db_prepare(db, "SELECT count(*) FROM executions WHERE sha256 = ?1", &by_hash) ||
+	    db_prepare(db, "SELECT count(*) FROM executions WHERE image_key = ?1", &by_key))
+		goto out;
+	for (size_t i = 0; i < f->n; i++) {
+		struct finding *x = &f->v[i];
+		char sha[65] = "", *ev;
+		int64_t n;
+
+		db_bind_text(hash, 1, x->path);
+		if (db_step(hash) == DB_ROW)
+			snprintf(sha, sizeof(sha), "%s", db_text(hash, 0));
+		db_reset(hash);
+		if ((n = executions_of(by_hash, by_key, x->path, sha)) == 0)
+			continue;
+		x->executed = n;
+		x->severity = x->severity + 10 > 100 ? 100 : x->severity + 10;
+		if (asprintf(&ev, "%s; it ran (%lld logged executions: sigtrace executed)", x->evidence,
+			     (long long)n) >= 0) {
+			free(x->evidence);
+			x->evidence = ev;
+		}
+	}
+out:
+	db_finalize(hash);
+	db_finalize(by_hash);
+	db_finalize(by_key);
+}
+
 int rules_collect(const char *dbpath, bool identities, struct findings *f, size_t *signed_files)
 {
 	struct db *db = NULL;
@@ -375,6 +452,7 @@ int rules_collect(const char *dbpath, bool identities, struct findings *f, size_
 		}
 		db_finalize(q);
 	}
+	executed_boost(db, f);
 	db_close(db);
 	return rc ? -1 : 0;
 }

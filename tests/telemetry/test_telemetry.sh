@@ -121,5 +121,23 @@ check "executed: matched by the logged SHA-256 when the path differs" $?
 grep -q "side_loaded .*wwlib.dll" "$tmp/text" && grep -q "loaded by C:.ProgramData.Intel.CV.exe" "$tmp/text"
 check "executed: the text report names the finding and the loading process" $?
 
+# outliers: a finding on a file that ran ranks above the same finding at
+# rest (+10), and says so.
+"$st" scan -q --db "$tmp/rest.db" "${common[@]}" "$vol" >/dev/null 2>&1
+"$st" outliers --db "$tmp/rest.db" --min-score 0 --format ndjson >"$tmp/o-rest" 2>/dev/null
+"$st" outliers --db "$db" --min-score 0 --format ndjson >"$tmp/o-ran" 2>/dev/null
+python3 - "$tmp/o-rest" "$tmp/o-ran" <<'PY'
+import json, sys
+def claims(f):
+    for l in open(f):
+        r = json.loads(l)
+        if r["sigtrace"]["finding"] == "metadata_mismatch" and any(p.endswith("/PING.EXE") for p in r["file"]["path"]):
+            return r["sigtrace"]
+rest, ran = claims(sys.argv[1]), claims(sys.argv[2])
+sys.exit(not (rest and ran and ran["score"] == rest["score"] + 10 and "it ran (131 logged executions" in ran["evidence"]
+              and "it ran" not in rest["evidence"]))
+PY
+check "outliers: the same finding scores 10 more on a file that ran, and says so" $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
