@@ -490,11 +490,13 @@ const char *st_cert_key_sha256(const st_cert *c);
 /* ---- Execution telemetry (docs/telemetry.md) ---------------------------- */
 
 /*
- * Windows event logs (EVTX, read by libevtx) as a stream of execution
- * events: Sysmon's process creations (1), driver loads (6) and image
- * loads (7), and the Security log's process creations (4688). Other records
- * are counted, not returned; a record that cannot be read is counted as
- * malformed and the stream goes on.
+ * Windows event logs as a stream of execution events: EVTX files (read by
+ * libevtx) and the NDJSON Winlogbeat and Elastic Agent ship. Taken:
+ * Sysmon's process creations (1), driver loads (6) and image loads (7),
+ * the Security log's process creations (4688), and ECS process start,
+ * library and driver events. Other records are counted, not returned; a
+ * record that cannot be read is counted as malformed and the stream goes
+ * on.
  */
 typedef struct st_events st_events;
 typedef struct st_event st_event;
@@ -523,7 +525,7 @@ typedef enum {
 } st_event_field;
 
 /* Opens an event log; ST_EIO when it cannot be read, ST_EINVAL when it is
- * not an EVTX file. */
+ * neither EVTX nor NDJSON. */
 int st_events_open(st_events **out, const char *path);
 /* The next execution event (valid until the next call): 1, or 0 at the end. */
 int st_events_next(st_events *ev, const st_event **out);
@@ -535,10 +537,12 @@ void st_events_free(st_events *ev);
 
 st_event_kind st_event_kind_of(const st_event *e);
 const char *st_event_kind_name(st_event_kind k);   /* "process", "image_load", "driver_load" */
-/* "sysmon" or "security"; the Windows event ID. */
+/* "sysmon", "security", or "ecs" (a shipper's event without EventData);
+ * the Windows event ID (0 when the record gives none). */
 const char *st_event_source(const st_event *e);
 uint32_t st_event_id(const st_event *e);
-/* The record's number in its log (EventRecordID) and its time. */
+/* The record's number in its log (EventRecordID; for lines that carry
+ * none, a hash of the line) and its time. */
 uint64_t st_event_record(const st_event *e);
 int64_t st_event_time(const st_event *e);
 const char *st_event_host(const st_event *e);

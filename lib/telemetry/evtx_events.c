@@ -14,13 +14,6 @@
 
 #include "telemetry/telemetry.h"
 
-struct st_events {
-	libevtx_file_t *file;
-	int count, next;
-	size_t records, other, malformed;
-	struct st_event ev;
-};
-
 /* libevtx reports errors as objects to be freed; sigtrace counts the
  * record and goes on. */
 static void drop(libevtx_error_t **error)
@@ -29,24 +22,53 @@ static void drop(libevtx_error_t **error)
 		libevtx_error_free(error);
 }
 
+/* NDJSON: the first byte that is not white space opens a JSON object. */
+static bool looks_ndjson(FILE *fp)
+{
+	int c;
+
+	while ((c = fgetc(fp)) == ' ' || c == '\t' || c == '\r' || c == '\n')
+		;
+	rewind(fp);
+	return c == '{';
+}
+
 int st_events_open(st_events **out, const char *path)
 {
 	st_events *ev;
 	libevtx_error_t *error = NULL;
+	libevtx_file_t *file = NULL;
 	int is_evtx;
 
 	*out = NULL;
 	if (!path)
 		return ST_EINVAL;
-	is_evtx = libevtx_check_file_signature(path, &error);
-	drop(&error);
-	if (is_evtx != 1)
-		return is_evtx == 0 ? ST_EINVAL : ST_EIO;
 	if (!(ev = calloc(1, sizeof(*ev))))
 		return ST_ENOMEM;
-	if (libevtx_file_initialize(&ev->file, &error) != 1 ||
-	    libevtx_file_open(ev->file, path, LIBEVTX_OPEN_READ, &error) != 1 ||
-	    libevtx_file_get_number_of_records(ev->file, &ev->count, &error) != 1) {
+	is_evtx = libevtx_check_file_signature(path, &error);
+	drop(&error);
+	if (is_evtx != 1) {
+		/* Winlogbeat's and Elastic Agent's NDJSON (ecs_events.c). */
+		if (!(ev->fp = fopen(path, "rb"))) {
+			free(ev);
+			return ST_EIO;
+		}
+		if (!looks_ndjson(ev->fp)) {
+			st_events_free(ev);
+			return ST_EINVAL;
+		}
+		ev->ndjson = true;
+		*out = ev;
+		return ST_OK;
+	}
+	if (libevtx_file_initialize(&file, &error) != 1) {
+		drop(&error);
+		st_events_free(ev);
+		return ST_EIO;
+	}
+	ev->file = file;
+	if (libevtx_file_open(file, path, LIBEVTX_OPEN_READ, &error) != 1 ||
+	    libevtx_file_get_number_of_records(file, &ev->count, &error) != 1) {
 		drop(&error);
 		st_events_free(ev);
 		return ST_EIO;
@@ -154,6 +176,8 @@ int st_events_next(st_events *ev, const st_event **out)
 {
 	*out = NULL;
 	event_clear(&ev->ev);
+	if (ev->ndjson)
+		return ndjson_next(ev, out);
 	while (ev->next < ev->count) {
 		libevtx_record_t *r = NULL;
 		libevtx_error_t *error = NULL;
@@ -164,7 +188,7 @@ int st_events_next(st_events *ev, const st_event **out)
 		int ok;
 
 		ev->records++;
-		if (libevtx_file_get_record_by_index(ev->file, ev->next++, &r, &error) != 1) {
+		if (libevtx_file_get_record_by_index((libevtx_file_t *)ev->file, ev->next++, &r, &error) != 1) {
 			drop(&error);
 			ev->malformed++;
 			continue;
@@ -215,9 +239,12 @@ void st_events_free(st_events *ev)
 		return;
 	event_clear(&ev->ev);
 	if (ev->file) {
-		(void)libevtx_file_close(ev->file, NULL);
-		(void)libevtx_file_free(&ev->file, NULL);
+		libevtx_file_t *file = ev->file;
+		(void)libevtx_file_close(file, NULL);
+		(void)libevtx_file_free(&file, NULL);
 	}
+	if (ev->fp)
+		fclose(ev->fp);
 	free(ev);
 }
 

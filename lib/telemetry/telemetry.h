@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sigtrace.h"
 
@@ -27,6 +28,23 @@ struct st_event {
 	char host[256];
 	char *field[ST_FIELD_COUNT];
 };
+
+/* Largest NDJSON line read (ecs_events.c); longer lines are counted as
+ * unreadable and skipped. */
+#define ST_EVENT_LINE_MAX (1u << 20)
+
+/* A log being read: an EVTX file (libevtx) or NDJSON lines (ecs_events.c). */
+struct st_events {
+	bool ndjson;
+	void *file;                /* libevtx_file_t */
+	int count, next;
+	FILE *fp;                  /* NDJSON */
+	size_t records, other, malformed;
+	struct st_event ev;
+};
+
+/* The next execution event of NDJSON lines: 1, or 0 at the end. */
+int ndjson_next(struct st_events *ev, const st_event **out);
 
 /* An execution event of a log: its provider, event ID, kind, and the
  * EventData names that fill each field. */

@@ -84,7 +84,8 @@ static int ingest_log(struct db *db, struct db_stmt *ins, const char *log, int *
 
 	if (rc != ST_OK) {
 		fprintf(stderr, "sigtrace: %s: %s\n", log,
-			rc == ST_EINVAL ? "not a Windows event log (EVTX)" : "cannot be read");
+			rc == ST_EINVAL ? "not a Windows event log (EVTX) or NDJSON from Winlogbeat or Elastic Agent"
+				  : "cannot be read");
 		*status = EXIT_UNREADABLE;
 		return 0;
 	}

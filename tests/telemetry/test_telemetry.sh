@@ -121,6 +121,51 @@ check "executed: matched by the logged SHA-256 when the path differs" $?
 grep -q "side_loaded .*wwlib.dll" "$tmp/text" && grep -q "loaded by C:.ProgramData.Intel.CV.exe" "$tmp/text"
 check "executed: the text report names the finding and the loading process" $?
 
+# NDJSON as Winlogbeat (Sysmon EventData kept in winlog.event_data) and
+# Elastic Agent (ECS fields only) ship it: a process start whose logged
+# hash is the fixture at vol/Windows/System32/taskschd.dll, a library load
+# from ProgramData, a record that is not an execution, a broken line.
+tsha=$(q "$db" "select sha256 from files where path like '%/taskschd.dll'")
+python3 - "$tmp/ship.ndjson" "$tsha" <<'PY'
+import json, sys
+out, sha = sys.argv[1], sys.argv[2]
+lines = [
+    {"@timestamp": "2025-06-01T10:00:00.5Z", "host": {"name": "ws07"},
+     "winlog": {"provider_name": "Microsoft-Windows-Sysmon", "event_id": 1, "record_id": 77,
+                "event_data": {"Image": "C:\\Tools\\sched.exe", "CommandLine": "sched.exe -run",
+                               "ParentImage": "C:\\Windows\\System32\\services.exe", "User": "EXAMPLE\\dave",
+                               "Hashes": "SHA256=" + sha.upper()}}},
+    {"@timestamp": "2025-06-01T10:00:01Z", "event": {"category": ["library"], "type": ["start"]},
+     "host": {"name": "ws07"}, "process": {"executable": "C:\\Program Files\\App\\app.exe"},
+     "dll": {"path": "C:\\ProgramData\\App\\helper.dll", "hash": {"sha256": "ff" * 32},
+             "code_signature": {"exists": False, "status": "errorUntrustedRoot"}},
+     "user": {"name": "dave", "domain": "EXAMPLE"}},
+    {"@timestamp": "2025-06-01T10:00:02Z", "event": {"category": ["network"]}, "host": {"name": "ws07"}},
+]
+with open(out, "w") as f:
+    for l in lines:
+        f.write(json.dumps(l) + "\n")
+    f.write('{"truncated":\n')
+PY
+"$st" ingest --db "$db" "$tmp/ship.ndjson" >"$tmp/out" 2>&1
+rc=$?
+grep -q "4 records, 2 execution events, 1 other events, 1 unreadable" "$tmp/out" && [ $rc -eq 2 ] &&
+	[ "$(q "$db" "select source || '|' || event_id || '|' || record || '|' || user_name || '|' || parent_image from executions where host = 'ws07' and kind = 'process'")" = \
+	  'sysmon|1|77|EXAMPLE\dave|C:\Windows\System32\services.exe' ] &&
+	[ "$(q "$db" "select source || '|' || process_image || '|' || signed || '|' || signature_status from executions where host = 'ws07' and kind = 'image_load'")" = \
+	  'ecs|C:\Program Files\App\app.exe|0|errorUntrustedRoot' ]
+check "NDJSON from Winlogbeat (EventData) and Elastic Agent (ECS): events and fields; other and broken lines counted" $?
+"$st" ingest --db "$db" "$tmp/ship.ndjson" >/dev/null 2>&1
+[ "$(q "$db" "select count(*) from executions where host = 'ws07'")" -eq 2 ]
+check "NDJSON ingested again adds nothing (lines without a record number keyed by their hash)" $?
+"$st" executed --db "$db" --format ndjson >"$tmp/exec3.ndjson"
+python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if "sched.exe" in l][0]
+s = r["sigtrace"]
+sys.exit(not (s["matched_by"] == "sha256" and s["verdict"] == "invalid" and r["file"]["path"].endswith("/taskschd.dll")))' "$tmp/exec3.ndjson"
+check "executed: a shipped process start matched to the recorded file by its logged hash" $?
+
 # outliers: a finding on a file that ran ranks above the same finding at
 # rest (+10), and says so.
 "$st" scan -q --db "$tmp/rest.db" "${common[@]}" "$vol" >/dev/null 2>&1
