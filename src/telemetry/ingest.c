@@ -6,8 +6,10 @@
  * source, event ID and record number, so ingesting a log again, or a log
  * that overlaps one already read, adds only what is new.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -80,6 +82,7 @@ static int ingest_log(struct db *db, struct db_stmt *ins, const char *log, int *
 	st_events *ev = NULL;
 	const st_event *e;
 	size_t events = 0, pending = 0, unjoinable = 0;
+	bool progress = isatty(STDERR_FILENO);
 	int rc = st_events_open(&ev, log);
 
 	if (rc != ST_OK) {
@@ -93,6 +96,9 @@ static int ingest_log(struct db *db, struct db_stmt *ins, const char *log, int *
 		goto fail;
 	while (st_events_next(ev, &e) == 1) {
 		int r = put(ins, e, log);
+		/* Logs of millions of events: a progress line on a terminal. */
+		if (progress && (events & 0xffff) == 0 && events)
+			fprintf(stderr, "\r%s: %zu records read", log, st_events_records(ev));
 		if (r < 0)
 			goto fail;
 		unjoinable += r == 1;
@@ -105,6 +111,8 @@ static int ingest_log(struct db *db, struct db_stmt *ins, const char *log, int *
 	}
 	if (commit(db))
 		goto fail;
+	if (progress)
+		fputs("\r\033[K", stderr);
 	printf("%s: %zu records, %zu execution events, %zu other events, %zu unreadable records,"
 	       " %zu events whose image is not a path\n", log, st_events_records(ev), events,
 	       st_events_other(ev), st_events_malformed(ev), unjoinable);
