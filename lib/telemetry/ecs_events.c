@@ -17,26 +17,7 @@
 
 #include "telemetry/telemetry.h"
 
-/* The string at a dotted path ("process.parent.executable"), or NULL. */
-static const char *str_at(json_t *o, const char *path)
-{
-	char key[64];
-
-	while (o && json_is_object(o)) {
-		const char *dot = strchr(path, '.');
-		size_t n = dot ? (size_t)(dot - path) : strlen(path);
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		o = json_object_get(o, key);
-		if (!dot)
-			break;
-		path = dot + 1;
-	}
-	return o && json_is_string(o) ? json_string_value(o) : NULL;
-}
-
+/* The value at a dotted path ("process.parent.executable"), or NULL. */
 static json_t *at(json_t *o, const char *path)
 {
 	char key[64];
@@ -54,6 +35,13 @@ static json_t *at(json_t *o, const char *path)
 		path = dot + 1;
 	}
 	return NULL;
+}
+
+static const char *str_at(json_t *o, const char *path)
+{
+	json_t *v = at(o, path);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 /* A number or a numeric string. */

@@ -9,6 +9,16 @@
 #include <string.h>
 
 
+/* The executions table (schema 6, docs/telemetry.md) on both databases,
+ * given the id and the record number types. */
+#define EXECUTIONS_COLUMNS(id, big) \
+	" id " id ", host TEXT NOT NULL, source TEXT NOT NULL, event_id INTEGER NOT NULL," \
+	" record " big " NOT NULL, time TEXT, kind TEXT NOT NULL, image TEXT NOT NULL, image_key TEXT NOT NULL," \
+	" process_image TEXT, command_line TEXT, parent_image TEXT, parent_command_line TEXT," \
+	" user_name TEXT, process_guid TEXT, sha256 TEXT, sha1 TEXT, md5 TEXT, signed INTEGER," \
+	" signature TEXT, signature_status TEXT, log TEXT," \
+	" UNIQUE (host, source, event_id, record, time));"
+
 /*
  * Schema 3 (docs/inventory.md): the result model's parts and properties
  * instead of per-format columns. A file row is a record: a file, or a file
@@ -65,13 +75,7 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS signatures_digest ON signatures(signed_digest);"
 	"CREATE INDEX IF NOT EXISTS chain_cert ON chain_links(cert_sha256);"
 	/* Schema 6: execution events read from logs (sigtrace ingest). */
-	"CREATE TABLE IF NOT EXISTS executions ("
-	" id INTEGER PRIMARY KEY, host TEXT NOT NULL, source TEXT NOT NULL, event_id INTEGER NOT NULL,"
-	" record INTEGER NOT NULL, time TEXT, kind TEXT NOT NULL, image TEXT NOT NULL, image_key TEXT NOT NULL,"
-	" process_image TEXT, command_line TEXT, parent_image TEXT, parent_command_line TEXT,"
-	" user_name TEXT, process_guid TEXT, sha256 TEXT, sha1 TEXT, md5 TEXT, signed INTEGER,"
-	" signature TEXT, signature_status TEXT, log TEXT,"
-	" UNIQUE (host, source, event_id, record, time));"
+	"CREATE TABLE IF NOT EXISTS executions (" EXECUTIONS_COLUMNS("INTEGER PRIMARY KEY", "INTEGER")
 	"CREATE INDEX IF NOT EXISTS executions_sha256 ON executions(sha256);"
 	"CREATE INDEX IF NOT EXISTS executions_image ON executions(image_key);";
 
@@ -228,13 +232,7 @@ static const char pg_schema[] =
 
 /* Version 5 to 6 on PostgreSQL: execution events (sigtrace ingest). */
 static const char pg_migrate_5_to_6[] =
-	"CREATE TABLE executions ("
-	" id BIGSERIAL PRIMARY KEY, host TEXT NOT NULL, source TEXT NOT NULL, event_id INTEGER NOT NULL,"
-	" record BIGINT NOT NULL, time TEXT, kind TEXT NOT NULL, image TEXT NOT NULL, image_key TEXT NOT NULL,"
-	" process_image TEXT, command_line TEXT, parent_image TEXT, parent_command_line TEXT,"
-	" user_name TEXT, process_guid TEXT, sha256 TEXT, sha1 TEXT, md5 TEXT, signed INTEGER,"
-	" signature TEXT, signature_status TEXT, log TEXT,"
-	" UNIQUE (host, source, event_id, record, time));"
+	"CREATE TABLE executions (" EXECUTIONS_COLUMNS("BIGSERIAL PRIMARY KEY", "BIGINT")
 	"CREATE INDEX executions_sha256 ON executions(sha256);"
 	"CREATE INDEX executions_image ON executions USING hash (image_key);";
 
