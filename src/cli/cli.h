@@ -41,5 +41,10 @@ void report_timesketch_error(FILE *out, const char *path, const char *msg);
 
 /* ISO 8601 UTC; "" for ST_TIME_NONE. */
 void fmt_time(int64_t t, char *buf, size_t len);
+/* A copy of s that is valid UTF-8: every byte that does not start a valid
+ * sequence (overlong forms, surrogates and values past U+10FFFF are not
+ * valid) becomes U+FFFD, as the reports and the PostgreSQL inventory show
+ * file and certificate names. NULL when out of memory. */
+char *utf8_repaired(const char *s);
 
 #endif

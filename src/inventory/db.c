@@ -6,6 +6,8 @@
  */
 #include "inventory/db.h"
 
+#include "cli/cli.h"
+
 #include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -357,46 +359,6 @@ static void pg_set(struct db_stmt *s, int i, char *v)
 	s->val[i - 1] = v;
 }
 
-/*
- * PostgreSQL refuses text that is not valid UTF-8 (file names on Unix are
- * bytes; certificate names can be anything): such bytes become U+FFFD, as
- * in the NDJSON output. NULL when out of memory.
- */
-static char *utf8_copy(const char *v)
-{
-	const unsigned char *p = (const unsigned char *)v;
-	size_t n = strlen(v), o = 0;
-	char *out = malloc(3 * n + 1);
-
-	if (!out)
-		return NULL;
-	while (*p) {
-		size_t len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
-		bool ok = len > 0;
-		uint32_t cp = len == 1 ? *p : len == 2 ? *p & 0x1Fu : len == 3 ? *p & 0x0Fu : *p & 0x07u;
-
-		for (size_t k = 1; ok && k < len; k++) {
-			ok = (p[k] & 0xC0) == 0x80;
-			cp = (cp << 6) | (p[k] & 0x3Fu);
-		}
-		/* No overlong forms, surrogates or values past U+10FFFF. */
-		if (ok && ((len == 2 && cp < 0x80) || (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-			   (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))))
-			ok = false;
-		if (ok) {
-			memcpy(out + o, p, len);
-			o += len;
-			p += len;
-		} else {
-			memcpy(out + o, "\xEF\xBF\xBD", 3);
-			o += 3;
-			p++;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 void db_bind_text(struct db_stmt *s, int i, const char *v)
 {
 	if (s->lite) {
@@ -406,7 +368,9 @@ void db_bind_text(struct db_stmt *s, int i, const char *v)
 			sqlite3_bind_null(s->lite, i);
 		return;
 	}
-	pg_set(s, i, v ? utf8_copy(v) : NULL);
+	/* PostgreSQL refuses text that is not UTF-8 (file names on Unix are
+	 * bytes; certificate names can be anything). */
+	pg_set(s, i, v ? utf8_repaired(v) : NULL);
 }
 
 void db_bind_int64(struct db_stmt *s, int i, int64_t v)

@@ -18,42 +18,14 @@
 json_t *report_json_string(const char *s)
 {
 	json_t *j;
-	size_t n, o = 0;
 	char *buf;
 
 	if (!s)
 		return json_null();
-	j = json_string(s);
-	if (j)
+	if ((j = json_string(s)) != NULL)
 		return j;
-	n = strlen(s);
-	buf = malloc(n * 3 + 1);
-	if (!buf)
+	if (!(buf = utf8_repaired(s)))
 		return json_null();
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-		bool ok = len > 0 && i + len <= n;
-		for (size_t k = 1; ok && k < len; k++)
-			ok = ((unsigned char)s[i + k] >> 6) == 2;
-		if (ok) {
-			char tmp[5] = { 0 };
-			memcpy(tmp, s + i, len);
-			json_t *probe = json_string(tmp);
-			ok = probe != NULL;
-			json_decref(probe);
-		}
-		if (ok) {
-			memcpy(buf + o, s + i, len);
-			o += len;
-			i += len;
-		} else {
-			memcpy(buf + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		}
-	}
-	buf[o] = '\0';
 	j = json_string(buf);
 	free(buf);
 	return j ? j : json_null();
@@ -330,7 +302,7 @@ static json_t *base_record(const char *path)
 	return rec;
 }
 
-static void emit(FILE *out, json_t *rec)
+void report_json_line(FILE *out, json_t *rec)
 {
 	char *s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
@@ -414,7 +386,7 @@ void report_ndjson(FILE *out, const struct record *r)
 		json_decref(parts);
 	}
 	set(rec, "sigtrace", st);
-	emit(out, rec);
+	report_json_line(out, rec);
 }
 
 void report_ndjson_error(FILE *out, const char *path, const char *msg)
@@ -425,5 +397,5 @@ void report_ndjson_error(FILE *out, const char *path, const char *msg)
 	set(rec, "error", err);
 	set(st, "verdict", json_string("error"));
 	set(rec, "sigtrace", st);
-	emit(out, rec);
+	report_json_line(out, rec);
 }

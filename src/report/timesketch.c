@@ -54,18 +54,6 @@ static void set_str(json_t *o, const char *k, const char *v)
 		set(o, k, report_json_string(v));
 }
 
-static void emit(FILE *out, json_t *ev)
-{
-	char *s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-	if (s) {
-		fputs(s, out);
-		fputc('\n', out);
-		free(s);
-	}
-	json_decref(ev);
-}
-
 /* One event of the record at sec.usec; sig is the signature the time
  * belongs to (its index in r->sigs), or -1 for the file. */
 static void event(struct ts_ctx *c, int64_t sec, long usec, const char *desc, int sig)
@@ -124,7 +112,7 @@ static void event(struct ts_ctx *c, int64_t sec, long usec, const char *desc, in
 		if (st_signature_timestamp_kind(s))
 			set(ev, "timestamp_valid", json_boolean(st_signature_timestamp_valid(s)));
 	}
-	emit(c->out, ev);
+	report_json_line(c->out, ev);
 	c->events++;
 }
 
@@ -202,5 +190,5 @@ void report_timesketch_error(FILE *out, const char *path, const char *msg)
 	set(ev, "path", report_json_string(path));
 	set(ev, "verdict", json_string("error"));
 	set(ev, "error", report_json_string(msg));
-	emit(out, ev);
+	report_json_line(out, ev);
 }

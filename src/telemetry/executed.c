@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "inventory/db.h"
+#include "report/json.h"
 #include "telemetry/pathkey.h"
 
 #define KEEP 4   /* distinct hosts, users, parents, loaders kept per image */
@@ -113,7 +114,7 @@ static const char *const match_sql =
 	" FROM files f WHERE %s ORDER BY f.verdict = 'valid', f.path";
 
 /* The recorded files of an image: by the logged hash, else by path. */
-static int match(struct db *db, struct db_stmt *by_hash, struct db_stmt *by_path, struct image *m)
+static void match(struct db_stmt *by_hash, struct db_stmt *by_path, struct image *m)
 {
 	struct db_stmt *s = by_hash;
 	char pattern[8200];
@@ -142,8 +143,6 @@ static int match(struct db *db, struct db_stmt *by_hash, struct db_stmt *by_path
 		if (m->matches)
 			break;
 	}
-	(void)db;
-	return 0;
 }
 
 static void judge(struct image *m)
@@ -235,7 +234,7 @@ static json_t *strings(const struct distinct *d)
 static void print_ndjson(const struct image *m)
 {
 	json_t *r = json_object(), *proc = json_object(), *st = json_object(), *exe = json_object();
-	char kinds[64], *line;
+	char kinds[64];
 
 	kinds_text(m->kinds, kinds, sizeof(kinds));
 	json_object_set_new(proc, "executable", json_string(m->logged));
@@ -272,10 +271,7 @@ static void print_ndjson(const struct image *m)
 	}
 	json_object_set_new(st, "executed", exe);
 	json_object_set_new(r, "sigtrace", st);
-	if ((line = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER)) != NULL)
-		puts(line);
-	free(line);
-	json_decref(r);
+	report_json_line(stdout, r);
 }
 
 static void print_text(const struct image *m)
@@ -365,7 +361,7 @@ int cmd_executed(const struct opts *o)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		match(db, by_hash, by_path, &v[i]);
+		match(by_hash, by_path, &v[i]);
 		judge(&v[i]);
 	}
 	if (n)
