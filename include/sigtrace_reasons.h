@@ -91,3 +91,7 @@ ST_REASON(HOST_ROOT, "host_root", UNTRUSTED, "errorUntrustedRoot", 30,
 	  "the chain ends at a root the host added to its own Root store, outside the platform's root program")
 ST_REASON(MALFORMED_CONTAINER, "malformed_container", VALID, "errorMalformed", 96,
 	  "the files inside a container could not all be read; those read were verified")
+ST_REASON(MALFORMED_MSI, "malformed_msi", MALFORMED, "errorMalformed", 97,
+	  "a Windows Installer file whose compound file structure cannot be read")
+ST_REASON(UNCOVERED_DATA, "uncovered_data", VALID, "errorBadDigest", 31,
+	  "data inside the file that no digest covers (free or orphaned sectors of an MSI)")

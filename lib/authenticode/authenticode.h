@@ -47,4 +47,13 @@ struct ac_subject {
 int ac_verify(const st_context *ctx, const struct ac_subject *subj,
 	      st_span der, struct st_part *part, int entry);
 
+/*
+ * When `claim`, a publisher name the file's own metadata states (`where`:
+ * "the version resource"), names a publisher that signs every file it
+ * ships and the finished part is unsigned or not validly signed, adds
+ * metadata_mismatch and finishes the part again. ST_OK or ST_ENOMEM.
+ */
+int ac_check_claim(const st_context *ctx, struct st_part *part, const char *where,
+		   const char *claim);
+
 #endif

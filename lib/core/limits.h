@@ -109,6 +109,17 @@
  * tail, never a whole read or a hash). */
 #define ST_LIMIT_SCRIPT_BYTES (16ULL << 20)
 
+/* Windows Installer files (lib/msi): sectors of one compound file (an
+ * allocation-table entry and a byte of bookkeeping each: 80 MiB at most;
+ * 8 GiB of 512-byte sectors), directory entries (real packages hold some
+ * thousands), storages nested within storages, and the bytes read of the
+ * signature and summary information streams. */
+#define ST_LIMIT_CFB_SECTORS (16ULL << 20)
+#define ST_LIMIT_CFB_ENTRIES 200000u
+#define ST_LIMIT_CFB_DEPTH 16
+#define ST_LIMIT_MSI_SIGNATURE (16ULL << 20)
+#define ST_LIMIT_MSI_SUMINFO (1ULL << 20)
+
 /* A host's registry (--host-trust): certificates read from its stores
  * in all, and bytes of one value (a certificate blob, the AuthRoot list). */
 #define ST_LIMIT_HOST_CERTS 20000

@@ -252,30 +252,6 @@ enomem:
 	return ST_ENOMEM;
 }
 
-/* The version resource claims a publisher that signs everything it ships,
- * and the file is unsigned, or its signature fails (a genuine signature
- * copied onto another file is no signature): MetaTwin-style impostors. */
-static int check_metadata(const st_context *ctx, struct st_part *part)
-{
-	const struct st_property *company = st_props_find(&part->props, pe_properties[P_COMPANY].key);
-	const struct st_publisher *p;
-	bool exact = false;
-
-	if (!company || (part->verdict != ST_VERDICT_UNSIGNED && part->verdict < ST_VERDICT_INVALID))
-		return ST_OK;
-	p = st_publisher_match(&ctx->trust->publishers, company->s, &exact);
-	if (!p || !p->always_signs)
-		return ST_OK;
-	ST_ADD(&part->reasons, ST_R_METADATA_MISMATCH, ST_EFFECT_DEFAULT,
-	       "the version resource claims '%s' (%s signs every file it ships), but the file is %s",
-	       company->s, p->name,
-	       part->verdict == ST_VERDICT_UNSIGNED ? "unsigned" : "not validly signed");
-	st_part_finish(part);
-	return ST_OK;
-enomem:
-	return ST_ENOMEM;
-}
-
 /*
  * What Windows' kernel-mode signing policy would say of a driver (native
  * subsystem). Since Windows 10 1607 with Secure Boot, new kernel drivers
@@ -429,7 +405,12 @@ static int pe_verify(struct st_walk *w, struct st_input *in, struct st_part *par
 		rc = check_dbx(w->ctx, &ps, part);
 	if (rc == ST_OK) {
 		st_part_finish(part);
-		rc = check_metadata(w->ctx, part);
+		{
+			const struct st_property *company =
+				st_props_find(&part->props, pe_properties[P_COMPANY].key);
+			rc = company ? ac_check_claim(w->ctx, part, "the version resource", company->s)
+				     : ST_OK;
+		}
 	}
 	if (rc == ST_OK && img.subsystem == 1)
 		rc = driver_signing(part);

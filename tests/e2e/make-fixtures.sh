@@ -52,6 +52,7 @@ need x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64
 need date coreutils
 need hash-to-efi-sig-list efitools
 need gcab gcab
+need wixl wixl
 OSC_HELP=$(osslsigncode -h 2>&1 || true)
 case $OSC_HELP in
     *-TSA-time*) ;;
@@ -338,6 +339,47 @@ m = bytearray(d); m[34] ^= 0x01; put("cab-icabinet.cab", m)               # iCab
 put("cab-appended.cab", d + b"appended after the signature")
 m = bytearray(d); struct.pack_into("<I", m, 44, len(d) + 16); put("cab-sig-outside.cab", m)
 PY
+
+# --- Windows Installer: the \x05DigitalSignature stream, the digest over the streams --------
+mkdir -p "$WORK/msi"
+printf 'sigtrace test package\r\n' >"$WORK/msi/readme.txt"
+cp "$F/sha256.dll" "$WORK/msi/signed.dll"
+sed 's/@MANUFACTURER@/sigtrace test vendor/' "$HERE/src/package.wxs" >"$WORK/msi/package.wxs"
+sed 's/@MANUFACTURER@/Microsoft Corporation/' "$HERE/src/package.wxs" >"$WORK/msi/claims-ms.wxs"
+(cd "$WORK/msi" && run wixl -o "$IN/test.msi" package.wxs && run wixl -o "$IN/claims-ms.msi" claims-ms.wxs)
+CFB=(python3 "$HERE/tools/cfb-mutate.py")
+cp "$IN/test.msi" "$F/msi-unsigned.msi"
+cp "$IN/claims-ms.msi" "$F/msi-claims-microsoft.msi"
+sign msi-signed.msi "$IN/test.msi" leaf -h sha256 -time "$T_SIGN"
+sign msi-dse.msi "$IN/test.msi" leaf -h sha256 -add-msi-dse -time "$T_SIGN"
+sign msi-ts.msi "$IN/test.msi" leaf -h sha256 -time "$T_SIGN" "${TSA[@]}" -TSA-time "$T_SIGN"
+sign msi-sha1.msi "$IN/test.msi" leaf -h sha1 -time "$T_SIGN"
+sign msi-expired.msi "$IN/test.msi" expired -h sha256 -time "$T_EXPIRED_SIGN"
+run "${CFB[@]}" stream-byte "$F/msi-signed.msi" "$F/msi-stream-byte.msi"
+run "${CFB[@]}" clsid "$F/msi-signed.msi" "$F/msi-clsid.msi"
+run "${CFB[@]}" mtime "$F/msi-signed.msi" "$F/msi-mtime.msi" '\x05SummaryInformation'
+run "${CFB[@]}" mtime "$F/msi-dse.msi" "$F/msi-dse-mtime.msi" '\x05SummaryInformation'
+run "${CFB[@]}" slack "$F/msi-signed.msi" "$F/msi-slack.msi"
+run "${CFB[@]}" orphan-entry "$F/msi-signed.msi" "$F/msi-orphan-entry.msi"
+run "${CFB[@]}" add-stream "$F/msi-signed.msi" "$F/msi-stream-added.msi"
+run "${CFB[@]}" clsid "$IN/test.msi" "$F/cfb-other.msi"
+cp "$F/cfb-other.msi" "$F/cfb-other.doc"
+# CVE-2020-1464: a JAR (a ZIP, read from its end) appended to a signed MSI
+python3 -c '
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\nMain-Class: Payload\r\n")
+    z.writestr("Payload.class", b"\xca\xfe\xba\xbe" + bytes(1000))
+' "$IN/payload.jar"
+run "${CFB[@]}" glue "$F/msi-signed.msi" "$F/msi-glueball.msi" "$IN/payload.jar"
+run "${CFB[@]}" glue-fat "$F/msi-signed.msi" "$F/msi-glueball-fat.msi" "$IN/payload.jar"
+# SigThief for installers: another package's signature stream, attached
+run osslsigncode extract-signature -in "$F/msi-signed.msi" -out "$IN/msi.sig"
+# (osslsigncode writes the file, then fails its own check of it: expected)
+osslsigncode attach-signature -sigin "$IN/msi.sig" -in "$IN/claims-ms.msi" \
+    -out "$F/msi-copied-signature.msi" >>"$LOG" 2>&1 || true
+[ -s "$F/msi-copied-signature.msi" ] || die "attach-signature wrote no msi-copied-signature.msi"
+head -c 3000 "$F/msi-signed.msi" >"$F/msi-truncated.msi"
 
 # --- self-checks: the image digest of intact files must match --------------------------
 for f in sha256.dll ts-legacy.dll expired-ts-legacy.dll two-entries.dll \

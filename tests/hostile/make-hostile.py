@@ -199,3 +199,60 @@ if macho_src:
         for off in (0x4000, 0xFFFFFFFFFFFFF000))
     put("macho-fat64-wild", fat64 + b"\0" * (0x4000 - len(fat64)) + mo)
     put("java.class", struct.pack(">IHH", 0xCAFEBABE, 0, 52) + b"\0" * 64)
+
+# Compound files (Windows Installer, lib/msi): a minimal version-3 file, 512-
+# byte sectors, sector 0 the FAT, directory sectors from 1, entry 0 the root.
+CFB_FREE, CFB_END, CFB_FATSECT, CFB_NONE = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+MSI_CLSID = bytes.fromhex("84100c0000000000c000000000000046")
+
+
+def cfb_entry(name, typ, left=CFB_NONE, right=CFB_NONE, child=CFB_NONE, start=CFB_END,
+              size=0, clsid=bytes(16)):
+    n = (name.encode("utf-16-le") + b"\0\0") if name else b""
+    return (n.ljust(64, b"\0") + struct.pack("<HBB3I", len(n), typ, 1, left, right, child)
+            + clsid + bytes(4 + 16) + struct.pack("<IQ", start, size))
+
+
+def cfb(entries, fat_patch=None, extra_sectors=0):
+    """FAT sectors first, then the directory, then extra_sectors of data."""
+    entries = entries + [cfb_entry("", 0)] * (-len(entries) % 4)
+    ndir = len(entries) // 4
+    nfat = 1
+    while nfat * 128 < nfat + ndir + extra_sectors:
+        nfat += 1
+    d0 = nfat
+    fat = [CFB_FATSECT] * nfat + [d0 + i + 1 for i in range(ndir - 1)] + [CFB_END]
+    fat += [CFB_END] * extra_sectors
+    for k, v in (fat_patch or {}).items():
+        fat[k] = v
+    fat += [CFB_FREE] * (nfat * 128 - len(fat))
+    assert nfat <= 109
+    hdr = (bytes.fromhex("d0cf11e0a1b11ae1") + bytes(16) + struct.pack(
+        "<HHHHH6xIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, 0, nfat, d0, 0, 4096, CFB_END, 0,
+        CFB_END, 0) + struct.pack("<109I", *(list(range(nfat)) + [CFB_FREE] * (109 - nfat))))
+    body = struct.pack("<%dI" % len(fat), *fat) + b"".join(entries)
+    return hdr + body + b"\x41" * 512 * extra_sectors
+
+
+root = lambda child=1: cfb_entry("Root Entry", 5, child=child, clsid=MSI_CLSID)
+put("cfb-ok.msi", cfb([root(), cfb_entry("a", 2)]))
+# the directory's chain points back at itself
+put("cfb-fat-loop.msi", cfb([root(), cfb_entry("a", 2)], fat_patch={1: 1}))
+# a sibling link back to the entry: a loop in the tree
+put("cfb-dir-cycle.msi", cfb([root(), cfb_entry("a", 2, right=1)]))
+# a stream that claims 2 GiB in a one-sector chain
+put("cfb-stream-huge.msi", cfb([root(), cfb_entry("a", 2, start=2, size=0x7FFFFFFF)],
+                              extra_sectors=1))
+# two streams sharing one sector
+put("cfb-cross-link.msi", cfb([root(), cfb_entry("a", 2, right=2, start=2, size=4096),
+                               cfb_entry("b", 2, start=2, size=4096)], extra_sectors=8,
+                              fat_patch={k: k + 1 for k in range(2, 9)}))
+# storages nested 40 deep
+deep = [root()] + [cfb_entry("s%d" % i, 1, child=i + 1 if i < 40 else CFB_NONE)
+                   for i in range(1, 41)]
+put("cfb-deep.msi", cfb(deep))
+# a sibling list 2000 long (osslsigncode writes siblings as a list)
+wide = [root()] + [cfb_entry("e%04d" % i, 2, right=i + 1 if i < 2000 else CFB_NONE)
+                   for i in range(1, 2001)]
+put("cfb-wide.msi", cfb(wide))
+

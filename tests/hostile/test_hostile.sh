@@ -56,6 +56,11 @@ ok &= has("zero-length", "not_executable")
 ok &= has("spc-broken.dll", "malformed", "malformed_signature")
 ok &= has("trunc-0001024.dll", "malformed")
 ok &= has("fat-overlapping", "malformed", "malformed_macho")
+ok &= has("cfb-ok.msi", "unsigned")
+ok &= has("cfb-wide.msi", "unsigned")
+for n in ("cfb-fat-loop.msi", "cfb-dir-cycle.msi", "cfb-stream-huge.msi", "cfb-cross-link.msi"):
+    ok &= has(n, "malformed", "malformed_msi")
+ok &= has("cfb-deep.msi", "malformed", "limit_exceeded")
 if "macho-fat-17" in by:
     ok &= has("macho-fat-17", "malformed", "limit_exceeded")
     ok &= has("macho-fat64-wild", "malformed", "malformed_macho")

@@ -18,19 +18,30 @@ q() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute
 db=$tmp/inv.db
 "$st" scan -q --db "$db" "${common[@]}" "$fix" >/dev/null 2>&1
 # The files scan records: PE files, cabinets, signed scripts (their
-# signature block, in ASCII or UTF-16LE) and files named as PowerShell
-# scripts; the files inside cabinets are
-# records too, named CABINET//FILE, not counted here.
+# signature block, in ASCII, UTF-16LE or UTF-16BE), files named as
+# PowerShell scripts, Windows Installer files (named so, or with a
+# signature stream), app packages (named so, or holding a manifest or a
+# signature); the files inside containers are records too, named
+# CONTAINER//FILE, not counted here.
 npe=$(python3 -c 'import os,sys
-m=b"SIG # Begin signature block"
+marks=[b"SIG # Begin signature block", b"SIG // Begin signature block",
+       b"SIG \x27\x27 Begin signature block", b"** SIG ** "]
+def has(d, m):
+    t = m.decode()
+    return m in d or t.encode("utf-16-le") in d or t.encode("utf-16-be") in d
 n=0
 for f in os.listdir(sys.argv[1]):
     d=open(os.path.join(sys.argv[1],f),"rb").read()
-    ps=f.lower().endswith((".ps1",".psm1",".psd1",".ps1xml",".psc1",".cdxml"))
-    n+=d[:2]==b"MZ" or d[:4]==b"MSCF" or m in d or m.decode().encode("utf-16-le") in d or ps
+    lf=f.lower()
+    ps=lf.endswith((".ps1",".psm1",".psd1",".ps1xml",".psc1",".cdxml"))
+    msi=d[:8]==bytes.fromhex("d0cf11e0a1b11ae1") and (lf.endswith((".msi",".msm",".msp",".mst"))
+        or "\x05DigitalSignature".encode("utf-16-le") in d)
+    appx=d[:4]==b"PK\x03\x04" and (lf.endswith((".appx",".msix",".appxbundle",".msixbundle"))
+        or b"AppxManifest.xml" in d or b"AppxSignature.p7x" in d)
+    n+=d[:2]==b"MZ" or d[:4]==b"MSCF" or any(has(d, m) for m in marks) or ps or msi or appx
 print(n)' "$fix")
 [ "$(q "$db" "select count(*) from files where path not like '%//%'")" -eq "$npe" ]
-check "one files row per PE file, cabinet and signed script ($npe)" $?
+check "one files row per PE file, cabinet, signed script, installer and package ($npe)" $?
 [ "$(q "$db" "select verdict from files where path like '%/sha256.dll'")" = valid ] &&
 	q "$db" "select reasons from files where path like '%/attack-sigthief.dll'" | grep -w digest_mismatch | grep -qw metadata_mismatch
 check "verdicts and reasons recorded" $?
