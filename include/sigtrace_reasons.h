@@ -95,3 +95,7 @@ ST_REASON(MALFORMED_MSI, "malformed_msi", MALFORMED, "errorMalformed", 97,
 	  "a Windows Installer file whose compound file structure cannot be read")
 ST_REASON(UNCOVERED_DATA, "uncovered_data", VALID, "errorBadDigest", 31,
 	  "data inside the file that no digest covers (free or orphaned sectors of an MSI)")
+ST_REASON(MALFORMED_APPX, "malformed_appx", MALFORMED, "errorMalformed", 98,
+	  "an app package (.appx, .msix, bundle) whose ZIP layout or signature files cannot be read")
+ST_REASON(PUBLISHER_MISMATCH, "publisher_mismatch", INVALID, "errorPublisherMismatch", 32,
+	  "an app package's manifest names a publisher that is not the signer's subject")

@@ -219,7 +219,7 @@ static int verify_one(const st_context *ctx, const struct ac_subject *subj,
 
 	/* The file digest itself. */
 	{
-		uint8_t md[EVP_MAX_MD_SIZE];
+		uint8_t md[ST_SPC_DIGEST_MAX];
 		unsigned mdlen = 0;
 		int r = subj->digest(subj->arg, spc.md_nid, md, &mdlen, &SIG->reasons);
 

@@ -19,7 +19,8 @@ struct ac_subject {
 	const char *indirect_type;  /* dotted OID of SpcIndirectData data.type */
 	const char *indirect_type_alt;  /* another accepted, or NULL */
 	const char *type_name;      /* for details: "PE image" */
-	/* Digest of the subject with md_nid into out (EVP_MAX_MD_SIZE):
+	/* Digest of the subject with md_nid into out (ST_SPC_DIGEST_MAX
+	 * bytes: a hash, or a format's digest structure such as APPX's):
 	 * ST_OK, or a negative ST_E* error (ST_EIO: the file changed). A
 	 * layout the digest cannot be computed for returns 1 after adding a
 	 * reason to rs. */

@@ -19,10 +19,14 @@
 #define OID_SPC_PAGE_HASH_V1 "1.3.6.1.4.1.311.2.3.1"
 #define OID_SPC_PAGE_HASH_V2 "1.3.6.1.4.1.311.2.3.2"
 
+/* The longest file digest a subject may sign: a hash, or the APPX digest
+ * ("APPX" and five tagged SHA-512 records: 344 bytes). */
+#define ST_SPC_DIGEST_MAX 512
+
 struct spc_info {
 	char type_oid[80];                 /* SpcAttributeTypeAndOptionalValue.type */
 	int md_nid;                        /* digest algorithm of the file digest */
-	uint8_t digest[EVP_MAX_MD_SIZE];
+	uint8_t digest[ST_SPC_DIGEST_MAX];
 	size_t digest_len;
 	int page_hash_nid;                 /* NID_sha1 / NID_sha256, NID_undef if none */
 	uint8_t *page_hashes;              /* concatenated table, malloc'd */

@@ -120,6 +120,13 @@
 #define ST_LIMIT_MSI_SIGNATURE (16ULL << 20)
 #define ST_LIMIT_MSI_SUMINFO (1ULL << 20)
 
+/* App packages (lib/appx): ZIP entries of one package (a central record of
+ * at least 46 bytes each; its directory is one view under
+ * ST_LIMIT_VIEW_BYTES), the bytes of the manifest, block map and content
+ * types read whole. */
+#define ST_LIMIT_ZIP_ENTRIES 200000u
+#define ST_LIMIT_APPX_XML (32ULL << 20)
+
 /* A host's registry (--host-trust): certificates read from its stores
  * in all, and bytes of one value (a certificate blob, the AuthRoot list). */
 #define ST_LIMIT_HOST_CERTS 20000

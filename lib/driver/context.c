@@ -3,6 +3,7 @@
  * caches, created here for the layers that use them (x509/ keeps the trust
  * store and the certificate and chain caches; core/ only sees pointers).
  */
+#include <libxml/parser.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,10 @@ int st_context_new(st_context **out)
 	*out = NULL;
 	if (!ctx)
 		return ST_ENOMEM;
+	/* libxml2 (app package manifests and block maps, event records) sets
+	 * itself up on first use, which is not safe from several scanning
+	 * threads at once: here, before any of them. */
+	xmlInitParser();
 	ctx->trust = st_trust_new();
 	ctx->der_certs = st_cache_new(ST_LIMIT_CERT_CACHE, &st_x509_cache_ops);
 	ctx->rendered = st_cache_new(ST_LIMIT_RENDERED_CACHE, &st_cert_cache_ops);

@@ -381,6 +381,39 @@ osslsigncode attach-signature -sigin "$IN/msi.sig" -in "$IN/claims-ms.msi" \
 [ -s "$F/msi-copied-signature.msi" ] || die "attach-signature wrote no msi-copied-signature.msi"
 head -c 3000 "$F/msi-signed.msi" >"$F/msi-truncated.msi"
 
+# --- app packages: AppxSignature.p7x, the APPX digest over the ZIP records ----------------
+APPX=(python3 "$HERE/tools/make-appx.py")
+PUB="CN=sigtrace Test Code Signer, O=sigtrace test PKI, C=XX"
+MSPUB="CN=Microsoft Corporation, O=Microsoft Corporation, L=Redmond, S=Washington, C=US"
+mkdir -p "$WORK/appx"
+printf 'sigtrace test package\r\n' >"$WORK/appx/readme.txt"
+cp "$F/sha256.dll" "$WORK/appx/app.dll"
+run "${APPX[@]}" package "$IN/test.appx" --publisher "$PUB" "$WORK/appx/app.dll" "$WORK/appx/readme.txt"
+run "${APPX[@]}" package "$IN/test384.appx" --hash sha384 --publisher "$PUB" "$WORK/appx/app.dll" "$WORK/appx/readme.txt"
+run "${APPX[@]}" package "$IN/claims-ms.appx" --publisher "$MSPUB" "$WORK/appx/app.dll" "$WORK/appx/readme.txt"
+run "${APPX[@]}" package "$IN/expired.appx" --publisher "CN=sigtrace Expired Code Signer, O=sigtrace test PKI, C=XX" \
+    "$WORK/appx/app.dll" "$WORK/appx/readme.txt"
+run "${APPX[@]}" package "$IN/lie.appx" --lie app.dll --publisher "$PUB" "$WORK/appx/app.dll" "$WORK/appx/readme.txt"
+cp "$IN/test.appx" "$F/appx-unsigned.appx"
+sign appx-signed.appx "$IN/test.appx" leaf -h sha256 -time "$T_SIGN"
+sign appx-ts.msix "$IN/test.appx" leaf -h sha256 -time "$T_SIGN" "${TSA[@]}" -TSA-time "$T_SIGN"
+sign appx-sha384.appx "$IN/test384.appx" leaf -h sha384 -time "$T_SIGN"
+sign appx-expired.appx "$IN/expired.appx" expired -h sha256 -time "$T_EXPIRED_SIGN"
+sign appx-publisher.appx "$IN/claims-ms.appx" leaf -h sha256 -time "$T_SIGN"
+sign appx-blockmap-lie.appx "$IN/lie.appx" leaf -h sha256 -time "$T_SIGN"
+run "${APPX[@]}" flip "$F/appx-signed.appx" "$F/appx-file-byte.appx" readme.txt
+run "${APPX[@]}" add "$F/appx-signed.appx" "$F/appx-added.appx" extra.dll
+run "${APPX[@]}" gap "$F/appx-signed.appx" "$F/appx-gap.appx"
+run "${APPX[@]}" graft "$F/appx-publisher.appx" "$F/appx-copied-signature.appx" "$F/appx-signed.appx"
+run "${APPX[@]}" bundle "$IN/test.appxbundle" --publisher "$PUB" "$F/appx-signed.appx"
+sign appx-bundle.appxbundle "$IN/test.appxbundle" leaf -h sha256 -time "$T_SIGN"
+head -c 2000 "$F/appx-signed.appx" >"$F/appx-truncated.appx"
+python3 -c '
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("hello.txt", "a ZIP file that is no app package\r\n")
+' "$F/not-appx.zip"
+
 # --- self-checks: the image digest of intact files must match --------------------------
 for f in sha256.dll ts-legacy.dll expired-ts-legacy.dll two-entries.dll \
          attack-cert-padding.dll attack-pagehash-resigned.dll; do

@@ -256,3 +256,42 @@ wide = [root()] + [cfb_entry("e%04d" % i, 2, right=i + 1 if i < 2000 else CFB_NO
                    for i in range(1, 2001)]
 put("cfb-wide.msi", cfb(wide))
 
+# ZIP files named as app packages (lib/appx).
+import io
+import zipfile as _zf
+
+
+def small_zip(entries):
+    b = io.BytesIO()
+    with _zf.ZipFile(b, "w", _zf.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            z.writestr(name, data)
+    return bytearray(b.getvalue())
+
+
+base = small_zip([("AppxManifest.xml", b"<Package/>"), ("a.txt", b"x" * 100)])
+eocd = base.rindex(b"PK\x05\x06")
+z = bytearray(base)
+struct.pack_into("<HH", z, eocd + 8, 0xFFFF, 0xFFFF)        # 65535 entries claimed
+put("zip-count-huge.appx", bytes(z))
+z = bytearray(base)
+struct.pack_into("<I", z, eocd + 16, 0xFFFFFF00)            # directory outside the file
+put("zip-cd-outside.appx", bytes(z))
+cd = base.index(b"PK\x01\x02")
+cd2 = base.index(b"PK\x01\x02", cd + 4)
+z = bytearray(base)
+struct.pack_into("<I", z, cd2 + 42, 0)                      # second entry's local header = first's
+put("zip-overlap.appx", bytes(z))
+z = bytearray(base)
+locator = struct.pack("<IIQI", 0x07064B50, 0, 0xFFFFFFFFFFFF0000, 1)
+put("zip64-wild.appx", bytes(z[:eocd] + locator + z[eocd:]))
+# 512 MiB of zeros deflated (about 500 KiB): only its first bytes are inflated
+b = io.BytesIO()
+with _zf.ZipFile(b, "w", _zf.ZIP_DEFLATED) as zz:
+    with zz.open("AppxManifest.xml", "w") as f:
+        f.write(b"<Package/>")
+    with zz.open("bomb.bin", "w", force_zip64=True) as f:
+        chunk = bytes(1 << 20)
+        for _ in range(512):
+            f.write(chunk)
+put("zip-bomb.appx", b.getvalue())

@@ -61,6 +61,9 @@ ok &= has("cfb-wide.msi", "unsigned")
 for n in ("cfb-fat-loop.msi", "cfb-dir-cycle.msi", "cfb-stream-huge.msi", "cfb-cross-link.msi"):
     ok &= has(n, "malformed", "malformed_msi")
 ok &= has("cfb-deep.msi", "malformed", "limit_exceeded")
+for n in ("zip-count-huge.appx", "zip-cd-outside.appx", "zip-overlap.appx", "zip64-wild.appx"):
+    ok &= has(n, "malformed", "malformed_appx")
+ok &= has("zip-bomb.appx", "unsigned")
 if "macho-fat-17" in by:
     ok &= has("macho-fat-17", "malformed", "limit_exceeded")
     ok &= has("macho-fat64-wild", "malformed", "malformed_macho")
