@@ -3,8 +3,8 @@
  * (.ps1xml, .psc1, .cdxml). The signature is a base64 PKCS#7 in comment
  * lines at the end of the text; the digest covers the text before it as
  * UTF-16LE (docs/scripts.md has the rules and their sources). Windows
- * Script Host files (.js, .vbs, .wsf) hash an insertion offset too and are
- * not handled yet.
+ * Script Host files (.js, .vbs, .wsf) carry the block in their own comment
+ * styles and hash the text around it and its position.
  */
 #ifndef ST_SCRIPT_H
 #define ST_SCRIPT_H
@@ -13,10 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum script_encoding { SE_UTF8, SE_UTF8_BOM, SE_UTF16LE, SE_CP1252 };
+enum script_encoding { SE_UTF8, SE_UTF8_BOM, SE_UTF16LE, SE_CP1252, SE_UTF16BE };
 
 struct script_block {
-	const char *style;        /* "powershell", "xml" */
+	const char *style;        /* "powershell", "xml", "jscript", "vbscript",
+				   * "wsf" */
 	uint8_t *pkcs7;           /* decoded DER (malloc'd) */
 	size_t pkcs7_len;
 	/* What the digest covers: the text before the block as UTF-16LE,
@@ -24,7 +25,9 @@ struct script_block {
 	uint8_t *hashed;
 	size_t hashed_len;
 	enum script_encoding encoding;
-	size_t trailing;          /* bytes after the block's last line */
+	size_t trailing;          /* bytes after the block's last line no
+				   * digest covers (PowerShell's rule) */
+	bool wsh;                 /* Windows Script Host's digest */
 	bool bad_base64;
 };
 

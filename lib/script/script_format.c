@@ -23,29 +23,46 @@ static const st_property_decl script_properties[SP_COUNT] = {
 	[SP_STYLE] = { "script.block", ST_PROPERTY_STRING, ST_SCOPE_PART, "signature block", NULL,
 		       0, NULL,
 		       "the comment style of the signature block: powershell (# lines: .ps1, "
-		       ".psm1, .psd1) or xml (<!-- --> lines: .ps1xml, .psc1, .cdxml)" },
+		       ".psm1, .psd1), xml (<!-- --> lines: .ps1xml, .psc1, .cdxml), jscript "
+		       "(// SIG // lines: .js), vbscript ('' SIG '' lines: .vbs) or wsf "
+		       "(<signature> element: .wsf)" },
 	[SP_ENCODING] = { "script.encoding", ST_PROPERTY_STRING, ST_SCOPE_PART, "encoding", NULL,
 			  0, NULL,
 			  "how the text was read for the digest: utf-8, utf-8-bom, utf-16le, "
-			  "windows-1252" },
+			  "utf-16be, windows-1252" },
 };
 
-static const char marker[] = "SIG # Begin signature block";
-static const char end_marker[] = "SIG # End signature block";
+/* Text every signature block holds: its header, and near the end of the
+ * file its footer (.wsf: its lines, the block sits before the last
+ * </job>). */
+static const char *const markers[] = { "SIG # Begin signature block",
+				       "SIG // Begin signature block",
+				       "SIG '' Begin signature block", "** SIG ** ", NULL };
+static const char *const end_markers[] = { "SIG # End signature block",
+					   "SIG // End signature block",
+					   "SIG '' End signature block", "** SIG ** ", NULL };
 
-/* Whether s holds the ASCII text m, or m as UTF-16LE. */
-static bool has_marker(const uint8_t *s, size_t n, const char *m)
+/* Whether s holds the ASCII text m, or m as UTF-16LE or UTF-16BE. */
+static bool has_one(const uint8_t *s, size_t n, const char *m)
 {
 	size_t l = strlen(m);
-	uint8_t wide[64];
+	uint8_t le[64], be[64];
 
 	if (memmem(s, n, m, l))
 		return true;
-	for (size_t i = 0; i < l && 2 * i + 1 < sizeof(wide); i++) {
-		wide[2 * i] = (uint8_t)m[i];
-		wide[2 * i + 1] = 0;
+	for (size_t i = 0; i < l && 2 * i + 1 < sizeof(le); i++) {
+		le[2 * i] = be[2 * i + 1] = (uint8_t)m[i];
+		le[2 * i + 1] = be[2 * i] = 0;
 	}
-	return memmem(s, n, wide, 2 * l) != NULL;
+	return memmem(s, n, le, 2 * l) != NULL || memmem(s, n, be, 2 * l) != NULL;
+}
+
+static bool has_marker(const uint8_t *s, size_t n, const char *const *list)
+{
+	for (; *list; list++)
+		if (has_one(s, n, *list))
+			return true;
+	return false;
 }
 
 static enum st_probe script_probe(st_span head, uint64_t size)
@@ -55,7 +72,7 @@ static enum st_probe script_probe(st_span head, uint64_t size)
 	/* A whole short file is in the head: decide now, so text files cost
 	 * nothing more than before. */
 	if (size <= head.len)
-		return has_marker(head.data, head.len, marker) ? ST_PROBE_YES : ST_PROBE_NO;
+		return has_marker(head.data, head.len, markers) ? ST_PROBE_YES : ST_PROBE_NO;
 	return size <= ST_LIMIT_SCRIPT_BYTES ? ST_PROBE_MAYBE : ST_PROBE_NO;
 }
 
@@ -110,7 +127,7 @@ static int script_verify(struct st_walk *w, struct st_input *in, struct st_part 
 		rc = st_input_view(in, in->size - tail, tail, &t);
 		if (rc < 0)
 			return rc;
-		if (rc > 0 || !has_marker(t.data, t.len, end_marker))
+		if (rc > 0 || !has_marker(t.data, t.len, end_markers))
 			return not_script(w, part);
 	}
 	rc = st_input_view(in, 0, in->size, &all);
@@ -163,8 +180,9 @@ static const char *const script_extensions[] = {
 
 const struct st_format st_format_script = {
 	.name = "script",
-	.description = "PowerShell scripts and their XML files (.ps1, .psm1, .psd1, .ps1xml): "
-		       "Authenticode in a comment block",
+	.description = "PowerShell scripts and their XML files (.ps1, .psm1, .psd1, .ps1xml) and "
+		       "Windows Script Host files (.js, .vbs, .wsf): Authenticode in a comment "
+		       "block",
 	.probe = script_probe,
 	.verify = script_verify,
 	.properties = script_properties,

@@ -6,7 +6,17 @@
  * BOM included; a UTF-8 file with a BOM re-encoded, the BOM becoming FF FE;
  * a file without a BOM decoded as UTF-8 when it is valid UTF-8, else as
  * Windows-1252 (the ANSI code page of the systems that wrote such files).
- * Line endings are hashed as they are. No library knows this layout.
+ * Line endings are hashed as they are. A UTF-16BE file (BOM FE FF) is
+ * re-encoded like a UTF-8 one, its BOM becoming FF FE (inferred from the
+ * UTF-8 rule: unconfirmed).
+ *
+ * Windows Script Host's SIP (wshext.dll: .js, .vbs, .wsf) hashes the text
+ * without the block (the line break before the header through the one
+ * after the footer), as UTF-16LE without any BOM, then the block's
+ * position in UTF-16 units as a 32-bit little-endian number: text after
+ * the block is covered. BOM-less .js and .vbs text is read in the ANSI code
+ * page (Windows-1252), .wsf text as UTF-8 when it is valid UTF-8. No library
+ * knows these layouts.
  */
 #include "script/script.h"
 
@@ -20,12 +30,20 @@ struct style {
 	const char *name;
 	const char *begin, *end;    /* header and footer lines */
 	const char *pre, *post;     /* around each base64 line */
+	bool wsh;                   /* Windows Script Host's digest */
 };
 
 static const struct style styles[] = {
-	{ "powershell", "# SIG # Begin signature block", "# SIG # End signature block", "# ", "" },
+	{ "powershell", "# SIG # Begin signature block", "# SIG # End signature block", "# ", "",
+	  false },
 	{ "xml", "<!-- SIG # Begin signature block -->", "<!-- SIG # End signature block -->",
-	  "<!-- ", " -->" },
+	  "<!-- ", " -->", false },
+	{ "jscript", "// SIG // Begin signature block", "// SIG // End signature block",
+	  "// SIG // ", "", true },
+	{ "vbscript", "'' SIG '' Begin signature block", "'' SIG '' End signature block",
+	  "'' SIG '' ", "", true },
+	/* .wsf: an element inside the last <job>, its lines not comments */
+	{ "wsf", "<signature>", "</signature>", "** SIG ** ", "", true },
 };
 
 const char *script_encoding_name(enum script_encoding e)
@@ -34,13 +52,14 @@ const char *script_encoding_name(enum script_encoding e)
 	case SE_UTF8: return "utf-8";
 	case SE_UTF8_BOM: return "utf-8-bom";
 	case SE_UTF16LE: return "utf-16le";
+	case SE_UTF16BE: return "utf-16be";
 	default: return "windows-1252";
 	}
 }
 
 bool script_looks_textual(const uint8_t *h, size_t n)
 {
-	if (n >= 2 && h[0] == 0xff && h[1] == 0xfe)
+	if (n >= 2 && ((h[0] == 0xff && h[1] == 0xfe) || (h[0] == 0xfe && h[1] == 0xff)))
 		return true;
 	if (n == 0)
 		return false;
@@ -98,9 +117,10 @@ static uint16_t *to_units(const uint8_t *p, size_t n, enum script_encoding e, si
 
 	if (!u)
 		return NULL;
-	if (e == SE_UTF16LE) {
+	if (e == SE_UTF16LE || e == SE_UTF16BE) {
 		for (size_t i = 0; i + 1 < n; i += 2)
-			u[o++] = (uint16_t)(p[i] | p[i + 1] << 8);
+			u[o++] = e == SE_UTF16LE ? (uint16_t)(p[i] | p[i + 1] << 8)
+						 : (uint16_t)(p[i] << 8 | p[i + 1]);
 	} else if (e == SE_CP1252) {
 		for (size_t i = 0; i < n; i++)
 			u[o++] = p[i] >= 0x80 && p[i] < 0xa0 ? cp1252[p[i] - 0x80] : p[i];
@@ -152,11 +172,37 @@ static size_t next_line(const uint16_t *u, size_t n, size_t e)
 	return e;
 }
 
-int script_find_block(const uint8_t *data, size_t len, struct script_block *out)
+/* The last header of any style that starts a line (a .wsf header only
+ * when a signature line follows it: <signature> alone is ordinary XML). */
+static const struct style *find_header(const uint16_t *u, size_t n, size_t *at)
+{
+	const struct style *st = NULL;
+	size_t head = SIZE_MAX;
+
+	for (size_t s = 0; s < sizeof(styles) / sizeof(styles[0]); s++) {
+		for (size_t i = n; i-- > 0;) {
+			if (!((i == 0 || u[i - 1] == '\n') && units_are(u, n, i, styles[s].begin) &&
+			      line_end(u, n, i) - i == strlen(styles[s].begin)))
+				continue;
+			if (strcmp(styles[s].name, "wsf") == 0 &&
+			    !units_are(u, n, next_line(u, n, line_end(u, n, i)), styles[s].pre))
+				continue;
+			if (head == SIZE_MAX || i > head) {
+				head = i;
+				st = &styles[s];
+			}
+			break;
+		}
+	}
+	*at = head;
+	return st;
+}
+
+static int find_block(const uint8_t *data, size_t len, int forced, struct script_block *out)
 {
 	const struct style *st = NULL;
 	enum script_encoding enc;
-	size_t skip = 0, n = 0, head = SIZE_MAX;
+	size_t skip = 0, n = 0, head = SIZE_MAX, after = 0;
 	uint16_t *u;
 	char *b64 = NULL;
 	size_t nb64 = 0;
@@ -166,9 +212,14 @@ int script_find_block(const uint8_t *data, size_t len, struct script_block *out)
 	if (len >= 2 && data[0] == 0xff && data[1] == 0xfe) {
 		enc = SE_UTF16LE;
 		skip = 2;
+	} else if (len >= 2 && data[0] == 0xfe && data[1] == 0xff) {
+		enc = SE_UTF16BE;
+		skip = 2;
 	} else if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf) {
 		enc = SE_UTF8_BOM;
 		skip = 3;
+	} else if (forced >= 0) {
+		enc = (enum script_encoding)forced;
 	} else {
 		enc = valid_utf8(data, len) ? SE_UTF8 : SE_CP1252;
 	}
@@ -176,22 +227,24 @@ int script_find_block(const uint8_t *data, size_t len, struct script_block *out)
 		enc = SE_CP1252; /* a BOM over text that is not UTF-8: hashed as ANSI */
 	if (!(u = to_units(data + skip, len - skip, enc, &n)))
 		return -1;
-	/* The last header that starts a line. */
-	for (size_t s = 0; s < sizeof(styles) / sizeof(styles[0]); s++) {
-		for (size_t i = n; i-- > 0;) {
-			if ((i == 0 || u[i - 1] == '\n') && units_are(u, n, i, styles[s].begin)) {
-				if (head == SIZE_MAX || i > head) {
-					head = i;
-					st = &styles[s];
-				}
-				break;
-			}
-		}
-	}
+	st = find_header(u, n, &head);
 	if (!st)
 		goto out;
+	/* BOM-less JScript and VBScript are read in the ANSI code page, even
+	 * when they are valid UTF-8: read again if that changes the text. */
+	if (st->wsh && enc == SE_UTF8 && strcmp(st->name, "wsf") != 0) {
+		bool ascii = true;
+		for (size_t i = 0; i < len && ascii; i++)
+			ascii = data[i] < 0x80;
+		if (!ascii) {
+			free(u);
+			return find_block(data, len, SE_CP1252, out);
+		}
+		enc = SE_CP1252;
+	}
 	out->style = st->name;
 	out->encoding = enc;
+	out->wsh = st->wsh;
 	/* The base64 lines, up to the footer. */
 	b64 = malloc(n + 1);
 	if (!b64) {
@@ -229,9 +282,11 @@ int script_find_block(const uint8_t *data, size_t len, struct script_block *out)
 		}
 		if (!ended)
 			out->bad_base64 = true;
-		/* What follows the footer is covered by no digest. */
-		if (ended && i < n) {
-			size_t unit = enc == SE_UTF16LE ? 2 : 1;
+		after = ended ? i : n;
+		/* PowerShell: what follows the footer is covered by no
+		 * digest. Script Host hashes it. */
+		if (ended && i < n && !st->wsh) {
+			size_t unit = enc == SE_UTF16LE || enc == SE_UTF16BE ? 2 : 1;
 			out->trailing = (n - i) * unit;
 		}
 	}
@@ -253,25 +308,35 @@ int script_find_block(const uint8_t *data, size_t len, struct script_block *out)
 		out->bad_base64 = true;
 	}
 	/* The digest input: the text before the header without the line
-	 * break that precedes it, as UTF-16LE. */
+	 * break that precedes it, as UTF-16LE; for Script Host the text after
+	 * the block and the block's position too. */
 	{
-		size_t end = head;
+		size_t end = head, tail = st->wsh ? n - after : 0;
 		if (end > 0 && u[end - 1] == '\n')
 			end--;
 		if (end > 0 && u[end - 1] == '\r')
 			end--;
-		out->hashed = malloc(2 + end * 2);
+		out->hashed = malloc(2 + (end + tail) * 2 + 4);
 		if (!out->hashed) {
 			rc = -1;
 			goto out;
 		}
-		if (enc == SE_UTF16LE || enc == SE_UTF8_BOM) {
+		if (!st->wsh && enc != SE_UTF8 && enc != SE_CP1252) {
 			out->hashed[out->hashed_len++] = 0xff;
 			out->hashed[out->hashed_len++] = 0xfe;
 		}
 		for (size_t k = 0; k < end; k++) {
 			out->hashed[out->hashed_len++] = (uint8_t)(u[k] & 0xff);
 			out->hashed[out->hashed_len++] = (uint8_t)(u[k] >> 8);
+		}
+		for (size_t k = after; k < after + tail; k++) {
+			out->hashed[out->hashed_len++] = (uint8_t)(u[k] & 0xff);
+			out->hashed[out->hashed_len++] = (uint8_t)(u[k] >> 8);
+		}
+		if (st->wsh) {
+			uint32_t pos = (uint32_t)end;
+			for (int k = 0; k < 4; k++)
+				out->hashed[out->hashed_len++] = (uint8_t)(pos >> (8 * k));
 		}
 	}
 	rc = 1;
@@ -281,6 +346,11 @@ out:
 	if (rc != 1 && rc != 0)
 		script_block_clear(out);
 	return rc;
+}
+
+int script_find_block(const uint8_t *data, size_t len, struct script_block *out)
+{
+	return find_block(data, len, -1, out);
 }
 
 void script_block_clear(struct script_block *b)

@@ -340,6 +340,41 @@ put("cab-appended.cab", d + b"appended after the signature")
 m = bytearray(d); struct.pack_into("<I", m, 44, len(d) + 16); put("cab-sig-outside.cab", m)
 PY
 
+# --- Windows Script Host files: the block in their comment style, the digest over the
+# text around it and its position (tools/wsh-sign.py: osslsigncode 2.9 signs none) -------
+WSH=(python3 "$HERE/tools/wsh-sign.py" --template "$F/script.ps1" --key "$PKI/leaf.key")
+printf 'WScript.Echo("sigtrace test");\r\n' >"$IN/wsh.js"
+printf 'WScript.Echo "sigtrace test caf\xc3\xa9"\r\n' >"$IN/wsh.vbs"
+printf '<package>\r\n<job id="main">\r\n<script language="JScript">WScript.Echo("wsf");</script>\r\n</job>\r\n</package>\r\n' >"$IN/wsh.wsf"
+run "${WSH[@]}" "$IN/wsh.js" "$F/wsh-signed.js"
+run "${WSH[@]}" "$IN/wsh.js" "$F/wsh-utf16le.js" --encoding utf-16le
+run "${WSH[@]}" "$IN/wsh.vbs" "$F/wsh-utf16be.vbs" --encoding utf-16be
+run "${WSH[@]}" "$IN/wsh.vbs" "$F/wsh-utf8bom.vbs" --encoding utf-8-bom
+run "${WSH[@]}" "$IN/wsh.vbs" "$F/wsh-cp1252.vbs" --encoding cp1252
+run "${WSH[@]}" "$IN/wsh.vbs" "$F/wsh-utf8.vbs"
+run "${WSH[@]}" "$IN/wsh.wsf" "$F/wsh-signed.wsf"
+python3 - "$F" <<'PY'
+import sys
+out = sys.argv[1]
+def get(n):
+    return open(out + "/" + n, "rb").read()
+def put(n, b):
+    open(out + "/" + n, "wb").write(b)
+js, vbs, wsf = get("wsh-signed.js"), get("wsh-utf8.vbs"), get("wsh-signed.wsf")
+put("wsh-modified.js", js.replace(b"sigtrace test", b"sigtrace TEST", 1))
+# Script Host hashes the text after the block too: no trailing_data, a digest mismatch
+put("wsh-appended.vbs", vbs + b'CreateObject("WScript.Shell").Run "calc"\r\n')
+put("wsh-after-block.wsf", wsf.replace(b"</package>", b"</package><!-- x -->", 1))
+# the block of the JScript file pasted under a VBScript text (a copied signature)
+block = js[js.index(b"\r\n// SIG // Begin"):]
+put("wsh-copied-block.js", b'WScript.Echo("not what was signed");\r\n' + block)
+# the footer line cut off
+put("wsh-truncated.js", js[:js.index(b"// SIG // End")])
+put("wsh-unsigned.js", b'WScript.Echo("unsigned");\r\n')
+# <signature> in ordinary XML is no signature block
+put("wsh-signature-element.xml", b"<doc>\r\n<signature>\r\nJohn\r\n</signature>\r\n</doc>\r\n")
+PY
+
 # --- Windows Installer: the \x05DigitalSignature stream, the digest over the streams --------
 mkdir -p "$WORK/msi"
 printf 'sigtrace test package\r\n' >"$WORK/msi/readme.txt"
