@@ -76,10 +76,13 @@ struct st_member {
 	const char *name;                /* copied */
 	bool constituent;                /* judged as part of the container */
 	const struct st_format *format;  /* the member's format, or NULL: probe */
-	/* Its bytes: a range of the container's input, or decoded data
-	 * (data != NULL; valid during the call only). */
+	/* Its bytes: a range of the container's input, decoded data
+	 * (data != NULL; valid during the call only), or bytes read through
+	 * a source of the container's (src.read != NULL: a stream scattered
+	 * over a compound file's sectors), size bytes from offset 0. */
 	uint64_t offset, size;
 	const uint8_t *data;
+	struct st_source src;
 	/* For the member's format, when the container names it: what the
 	 * container knows of the member (a universal header's slice entry).
 	 * Seen as w->hint by that format's verify. */

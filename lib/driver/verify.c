@@ -155,14 +155,16 @@ int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *paren
 					      (unsigned long long)ST_LIMIT_DECODED_BYTES, m->kind, m->name);
 		w->decoded += m->size;
 		st_input_init_mem(&cin, m->data, m->size);
+	} else if (m->src.read) {
+		st_input_init_source(&cin, m->src, 0, m->size);
 	} else if (!st_input_init_range(&cin, in, m->offset, m->size)) {
 		return ST_EINVAL;  /* the container must hand over ranges inside itself */
 	}
 	c = st_part_add_child(parent, m->kind, m->name, m->constituent);
 	if (!c)
 		return ST_ENOMEM;
-	c->has_range = m->data == NULL;
-	c->offset = m->data ? 0 : m->offset;
+	c->has_range = m->data == NULL && m->src.read == NULL;
+	c->offset = c->has_range ? m->offset : 0;
 	/* A constituent is judged with its container, which is hashed whole;
 	 * a member is a file of its own and gets its own hash. */
 	cin.sha256_done = m->constituent || !ctx->file_hash;

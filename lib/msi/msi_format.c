@@ -3,6 +3,7 @@
  * stream "\x05DigitalSignature" (Windows Installer packages, merge
  * modules, patches, transforms). msi.h says which file holds what.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,56 @@ static int msi_subject_digest(void *arg, int nid, uint8_t *out, unsigned *outlen
 	return rc;
 }
 
+/* A stream as a source: its bytes read through its sector ranges, so a
+ * member stream (an embedded cabinet of hundreds of MB) is never copied. */
+struct stream_source {
+	struct cfb *c;
+	const struct cfb_entry *e;
+	size_t r;            /* the range the last read ended in */
+	uint64_t r_start;    /* its offset in the stream */
+};
+
+static int stream_read(void *arg, uint64_t off, void *buf, size_t len)
+{
+	struct stream_source *ss = arg;
+	uint8_t *out = buf;
+
+	if (off < ss->r_start) {
+		ss->r = 0;
+		ss->r_start = 0;
+	}
+	while (len) {
+		const struct st_range *rg;
+		uint64_t in_r, n;
+		st_span sp;
+		int rc;
+		if (ss->r >= ss->e->nranges) {
+			errno = ESTALE;
+			return ST_EIO;
+		}
+		rg = &ss->c->ranges[ss->e->range0 + ss->r];
+		if (off >= ss->r_start + rg->len) {
+			ss->r_start += rg->len;
+			ss->r++;
+			continue;
+		}
+		in_r = off - ss->r_start;
+		n = rg->len - in_r < len ? rg->len - in_r : len;
+		if (n > ST_INPUT_WINDOW)
+			n = ST_INPUT_WINDOW;
+		rc = st_input_window(ss->c->in, rg->off + in_r, n, &sp);
+		if (rc) {
+			errno = rc == ST_ENOMEM ? ENOMEM : ESTALE;
+			return rc == ST_ENOMEM ? ST_ENOMEM : ST_EIO;
+		}
+		memcpy(out, sp.data, n);
+		out += n;
+		off += n;
+		len -= n;
+	}
+	return ST_OK;
+}
+
 /* Streams holding a cabinet or a PE image (the package's files, custom
  * actions in the Binary table) are verified as members. */
 static int walk_streams(struct st_walk *w, struct st_input *in, struct st_part *part,
@@ -117,11 +168,10 @@ static int walk_streams(struct st_walk *w, struct st_input *in, struct st_part *
 
 	for (uint32_t i = 0; i < c->ne && rc == ST_OK; i++) {
 		const struct cfb_entry *e = &c->e[i];
+		struct stream_source ss = { .c = c, .e = e };
 		struct st_member m = { .kind = "stream" };
 		struct st_part *child;
 		char name[96];
-		uint8_t *buf;
-		size_t len;
 		st_span head;
 
 		if (!e->reached || e->type != CFB_STREAM || e->size < 64 || !e->nranges ||
@@ -134,20 +184,10 @@ static int walk_streams(struct st_walk *w, struct st_input *in, struct st_part *
 		if (memcmp(head.data, "MZ", 2) != 0 && memcmp(head.data, "MSCF", 4) != 0)
 			continue;
 		cfb_name(e, name, sizeof(name));
-		if (e->size > ST_LIMIT_DECODED_BYTES - w->decoded)
-			return st_reasons_add(&part->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
-					      "stream '%s' (%llu bytes) would pass the %llu bytes of "
-					      "decoded members one file may hold; it and the rest are "
-					      "not verified", name, (unsigned long long)e->size,
-					      (unsigned long long)ST_LIMIT_DECODED_BYTES);
-		rc = cfb_read_stream(c, e, ST_LIMIT_DECODED_BYTES, &buf, &len);
-		if (rc)
-			return rc < 0 ? rc : ST_EIO;
 		m.name = name;
-		m.data = buf;
-		m.size = len;
+		m.size = e->size;
+		m.src = (struct st_source){ .read = stream_read, .arg = &ss };
 		rc = st_walk_member(w, in, part, &m, &child);
-		free(buf);
 	}
 	return rc;
 }

@@ -205,5 +205,26 @@ grep -q Traceback "$tmp/py.out" && { cat "$tmp/py.out"; check "the Timesketch ch
 	python3 -c 'import json,sys; e=[json.loads(l) for l in sys.stdin]; sys.exit(not (len(e) == 2 and {x["timestamp_desc"] for x in e} == {"Content Modification Time", "Signing Time"}))'
 check "verify --format timesketch: modification and signing time of a file" $?
 
+# Members read in place: an installer's cabinet stream (through its
+# sectors) and a bundle's stored package (a byte range) hash as the same
+# bytes extracted by test-only tools.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+python3 "$top/tests/e2e/tools/cfb-mutate.py" extract "$fix/msi-signed.msi" "$tmp/files.cab" files.cab &&
+	python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("appx-signed.appx"))' \
+		"$fix/appx-bundle.appxbundle" "$tmp/inner.appx"
+"$st" scan --format ndjson "${common[@]}" "$fix/msi-signed.msi" "$fix/appx-bundle.appxbundle" 2>/dev/null |
+	python3 -c '
+import hashlib, json, sys
+want = {"msi-signed.msi//files.cab": sys.argv[1], "appx-bundle.appxbundle//appx-signed.appx": sys.argv[2]}
+got = {}
+for l in sys.stdin:
+    r = json.loads(l)
+    for k in want:
+        if r["file"]["path"].endswith("/" + k):
+            got[k] = r["file"]["hash"]["sha256"]
+sys.exit(not all(got.get(k) == hashlib.sha256(open(v, "rb").read()).hexdigest() for k, v in want.items()))
+' "$tmp/files.cab" "$tmp/inner.appx"
+check "members read in place hash as their extracted bytes (MSI stream, bundle package)" $?
+
 echo "formats: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -13,6 +13,7 @@ and the directory itself (MS-CFB), only as far as the operations need.
                           in the FAT (each an end of chain), as if allocated
   orphan-entry IN OUT     turn an unused directory entry into a stream that no
                           storage lists
+  extract IN OUT NAME     write root stream NAME (4096 bytes or more) to OUT
   add-stream IN OUT       add a 4096-byte stream to the root storage (new sectors at
                           the end, chained in the FAT; a FAT sector added if needed)
 """
@@ -49,8 +50,23 @@ class Cfb:
             yield i, self.off(self.dir_secs[i // per]) + (i % per) * 128
 
     def name(self, at):
+        """The entry's name, Windows Installer's compressed table and stream
+        names (UTF-16 units 0x3800..0x4840) decoded."""
         n = struct.unpack_from("<H", self.d, at + 64)[0]
-        return self.d[at:at + max(n - 2, 0)].decode("utf-16-le", "replace")
+        raw = self.d[at:at + max(n - 2, 0)].decode("utf-16-le", "replace")
+        abc = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._"
+        out = ""
+        for ch in raw:
+            u = ord(ch)
+            if 0x3800 <= u < 0x4800:
+                out += abc[(u - 0x3800) & 0x3F] + abc[((u - 0x3800) >> 6) & 0x3F]
+            elif 0x4800 <= u < 0x4840:
+                out += abc[u - 0x4800]
+            elif u == 0x4840:
+                out += "!"
+            else:
+                out += ch
+        return out
 
     def find(self, name):
         for _, at in self.entries():
@@ -106,6 +122,14 @@ def main():
                 assert s < len(c.fat) and c.fat[s] == 0xFFFFFFFF, "no room in the FAT"
                 c.set_fat(s, 0xFFFFFFFE)
         c.d += payload
+    elif op == "extract":
+        at = c.find(sys.argv[4].replace("\\x05", "\x05"))
+        size = struct.unpack_from("<I", c.d, at + 120)[0]
+        assert size >= 4096, "mini streams are not needed by the tests"
+        data = b"".join(bytes(c.d[c.off(x):c.off(x) + c.ssz])
+                        for x in c.chain(struct.unpack_from("<I", c.d, at + 116)[0]))
+        open(dst, "wb").write(data[:size])
+        return
     elif op == "add-stream":
         assert len(c.d) % c.ssz == 0
         data = b"A" * 4096
