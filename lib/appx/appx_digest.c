@@ -168,6 +168,38 @@ static int hash_entry(struct zip *z, const EVP_MD *alg, EVP_MD_CTX *md, const ch
 	return rc ? rc : finish(md, tag, out, at);
 }
 
+/* AXPC over the records as byte ranges, when no entry has a data
+ * descriptor (their fields are hashed rewritten): ST_OK, 1 when some entry
+ * has one, or ST_E*. */
+static int axpc_ranges(struct zip *z, const struct zip_entry *sig, const EVP_MD *alg,
+		       uint8_t *out, unsigned *at, uint64_t *cd_off)
+{
+	struct st_hash_out h = { .nid = EVP_MD_get_type(alg) };
+	struct st_range *r;
+	size_t k = 0;
+	int rc;
+
+	for (size_t i = 0; i < z->n; i++)
+		if (&z->e[i] != sig && (z->e[i].l_flags & 8))
+			return 1;
+	if (!(r = malloc((z->n ? z->n : 1) * sizeof(*r))))
+		return ST_ENOMEM;
+	for (size_t i = 0; i < z->n; i++) {
+		if (&z->e[i] == sig)
+			continue;
+		r[k++] = (struct st_range){ z->e[i].local, z->e[i].end - z->e[i].local };
+		*cd_off += z->e[i].end - z->e[i].local;
+	}
+	rc = st_hash_pass(z->in, r, k, &h, 1);
+	free(r);
+	if (rc)
+		return rc;
+	memcpy(out + *at, "AXPC", 4);
+	memcpy(out + *at + 4, h.md, h.len);
+	*at += 4 + h.len;
+	return ST_OK;
+}
+
 int appx_digest(struct zip *z, const struct zip_entry *sig, int md_nid, uint8_t *out,
 		unsigned *outlen, st_reasons *rs)
 {
@@ -187,18 +219,22 @@ int appx_digest(struct zip *z, const struct zip_entry *sig, int md_nid, uint8_t 
 	if (!(md = EVP_MD_CTX_new()))
 		return ST_ENOMEM;
 	memcpy(out, "APPX", 4);
-	/* AXPC */
-	if (!EVP_DigestInit_ex(md, alg, NULL))
-		rc = ST_ENOMEM;
-	for (size_t i = 0; i < z->n && rc == ST_OK; i++) {
-		uint64_t size = 0;
-		if (&z->e[i] == sig)
-			continue;
-		rc = hash_local(z, md, &z->e[i], &size);
-		cd_off += size;
+	/* AXPC. Without data descriptors the records are hashed as they lie:
+	 * byte ranges for st_hash_pass(), which takes the whole file's SHA-256
+	 * in the same read. */
+	rc = axpc_ranges(z, sig, alg, out, &at, &cd_off);
+	if (rc == 1) {
+		rc = EVP_DigestInit_ex(md, alg, NULL) ? ST_OK : ST_ENOMEM;
+		for (size_t i = 0; i < z->n && rc == ST_OK; i++) {
+			uint64_t size = 0;
+			if (&z->e[i] == sig)
+				continue;
+			rc = hash_local(z, md, &z->e[i], &size);
+			cd_off += size;
+		}
+		if (rc == ST_OK)
+			rc = finish(md, "AXPC", out, &at);
 	}
-	if (rc == ST_OK)
-		rc = finish(md, "AXPC", out, &at);
 	/* AXCD */
 	if (rc == ST_OK && !EVP_DigestInit_ex(md, alg, NULL))
 		rc = ST_ENOMEM;

@@ -4,10 +4,12 @@ independent of lib/ (stdlib zipfile and hashlib). Windows' MakeAppx is not in
 Debian; osslsigncode signs what this writes.
 
   make-appx.py package OUT --publisher DN [--hash sha256|sha384|sha512]
-               [--lie NAME] FILE...
+               [--lie NAME] [--descriptors] FILE...
       a package: AppxManifest.xml (Identity Publisher DN), the FILEs (a name
       ending in .txt is stored, others deflated), AppxBlockMap.xml (64 KiB block
-      hashes; with --lie the first block of NAME hashed wrong), [Content_Types].xml
+      hashes; with --lie the first block of NAME hashed wrong), [Content_Types].xml;
+      with --descriptors every entry's CRC and sizes in a data descriptor after
+      its data (written as to a pipe)
   make-appx.py bundle OUT --publisher DN PACKAGE...
       a bundle: AppxMetadata/AppxBundleManifest.xml and the packages, stored
   make-appx.py flip IN OUT NAME       flip a byte in the middle of stored entry NAME
@@ -49,9 +51,22 @@ def content_types(exts, bundle):
     return "".join(t).encode()
 
 
-def write(out, entries, algo, lie=None, bundle=False):
+class Unseekable:
+    """A file zipfile cannot seek or tell: it then writes data descriptors."""
+    def __init__(self, f):
+        self.f = f
+
+    def write(self, b):
+        return self.f.write(b)
+
+    def flush(self):
+        self.f.flush()
+
+
+def write(out, entries, algo, lie=None, bundle=False, descriptors=False):
     """entries: [(name, data, stored)]; the block map lists all but exempt ones."""
-    z = zipfile.ZipFile(out, "w")
+    sink = open(out, "wb") if descriptors else None
+    z = zipfile.ZipFile(Unseekable(sink) if descriptors else out, "w")
     bm = ['<?xml version="1.0" encoding="UTF-8"?><BlockMap '
           'xmlns="http://schemas.microsoft.com/appx/2010/blockmap" HashMethod="%s">'
           % METHODS[algo]]
@@ -80,6 +95,8 @@ def write(out, entries, algo, lie=None, bundle=False):
         zi.compress_type = zipfile.ZIP_DEFLATED
         z.writestr(zi, data)
     z.close()
+    if sink:
+        sink.close()
 
 
 def manifest(publisher, bundle=False):
@@ -113,6 +130,7 @@ def main():
     ap.add_argument("--publisher")
     ap.add_argument("--hash", default="sha256")
     ap.add_argument("--lie")
+    ap.add_argument("--descriptors", action="store_true")
     a = ap.parse_intermixed_args()
     if a.op == "package":
         out, files = a.args[0], a.args[1:]
@@ -120,7 +138,7 @@ def main():
         for f in files:
             name = os.path.basename(f)
             entries.append((name, open(f, "rb").read(), name.endswith(".txt")))
-        write(out, entries, a.hash, a.lie)
+        write(out, entries, a.hash, a.lie, descriptors=a.descriptors)
     elif a.op == "bundle":
         out, pkgs = a.args[0], a.args[1:]
         entries = [("AppxMetadata/AppxBundleManifest.xml", manifest(a.publisher, True), False)]
