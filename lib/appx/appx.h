@@ -75,8 +75,10 @@ const struct zip_entry *zip_find(const struct zip *z, const char *name);
 
 /* Passes the entry's uncompressed bytes to cb in pieces (cb returns ST_OK
  * to go on; anything else stops the stream and is returned as is), then
- * checks their count and CRC-32 against the central directory
- * (ST_PARSE_MALFORMED with why otherwise). */
+ * checks their count (ST_PARSE_MALFORMED with why otherwise) and CRC-32
+ * (ZIP_CRC_MISMATCH with why: every byte was passed, but not the bytes the
+ * directory describes) against the central directory. */
+#define ZIP_CRC_MISMATCH 3
 int zip_stream(struct zip *z, const struct zip_entry *e, int (*cb)(void *, const uint8_t *, size_t),
 	       void *arg, char *why, size_t whylen);
 /* The entry's uncompressed bytes (stored or deflated), at most `max`

@@ -79,8 +79,10 @@ int zip_stream(struct zip *z, const struct zip_entry *e, int (*cb)(void *, const
 	if (produced != e->usize || (e->method == 8 && zr != Z_STREAM_END))
 		ST_PARSE_FAIL("'%s' holds %llu bytes, not the %llu its record claims", e->name,
 			      (unsigned long long)produced, (unsigned long long)e->usize);
-	if (crc != e->crc)
-		ST_PARSE_FAIL("'%s' does not match its CRC-32", e->name);
+	if (crc != e->crc) {
+		snprintf(why, whylen, "'%s' does not match its CRC-32", e->name);
+		return ZIP_CRC_MISMATCH;
+	}
 	return ST_OK;
 }
 
@@ -115,7 +117,7 @@ int zip_read(struct zip *z, const struct zip_entry *e, uint64_t max, uint8_t **b
 		return ST_ENOMEM;
 	if ((rc = zip_stream(z, e, collect, &c, why, whylen))) {
 		free(c.b);
-		return rc;
+		return rc == ZIP_CRC_MISMATCH ? ST_PARSE_MALFORMED : rc;
 	}
 	*buf = c.b;
 	*len = c.at;

@@ -424,6 +424,8 @@ mkdir -p "$WORK/appx"
 printf 'sigtrace test package\r\n' >"$WORK/appx/readme.txt"
 cp "$F/sha256.dll" "$WORK/appx/app.dll"
 run "${APPX[@]}" package "$IN/test.appx" --publisher "$PUB" "$WORK/appx/app.dll" "$WORK/appx/readme.txt"
+printf 'a stand-in for a code integrity catalog\r\n' >"$WORK/appx/ci.cat"
+run "${APPX[@]}" package "$IN/ci.appx" --ci "$WORK/appx/ci.cat" --publisher "$PUB" "$WORK/appx/app.dll" "$WORK/appx/readme.txt"
 run "${APPX[@]}" package "$IN/descriptors.appx" --descriptors --publisher "$PUB" "$WORK/appx/app.dll" "$WORK/appx/readme.txt"
 run "${APPX[@]}" package "$IN/test384.appx" --hash sha384 --publisher "$PUB" "$WORK/appx/app.dll" "$WORK/appx/readme.txt"
 run "${APPX[@]}" package "$IN/claims-ms.appx" --publisher "$MSPUB" "$WORK/appx/app.dll" "$WORK/appx/readme.txt"
@@ -435,11 +437,13 @@ sign appx-signed.appx "$IN/test.appx" leaf -h sha256 -time "$T_SIGN"
 sign appx-ts.msix "$IN/test.appx" leaf -h sha256 -time "$T_SIGN" "${TSA[@]}" -TSA-time "$T_SIGN"
 sign appx-sha384.appx "$IN/test384.appx" leaf -h sha384 -time "$T_SIGN"
 sign appx-descriptors.appx "$IN/descriptors.appx" leaf -h sha256 -time "$T_SIGN"
+sign appx-ci.appx "$IN/ci.appx" leaf -h sha256 -time "$T_SIGN"
 sign appx-expired.appx "$IN/expired.appx" expired -h sha256 -time "$T_EXPIRED_SIGN"
 sign appx-publisher.appx "$IN/claims-ms.appx" leaf -h sha256 -time "$T_SIGN"
 sign appx-blockmap-lie.appx "$IN/lie.appx" leaf -h sha256 -time "$T_SIGN"
 run "${APPX[@]}" flip "$F/appx-signed.appx" "$F/appx-file-byte.appx" readme.txt
 run "${APPX[@]}" flip "$F/appx-descriptors.appx" "$F/appx-descriptors-byte.appx" readme.txt
+run "${APPX[@]}" flip "$F/appx-ci.appx" "$F/appx-ci-byte.appx" AppxMetadata/CodeIntegrity.cat
 run "${APPX[@]}" add "$F/appx-signed.appx" "$F/appx-added.appx" extra.dll
 run "${APPX[@]}" gap "$F/appx-signed.appx" "$F/appx-gap.appx"
 run "${APPX[@]}" graft "$F/appx-publisher.appx" "$F/appx-copied-signature.appx" "$F/appx-signed.appx"

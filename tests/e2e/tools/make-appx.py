@@ -4,12 +4,13 @@ independent of lib/ (stdlib zipfile and hashlib). Windows' MakeAppx is not in
 Debian; osslsigncode signs what this writes.
 
   make-appx.py package OUT --publisher DN [--hash sha256|sha384|sha512]
-               [--lie NAME] [--descriptors] FILE...
+               [--lie NAME] [--descriptors] [--ci CATALOG] FILE...
       a package: AppxManifest.xml (Identity Publisher DN), the FILEs (a name
       ending in .txt is stored, others deflated), AppxBlockMap.xml (64 KiB block
       hashes; with --lie the first block of NAME hashed wrong), [Content_Types].xml;
       with --descriptors every entry's CRC and sizes in a data descriptor after
-      its data (written as to a pipe)
+      its data (written as to a pipe); with --ci CATALOG stored as
+      AppxMetadata/CodeIntegrity.cat (not in the block map: the AXCI record)
   make-appx.py bundle OUT --publisher DN PACKAGE...
       a bundle: AppxMetadata/AppxBundleManifest.xml and the packages, stored
   make-appx.py flip IN OUT NAME       flip a byte in the middle of stored entry NAME
@@ -74,7 +75,8 @@ def write(out, entries, algo, lie=None, bundle=False, descriptors=False):
         zi = zipfile.ZipInfo(name, TIME)
         zi.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
         z.writestr(zi, data)
-        if bundle and name.endswith((".appx", ".msix")):
+        if (bundle and name.endswith((".appx", ".msix"))) or \
+                name == "AppxMetadata/CodeIntegrity.cat":
             continue
         bm.append('<File Name="%s" Size="%d" LfhSize="%d">'
                   % (name.replace("/", "\\"), len(data), 30 + len(name.encode())))
@@ -131,6 +133,7 @@ def main():
     ap.add_argument("--hash", default="sha256")
     ap.add_argument("--lie")
     ap.add_argument("--descriptors", action="store_true")
+    ap.add_argument("--ci")
     a = ap.parse_intermixed_args()
     if a.op == "package":
         out, files = a.args[0], a.args[1:]
@@ -138,6 +141,8 @@ def main():
         for f in files:
             name = os.path.basename(f)
             entries.append((name, open(f, "rb").read(), name.endswith(".txt")))
+        if a.ci:
+            entries.append(("AppxMetadata/CodeIntegrity.cat", open(a.ci, "rb").read(), True))
         write(out, entries, a.hash, a.lie, descriptors=a.descriptors)
     elif a.op == "bundle":
         out, pkgs = a.args[0], a.args[1:]
