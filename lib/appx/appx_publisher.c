@@ -10,12 +10,12 @@
  *
  * The comparison is by attribute lists: the Publisher string parsed as
  * CertNameToStr writes it, the subject as OpenSSL prints it in RFC 2253
- * form (also most specific first), type names folded (S = ST, E =
- * emailAddress).
+ * form (also most specific first), each type as its OID (fold_type).
  */
 #include <ctype.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <openssl/objects.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,16 +63,39 @@ int appx_manifest_identity(struct zip *z, bool bundle, char **out)
 #define MAX_RDN 32
 
 struct rdn {
-	char type[24];
+	char type[64];
 	char value[256];
 };
 
-static void fold_type(char *t)
+/* An attribute type as a dotted OID: CertNameToStr's names (S, E,
+ * SERIALNUMBER, OID.x.y for the rest: an EV certificate's jurisdiction and
+ * business category) and OpenSSL's (ST, emailAddress, serialNumber,
+ * jurisdictionC, businessCategory) name the same attributes differently. */
+static void fold_type(char *t, size_t len)
 {
-	if (strcasecmp(t, "S") == 0)
-		strcpy(t, "ST");
-	else if (strcasecmp(t, "E") == 0)
-		strcpy(t, "EMAILADDRESS");
+	static const struct {
+		const char *name, *oid;
+	} windows[] = {
+		{ "S", "2.5.4.8" },    { "E", "1.2.840.113549.1.9.1" }, { "SERIALNUMBER", "2.5.4.5" },
+		{ "STREET", "2.5.4.9" }, { "T", "2.5.4.12" },            { "G", "2.5.4.42" },
+		{ "I", "2.5.4.43" },   { "POSTALCODE", "2.5.4.17" },    { "DESCRIPTION", "2.5.4.13" },
+	};
+	ASN1_OBJECT *o;
+
+	if (strncasecmp(t, "OID.", 4) == 0) {
+		memmove(t, t + 4, strlen(t + 4) + 1);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++)
+		if (strcasecmp(t, windows[i].name) == 0) {
+			snprintf(t, len, "%s", windows[i].oid);
+			return;
+		}
+	if ((o = OBJ_txt2obj(t, 0))) {
+		OBJ_obj2txt(t, (int)len, o, 1);
+		ASN1_OBJECT_free(o);
+		return;
+	}
 	for (char *p = t; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
 }
@@ -129,7 +152,7 @@ static int parse_dn(const char *s, bool rfc2253, struct rdn *v)
 				o--;
 		}
 		v[n].value[o] = 0;
-		fold_type(v[n].type);
+		fold_type(v[n].type, sizeof(v[n].type));
 		n++;
 		while (*s == ' ')
 			s++;
