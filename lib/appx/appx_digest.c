@@ -23,6 +23,7 @@
 
 #include "appx/appx.h"
 #include "authenticode/spc.h"
+#include "core/digest.h"
 #include "core/limits.h"
 
 #define SIG_DESCRIPTOR 0x08074b50u
@@ -57,18 +58,7 @@ static bool put64(EVP_MD_CTX *md, uint64_t v)
 
 static int hash_range(struct zip *z, EVP_MD_CTX *md, uint64_t off, uint64_t len)
 {
-	while (len) {
-		uint64_t n = len < ST_INPUT_WINDOW ? len : ST_INPUT_WINDOW;
-		st_span s;
-		int rc = st_input_window(z->in, off, n, &s);
-		if (rc)
-			return rc < 0 ? rc : ST_EIO;
-		if (!EVP_DigestUpdate(md, s.data, s.len))
-			return ST_ENOMEM;
-		off += n;
-		len -= n;
-	}
-	return ST_OK;
+	return st_input_each(z->in, off, len, st_digest_update, md);
 }
 
 /* One entry's local record; *size its length as hashed. */
@@ -146,11 +136,6 @@ static int finish(EVP_MD_CTX *md, const char *tag, uint8_t *out, unsigned *at)
 	return ST_OK;
 }
 
-static int feed_md(void *arg, const uint8_t *p, size_t n)
-{
-	return EVP_DigestUpdate(arg, p, n) ? ST_OK : ST_ENOMEM;
-}
-
 /* An entry's uncompressed bytes into a record. A CRC that does not match
  * is no obstacle: the bytes were changed, and the record says so. */
 static int hash_entry(struct zip *z, const EVP_MD *alg, EVP_MD_CTX *md, const char *name,
@@ -169,7 +154,7 @@ static int hash_entry(struct zip *z, const EVP_MD *alg, EVP_MD_CTX *md, const ch
 				      (unsigned long long)ST_LIMIT_APPX_XML) ? ST_ENOMEM : 1;
 	if (!EVP_DigestInit_ex(md, alg, NULL))
 		return ST_ENOMEM;
-	rc = zip_stream(z, e, feed_md, md, why, sizeof(why));
+	rc = zip_stream(z, e, st_digest_update, md, why, sizeof(why));
 	if (rc == ZIP_CRC_MISMATCH)
 		rc = ST_OK;
 	if (rc > 0)

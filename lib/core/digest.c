@@ -1,5 +1,6 @@
 /* The digest algorithms sigtrace computes, fetched once per process. */
 #include "core/digest.h"
+#include "sigtrace.h"
 
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -59,4 +60,9 @@ bool st_digest(int nid, const uint8_t *data, size_t len, uint8_t *out,
 	const EVP_MD *md = st_md_get(nid);
 
 	return md && EVP_Digest(data, len, out, outlen, md, NULL);
+}
+
+int st_digest_update(void *md_ctx, const uint8_t *p, size_t n)
+{
+	return EVP_DigestUpdate(md_ctx, p, n) ? ST_OK : ST_ENOMEM;
 }

@@ -16,5 +16,8 @@ const EVP_MD *st_md_sha256(void);
  * the algorithm is unsupported or OpenSSL fails. */
 bool st_digest(int nid, const uint8_t *data, size_t len, uint8_t *out,
 	       unsigned *outlen);
+/* EVP_DigestUpdate() of the EVP_MD_CTX md_ctx as a byte callback (for
+ * st_input_each() and the like): ST_OK, or ST_ENOMEM when OpenSSL fails. */
+int st_digest_update(void *md_ctx, const uint8_t *p, size_t n);
 
 #endif

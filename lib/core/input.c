@@ -130,3 +130,20 @@ int st_input_window(struct st_input *in, uint64_t off, uint64_t len, st_span *ou
 	*out = st_span_make(in->win, (size_t)len);
 	return ST_OK;
 }
+
+int st_input_each(struct st_input *in, uint64_t off, uint64_t len,
+		  int (*fn)(void *arg, const uint8_t *p, size_t n), void *arg)
+{
+	while (len) {
+		uint64_t n = len < ST_INPUT_WINDOW ? len : ST_INPUT_WINDOW;
+		st_span s;
+		int rc = st_input_window(in, off, n, &s);
+		if (rc)
+			return rc < 0 ? rc : ST_EIO;
+		if ((rc = fn(arg, s.data, s.len)))
+			return rc;
+		off += n;
+		len -= n;
+	}
+	return ST_OK;
+}

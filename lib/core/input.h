@@ -83,4 +83,11 @@ int st_input_view(struct st_input *in, uint64_t off, uint64_t len, st_span *out)
  * st_input_view() except ST_PARSE_LIMIT. */
 int st_input_window(struct st_input *in, uint64_t off, uint64_t len, st_span *out);
 
+/* Passes the bytes of [off, off+len) to fn in window-sized pieces, in
+ * order, through st_input_window(). Returns fn's first result other than
+ * ST_OK, ST_EIO when the range cannot be read (or is not inside the
+ * input), ST_ENOMEM, or ST_OK. */
+int st_input_each(struct st_input *in, uint64_t off, uint64_t len,
+		  int (*fn)(void *arg, const uint8_t *p, size_t n), void *arg);
+
 #endif

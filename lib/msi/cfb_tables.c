@@ -210,36 +210,42 @@ long cfb_find(const struct cfb *c, uint32_t st, const char *name)
 	return -1;
 }
 
+struct collect {
+	uint8_t *b;
+	size_t at;
+};
+
+static int collect(void *arg, const uint8_t *p, size_t n)
+{
+	struct collect *c = arg;
+
+	memcpy(c->b + c->at, p, n);   /* the ranges add up to the stream's size */
+	c->at += n;
+	return ST_OK;
+}
+
 int cfb_read_stream(struct cfb *c, const struct cfb_entry *e, uint64_t max, uint8_t **buf,
 		    size_t *len)
 {
-	uint8_t *b;
-	size_t at = 0;
+	struct collect k = { NULL, 0 };
+	int rc = ST_OK;
 
 	*buf = NULL;
 	*len = 0;
 	if (e->size > max)
 		return ST_PARSE_LIMIT;
-	b = malloc(e->size ? (size_t)e->size : 1);
-	if (!b)
+	if (!(k.b = malloc(e->size ? (size_t)e->size : 1)))
 		return ST_ENOMEM;
-	for (size_t i = 0; i < e->nranges; i++) {
+	for (size_t i = 0; i < e->nranges && rc == ST_OK; i++) {
 		const struct st_range *r = &c->ranges[e->range0 + i];
-		for (uint64_t o = 0; o < r->len;) {
-			uint64_t n = r->len - o < ST_INPUT_WINDOW ? r->len - o : ST_INPUT_WINDOW;
-			st_span s;
-			int rc = st_input_window(c->in, r->off + o, n, &s);
-			if (rc) {
-				free(b);
-				return rc < 0 ? rc : ST_EIO;
-			}
-			memcpy(b + at, s.data, s.len);
-			at += s.len;
-			o += n;
-		}
+		rc = st_input_each(c->in, r->off, r->len, collect, &k);
 	}
-	*buf = b;
-	*len = at;
+	if (rc) {
+		free(k.b);
+		return rc;
+	}
+	*buf = k.b;
+	*len = k.at;
 	return ST_OK;
 }
 

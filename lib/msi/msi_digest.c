@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/digest.h"
 #include "msi/msi.h"
 
 static bool is_signature(const struct cfb *c, uint32_t st, const struct cfb_entry *e)
@@ -57,20 +58,13 @@ static struct cfb_entry **ordered(struct cfb *c, uint32_t st)
 
 static int hash_stream(struct cfb *c, EVP_MD_CTX *md, const struct cfb_entry *e)
 {
-	for (size_t i = 0; i < e->nranges; i++) {
+	int rc = ST_OK;
+
+	for (size_t i = 0; i < e->nranges && rc == ST_OK; i++) {
 		const struct st_range *r = &c->ranges[e->range0 + i];
-		for (uint64_t o = 0; o < r->len;) {
-			uint64_t n = r->len - o < ST_INPUT_WINDOW ? r->len - o : ST_INPUT_WINDOW;
-			st_span s;
-			int rc = st_input_window(c->in, r->off + o, n, &s);
-			if (rc)
-				return rc < 0 ? rc : ST_EIO;
-			if (!EVP_DigestUpdate(md, s.data, s.len))
-				return ST_ENOMEM;
-			o += n;
-		}
+		rc = st_input_each(c->in, r->off, r->len, st_digest_update, md);
 	}
-	return ST_OK;
+	return rc;
 }
 
 static int content(struct cfb *c, EVP_MD_CTX *md, uint32_t st)

@@ -19,22 +19,24 @@
 
 #include "msi/msi.h"
 
+#define FOUND 100   /* stops st_input_each() at the first non-zero byte */
+
+static int any_nonzero(void *arg, const uint8_t *p, size_t n)
+{
+	(void)arg;
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return FOUND;
+	return ST_OK;
+}
+
 /* Whether [off, off+len) holds a non-zero byte. */
 static int nonzero(struct cfb *c, uint64_t off, uint64_t len, bool *out)
 {
-	*out = false;
-	while (len && !*out) {
-		uint64_t n = len < ST_INPUT_WINDOW ? len : ST_INPUT_WINDOW;
-		st_span s;
-		int rc = st_input_window(c->in, off, n, &s);
-		if (rc)
-			return rc < 0 ? rc : ST_EIO;
-		for (size_t i = 0; i < s.len && !*out; i++)
-			*out = s.data[i] != 0;
-		off += n;
-		len -= n;
-	}
-	return ST_OK;
+	int rc = st_input_each(c->in, off, len, any_nonzero, NULL);
+
+	*out = rc == FOUND;
+	return rc == FOUND ? ST_OK : rc;
 }
 
 static void first(struct msi_uncovered *u, uint64_t off)
