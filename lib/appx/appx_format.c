@@ -197,12 +197,18 @@ static int walk_members(struct st_walk *w, struct st_input *in, struct st_part *
 	return rc;
 }
 
-static int not_appx(struct st_part *part)
+/* A package whose ZIP layout cannot be read (rc: ST_PARSE_MALFORMED or
+ * ST_PARSE_LIMIT, why: what). */
+static int unreadable(struct st_part *part, int rc, const char *why)
 {
-	part->fmt = NULL;
-	part->format = NULL;
-	part->verdict = ST_VERDICT_NOT_EXECUTABLE;
-	return ST_OK;
+	part->format = "appx";
+	part->policy = ST_POLICY_ANY_VALID;
+	part->signed_structure = true;
+	rc = st_reasons_add(&part->reasons, st_parse_reason(rc, ST_R_MALFORMED_APPX),
+			    ST_EFFECT_DEFAULT, "the package cannot be read: %s", why);
+	if (rc == ST_OK)
+		st_part_finish(part);
+	return rc;
 }
 
 static int verify_signature(struct st_walk *w, struct zip *z, const struct zip_entry *sig,
@@ -269,37 +275,20 @@ static int appx_verify(struct st_walk *w, struct st_input *in, struct st_part *p
 	rc = zip_open(&z, in, why, sizeof(why));
 	if (rc < 0)
 		goto out;
-	if (rc > 0 && !named) {
-		rc = not_appx(part);
-		goto out;
-	}
 	if (rc > 0) {
-		part->format = "appx";
-		part->policy = ST_POLICY_ANY_VALID;
-		part->signed_structure = true;
-		rc = st_reasons_add(&part->reasons, st_parse_reason(rc, ST_R_MALFORMED_APPX),
-				    ST_EFFECT_DEFAULT, "the package cannot be read: %s", why);
-		if (rc == ST_OK)
-			st_part_finish(part);
+		rc = named ? unreadable(part, rc, why) : st_part_not_executable(part);
 		goto out;
 	}
 	bundle = zip_find(&z, "AppxMetadata/AppxBundleManifest.xml") != NULL;
 	sig = zip_find(&z, "AppxSignature.p7x");
 	if (!bundle && !sig && !zip_find(&z, "AppxManifest.xml") && !named) {
-		rc = not_appx(part);   /* another ZIP file: its directory was enough */
+		rc = st_part_not_executable(part);   /* another ZIP file: its directory was enough */
 		goto out;
 	}
 	rc = zip_read_locals(&z, why, sizeof(why));
-	if (rc < 0)
-		goto out;
-	if (rc > 0) {
-		part->format = "appx";
-		part->policy = ST_POLICY_ANY_VALID;
-		part->signed_structure = true;
-		rc = st_reasons_add(&part->reasons, st_parse_reason(rc, ST_R_MALFORMED_APPX),
-				    ST_EFFECT_DEFAULT, "the package cannot be read: %s", why);
-		if (rc == ST_OK)
-			st_part_finish(part);
+	if (rc) {
+		if (rc > 0)
+			rc = unreadable(part, rc, why);
 		goto out;
 	}
 	part->format = "appx";

@@ -70,6 +70,17 @@ struct st_format {
 	const char *const *extensions;
 };
 
+/* Leaves a part the format's probe took as a non-executable: its content
+ * shows it is not the format's (a text file without a signature block,
+ * another compound or ZIP file). ST_OK. */
+static inline int st_part_not_executable(struct st_part *part)
+{
+	part->fmt = NULL;
+	part->format = NULL;
+	part->verdict = ST_VERDICT_NOT_EXECUTABLE;
+	return ST_OK;
+}
+
 /* One member of a container, as the container describes it. */
 struct st_member {
 	const char *kind;                /* "slice", "member", ... (static) */

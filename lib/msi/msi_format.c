@@ -260,14 +260,6 @@ static int set_properties(struct cfb *c, struct st_part *part, struct msi_suminf
 	return ST_OK;
 }
 
-static int not_msi(struct st_part *part)
-{
-	part->fmt = NULL;
-	part->format = NULL;
-	part->verdict = ST_VERDICT_NOT_EXECUTABLE;
-	return ST_OK;
-}
-
 static int msi_verify(struct st_walk *w, struct st_input *in, struct st_part *part)
 {
 	struct cfb c;
@@ -293,7 +285,7 @@ static int msi_verify(struct st_walk *w, struct st_input *in, struct st_part *pa
 		/* A damaged compound file is an installer's only when named
 		 * like one: Office documents are compound files too. */
 		if (!(w->by_name && w->depth == 0)) {
-			rc = not_msi(part);
+			rc = st_part_not_executable(part);
 			goto out;
 		}
 		part->format = "msi";
@@ -307,7 +299,7 @@ static int msi_verify(struct st_walk *w, struct st_input *in, struct st_part *pa
 	}
 	kind = installer_kind(c.e[0].raw + 80);
 	if (!kind && c.ds < 0 && !(w->by_name && w->depth == 0)) {
-		rc = not_msi(part);
+		rc = st_part_not_executable(part);
 		goto out;
 	}
 	part->format = "msi";

@@ -100,10 +100,7 @@ static int not_script(struct st_walk *w, struct st_part *part)
 		st_part_finish(part);
 		return ST_OK;
 	}
-	part->fmt = NULL;
-	part->format = NULL;
-	part->verdict = ST_VERDICT_NOT_EXECUTABLE;
-	return ST_OK;
+	return st_part_not_executable(part);
 }
 
 static int script_verify(struct st_walk *w, struct st_input *in, struct st_part *part)
