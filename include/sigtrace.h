@@ -243,6 +243,17 @@ typedef struct st_property st_property;
  */
 int st_verify_file(st_context *ctx, const char *path, st_result **out);
 
+/*
+ * A directory is verified by st_verify_file() when a directory format
+ * claims it by its layout: an Apple bundle (X.app with Contents/Info.plist,
+ * X.framework with Versions/Current, a shallow bundle with Info.plist and
+ * _CodeSignature). Returns that format's name ("bundle"), or NULL for an
+ * ordinary directory (which st_verify_file() refuses with EISDIR): a
+ * directory walker verifies the first kind whole and descends into the
+ * second.
+ */
+const char *st_directory_format(st_context *ctx, const char *path);
+
 /* Verifies an in-memory image; the buffer must outlive the call only. */
 int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
 		     st_result **out);

@@ -99,3 +99,13 @@ ST_REASON(MALFORMED_APPX, "malformed_appx", MALFORMED, "errorMalformed", 98,
 	  "an app package (.appx, .msix, bundle) whose ZIP layout or signature files cannot be read")
 ST_REASON(PUBLISHER_MISMATCH, "publisher_mismatch", INVALID, "errorPublisherMismatch", 32,
 	  "an app package's manifest names a publisher that is not the signer's subject")
+ST_REASON(RESOURCE_MODIFIED, "resource_modified", INVALID, "errorBadDigest", 33,
+	  "a file an Apple bundle's signature seals was modified or removed")
+ST_REASON(UNSEALED_RESOURCE, "unsealed_resource", INVALID, "errorBadDigest", 34,
+	  "an Apple bundle holds a file its signature does not seal (incompletely signed)")
+ST_REASON(NESTED_CODE_INVALID, "nested_code_invalid", INVALID, "errorNestedSignature", 35,
+	  "code nested in an Apple bundle is not the code its seal names, or its signature fails")
+ST_REASON(SYMLINK_OUTSIDE_BUNDLE, "symlink_outside_bundle", INVALID, "errorBadDigest", 36,
+	  "a symbolic link in an Apple bundle points outside the bundle")
+ST_REASON(MALFORMED_BUNDLE, "malformed_bundle", MALFORMED, "errorMalformed", 99,
+	  "an Apple bundle whose Info.plist or seal (CodeResources) cannot be used")

@@ -83,6 +83,12 @@ for b in build build-asan; do
 		--dir "$work/catalog-fixtures" --label "[$b] e2e-catalog" --var "PKI=$work/pki" \
 		--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z" |
 		grep -E '^(PASS|FAIL)' >>"$log"
+	python3 tests/run_cases.py --sigtrace "$b/src/sigtrace" --cases tests/e2e/bundle-cases.txt \
+		--dir "$work/macho-fixtures/bundles" --label "[$b] e2e-bundle" --var "PKI=$work/pki" \
+		--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z" |
+		grep -E '^(PASS|FAIL)' >>"$log"
+	bash tests/cli/test_bundles.sh "$b/src/sigtrace" "$work/macho-fixtures/bundles" "$work/pki" 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_catalogs.sh "$b/src/sigtrace" "$work/catalog-fixtures" "$work/pki" \
 		"$([ $samples_ok = 1 ] && echo "$samples")" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
@@ -93,7 +99,7 @@ for b in build build-asan; do
 		bash tests/samples/test_macho_output.sh "$b/src/sigtrace" "$samples" "$trust" \
 			"$work/macho-output-$b" 2>/dev/null |
 			sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
-		for c in cases macho-cases; do
+		for c in cases macho-cases bundle-cases; do
 			python3 tests/run_cases.py --sigtrace "$b/src/sigtrace" --cases tests/samples/$c.txt \
 				--dir "$samples" --label "[$b] samples" --var "TRUST=$trust" --var "OUTDIR=$samples" |
 				grep -E '^(PASS|FAIL)' >>"$log"
@@ -141,6 +147,11 @@ python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/cases
 	grep -E '^(PASS|FAIL)' >>"$log"
 python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/macho-cases.txt \
 	--dir "$work/macho-fixtures" --label "[valgrind] e2e-macho" --var "PKI=$work/pki" \
+	--wrapper "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z -j 1" |
+	grep -E '^(PASS|FAIL)' >>"$log"
+python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/bundle-cases.txt \
+	--dir "$work/macho-fixtures/bundles" --label "[valgrind] e2e-bundle" --var "PKI=$work/pki" \
 	--wrapper "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z -j 1" |
 	grep -E '^(PASS|FAIL)' >>"$log"

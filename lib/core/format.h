@@ -46,6 +46,24 @@ struct st_walk {
 	/* The file (depth 0) was given to this format because its name has
 	 * one of the format's extensions (st_format.extensions). */
 	bool by_name;
+	/* While the main executable of an Apple bundle is verified (and its
+	 * slices): the files its signature binds from outside itself. */
+	const struct st_external_slots *external;
+	/* For directory formats: the directory's own name ("X.app"). */
+	const char *dirname;
+};
+
+/* Files outside a Mach-O that its CodeDirectory's special slots bind
+ * (slot 1: Info.plist, slot 3: _CodeSignature/CodeResources), as the
+ * bundle holding it read them. `present` false: the bundle has no such
+ * file. The spans stay valid while the executable is verified. */
+struct st_external_file {
+	bool present;
+	const char *name;   /* "Contents/Info.plist", for details */
+	st_span bytes;
+};
+struct st_external_slots {
+	struct st_external_file info_plist, resources;
 };
 
 struct st_format {
@@ -68,6 +86,11 @@ struct st_format {
 	 * this format's when its content cannot tell (unsigned scripts are
 	 * text like any other), or NULL. The format then sees w->by_name. */
 	const char *const *extensions;
+	/* Directory formats (Apple bundles): whether the directory at dirfd
+	 * (named `name`, its last path component) is one, and its verify.
+	 * NULL for formats of files. */
+	bool (*probe_directory)(int dirfd, const char *name);
+	int (*verify_directory)(struct st_walk *w, int dirfd, struct st_part *part);
 };
 
 /* Leaves a part the format's probe took as a non-executable: its content
@@ -107,6 +130,27 @@ struct st_member {
  */
 int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *parent,
 		   const struct st_member *m, struct st_part **child);
+
+/*
+ * Verifies the regular file `relpath` under the directory dirfd (opened
+ * without following symbolic links) as member m of a directory container
+ * (m's offset, size, data and src are ignored). *child as for
+ * st_walk_member. ST_OK also when the file cannot be opened or read (it
+ * is not regular, it changed): *child is then NULL and the parent holds
+ * ST_R_MALFORMED_CONTAINER naming it.
+ */
+int st_walk_file(struct st_walk *w, struct st_part *parent, int dirfd, const char *relpath,
+		 const struct st_member *m, struct st_part **child);
+
+/* Verifies the directory `relpath` under dirfd with the directory format
+ * fmt into a new non-constituent child called `name` (the limits and
+ * *child as for st_walk_member). */
+int st_walk_directory(struct st_walk *w, struct st_part *parent, int dirfd, const char *relpath,
+		      const char *name, const struct st_format *fmt, struct st_part **child);
+
+/* The format a file's first bytes show, or NULL (st_format.probe, in
+ * registry order). */
+const struct st_format *st_format_identify(const st_context *ctx, st_span head, uint64_t size);
 
 /* The registry (lib/formats.def), in probe order. */
 extern const struct st_format *const st_formats[];

@@ -129,6 +129,15 @@
 
 /* A host's registry (--host-trust): certificates read from its stores
  * in all, and bytes of one value (a certificate blob, the AuthRoot list). */
+/* Apple bundles (lib/bundle): Info.plist and CodeResources read whole up to
+ * ST_LIMIT_BUNDLE_PLIST; seal rules and their length; files walked and
+ * sealed entries; directory depth inside a bundle. */
+#define ST_LIMIT_BUNDLE_PLIST (16u << 20)
+#define ST_LIMIT_BUNDLE_RULES 256
+#define ST_LIMIT_BUNDLE_RULE_LEN 256
+#define ST_LIMIT_BUNDLE_FILES 1000000
+#define ST_LIMIT_BUNDLE_DEPTH 64
+
 #define ST_LIMIT_HOST_CERTS 20000
 #define ST_LIMIT_HOST_VALUE (4u << 20)
 

@@ -86,13 +86,53 @@ static const struct st_format *probe(const st_context *ctx, st_span head, uint64
 	for (size_t i = 0; i < n; i++) {
 		const struct st_format *f = i < st_nformats ? st_formats[i]
 							    : ctx->extra_formats[i - st_nformats];
-		enum st_probe p = f->probe(head, size);
+		enum st_probe p = f->probe ? f->probe(head, size) : ST_PROBE_NO;
 		if (p != ST_PROBE_NO) {
 			*how = p;
 			return f;
 		}
 	}
 	*how = ST_PROBE_NO;
+	return NULL;
+}
+
+const struct st_format *st_format_identify(const st_context *ctx, st_span head, uint64_t size)
+{
+	enum st_probe how;
+
+	return probe(ctx, head, size, &how);
+}
+
+/* The last component of path, without trailing slashes ("X.app/"), into
+ * name; false when too long. */
+static bool last_component(const char *path, char *name, size_t cap)
+{
+	const char *base;
+	size_t len = strlen(path);
+
+	/* The last component, without trailing slashes ("X.app/"). */
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	base = path + len;
+	while (base > path && base[-1] != '/')
+		base--;
+	if ((size_t)(path + len - base) >= cap)
+		return false;
+	memcpy(name, base, (size_t)(path + len - base));
+	name[path + len - base] = '\0';
+	return true;
+}
+
+/* The directory format that claims the directory at dirfd, or NULL. */
+static const struct st_format *probe_directory(int dirfd, const char *path)
+{
+	char name[256];
+
+	if (!last_component(path, name, sizeof(name)))
+		return NULL;
+	for (size_t i = 0; i < st_nformats; i++)
+		if (st_formats[i]->probe_directory && st_formats[i]->probe_directory(dirfd, name))
+			return st_formats[i];
 	return NULL;
 }
 
@@ -130,6 +170,26 @@ static int verify_input(struct st_walk *w, struct st_input *in, struct st_part *
 	return rc;
 }
 
+/* Whether one more part may be made in parent; if not, *rc is the result
+ * of recording the limit in parent. */
+static bool within_limits(struct st_walk *w, struct st_part *parent, const char *kind,
+			  const char *name, int *rc)
+{
+	if (w->depth + 1 > ST_LIMIT_PART_DEPTH) {
+		*rc = st_reasons_add(&parent->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+				     "containers nested deeper than %d: %s '%s' is not verified",
+				     ST_LIMIT_PART_DEPTH, kind, name);
+		return false;
+	}
+	if (w->parts >= ST_LIMIT_PARTS) {
+		*rc = st_reasons_add(&parent->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+				     "more than %d parts in one file: %s '%s' and the rest are not verified",
+				     ST_LIMIT_PARTS, kind, name);
+		return false;
+	}
+	return true;
+}
+
 int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *parent,
 		   const struct st_member *m, struct st_part **child)
 {
@@ -140,14 +200,8 @@ int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *paren
 	int rc;
 
 	*child = NULL;
-	if (w->depth + 1 > ST_LIMIT_PART_DEPTH)
-		return st_reasons_add(&parent->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
-				      "containers nested deeper than %d: %s '%s' is not verified",
-				      ST_LIMIT_PART_DEPTH, m->kind, m->name);
-	if (w->parts >= ST_LIMIT_PARTS)
-		return st_reasons_add(&parent->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
-				      "more than %d parts in one file: %s '%s' and the rest are not verified",
-				      ST_LIMIT_PARTS, m->kind, m->name);
+	if (!within_limits(w, parent, m->kind, m->name, &rc))
+		return rc;
 	if (m->data) {
 		if (m->size > ST_LIMIT_DECODED_BYTES - w->decoded)
 			return st_reasons_add(&parent->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
@@ -270,6 +324,128 @@ static int fd_read(void *arg, uint64_t off, void *buf, size_t len)
 	return pread_all(fd, buf, len, (off_t)off) ? ST_OK : ST_EIO;
 }
 
+/* Records in parent that a file of a directory container could not be
+ * read. */
+static int unreadable(struct st_part *parent, const char *kind, const char *relpath, int err)
+{
+	return st_reasons_add(&parent->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
+			      "%s '%s' could not be read: %s", kind, relpath, strerror(err));
+}
+
+int st_walk_file(struct st_walk *w, struct st_part *parent, int dirfd, const char *relpath,
+		 const struct st_member *m, struct st_part **child)
+{
+	struct st_member fm = *m;
+	struct stat st;
+	int fd, rc;
+
+	*child = NULL;
+	if (!within_limits(w, parent, m->kind, m->name, &rc))
+		return rc;
+	fd = openat(dirfd, relpath, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0)
+		return unreadable(parent, m->kind, relpath, errno);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		int err = S_ISREG(st.st_mode) ? errno : EINVAL;
+		close(fd);
+		return unreadable(parent, m->kind, relpath, err);
+	}
+	if ((uint64_t)st.st_size > w->ctx->max_file_size) {
+		close(fd);
+		return st_reasons_add(&parent->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+				      "%s '%s' is larger than the largest file verified (%llu bytes): not verified",
+				      m->kind, relpath, (unsigned long long)w->ctx->max_file_size);
+	}
+	fm.offset = 0;
+	fm.size = (uint64_t)st.st_size;
+	fm.data = NULL;
+	fm.src = (struct st_source){ fd_read, &fd };
+	size_t had = parent->nchildren;
+	rc = st_walk_member(w, NULL, parent, &fm, child);
+	if (rc == ST_EIO) {
+		/* The file changed while it was read: its half-made part is
+		 * dropped and the container records it; the walk goes on. */
+		int err = errno ? errno : ESTALE;
+		while (parent->nchildren > had) {
+			struct st_part *c = parent->children[--parent->nchildren];
+			st_part_clear(c);
+			free(c);
+		}
+		*child = NULL;
+		rc = unreadable(parent, m->kind, relpath, err);
+	}
+	close(fd);
+	return rc;
+}
+
+int st_walk_directory(struct st_walk *w, struct st_part *parent, int dirfd, const char *relpath,
+		      const char *name, const struct st_format *fmt, struct st_part **child)
+{
+	struct st_part *c;
+	const struct st_external_slots *ext = w->external;
+	int fd, rc;
+
+	*child = NULL;
+	if (!within_limits(w, parent, "member", name, &rc))
+		return rc;
+	fd = openat(dirfd, relpath, O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW);
+	if (fd < 0)
+		return unreadable(parent, "member", relpath, errno);
+	c = st_part_add_child(parent, "member", name, false);
+	if (!c) {
+		close(fd);
+		return ST_ENOMEM;
+	}
+	c->fmt = fmt;
+	w->parts++;
+	w->depth++;
+	w->external = NULL;
+	w->dirname = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	rc = fmt->verify_directory(w, fd, c);
+	w->dirname = NULL;
+	w->external = ext;
+	w->depth--;
+	close(fd);
+	if (rc == ST_OK)
+		*child = c;
+	return rc;
+}
+
+/* Verifies a directory that a directory format claims. */
+static int verify_directory(st_context *ctx, int fd, const struct st_format *fmt,
+			    const char *name, st_result **out)
+{
+	struct st_walk w = { .ctx = ctx, .parts = 1, .dirname = name };
+	st_result *res = st_result_new(0);
+	int rc;
+
+	if (!res)
+		return ST_ENOMEM;
+	res->root.fmt = fmt;
+	rc = fmt->verify_directory(&w, fd, &res->root);
+	if (rc) {
+		st_result_free(res);
+		return rc;
+	}
+	*out = res;
+	return ST_OK;
+}
+
+const char *st_directory_format(st_context *ctx, const char *path)
+{
+	const struct st_format *fmt;
+	int fd;
+
+	if (!ctx || !path)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+	if (fd < 0)
+		return NULL;
+	fmt = probe_directory(fd, path);
+	close(fd);
+	return fmt ? fmt->name : NULL;
+}
+
 int st_verify_file(st_context *ctx, const char *path, st_result **out)
 {
 	uint8_t head[ST_PROBE_LEN];
@@ -292,9 +468,21 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 		return ST_EIO;
 	if (fstat(fd, &st) != 0)
 		goto io_error;
+	if (S_ISDIR(st.st_mode)) {
+		/* A directory is verified when a directory format (an Apple
+		 * bundle) claims it. */
+		char name[256];
+		fmt = probe_directory(fd, path);
+		if (fmt && last_component(path, name, sizeof(name)))
+			rc = verify_directory(ctx, fd, fmt, name, out);
+		saved = errno;
+		close(fd);
+		errno = fmt ? saved : EISDIR;
+		return fmt ? rc : ST_EIO;
+	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		errno = EINVAL;
 		return ST_EIO;
 	}
 	size = (uint64_t)st.st_size;

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "core/context.h"
+#include "core/format.h"
 #include "core/hash_pass.h"
 #include "core/result.h"
 #include "x509/chain.h"
@@ -24,6 +25,9 @@ struct macho_check {
 	const struct macho_slice *ms;
 	int idx;              /* signature index in part */
 	char what[48];        /* "arm64 slice", for details */
+	/* The bundle's Info.plist and seal, when the slice is (part of) a
+	 * bundle's main executable; else NULL. */
+	const struct st_external_slots *external;
 	struct cs_superblob sb;
 	struct cs_codedir cds[ST_LIMIT_CODE_DIRECTORIES];  /* slot order */
 	size_t ncd;

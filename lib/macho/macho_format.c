@@ -131,6 +131,7 @@ static int verify_thin(struct st_walk *w, struct st_input *in, struct st_part *p
 	m->in = in;
 	m->part = part;
 	m->ms = &ms;
+	m->external = w->external;
 	snprintf(m->what, sizeof(m->what), "%s slice", ms.arch);
 	m->idx = st_part_add_signature(part);
 	if (m->idx < 0) {

@@ -37,6 +37,38 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* Slots 1 (Info.plist) and 3 (CodeResources) of a bundle's main
+ * executable against the files the bundle holds: the seal is only as good
+ * as its binding to the signature (a CodeResources the signature does not
+ * bind can be rewritten at will). */
+static int check_external(struct macho_check *m, const struct cs_codedir *cd, uint32_t slot,
+			  const struct st_external_file *f)
+{
+	st_reasons *rs = &MSIG(m)->reasons;
+	uint8_t h[EVP_MAX_MD_SIZE];
+	bool bound = slot <= cd->n_special && !all_zero(cs_codedir_special(cd, slot), cd->hash_size);
+
+	if (f->present && !bound)
+		ST_ADD(rs, ST_R_RESOURCE_MODIFIED, ST_EFFECT_DEFAULT,
+		       "%s: the bundle's %s is not bound by the %s CodeDirectory (slot %u): it was added after signing or the signature was made for another layout",
+		       m->what, f->name, cd->hash_name, slot);
+	else if (!f->present && bound)
+		ST_ADD(rs, ST_R_RESOURCE_MODIFIED, ST_EFFECT_DEFAULT,
+		       "%s: the %s CodeDirectory binds %s (slot %u), which the bundle does not hold",
+		       m->what, cd->hash_name, f->name, slot);
+	else if (f->present) {
+		if (!cs_hash(cd, f->bytes.data, f->bytes.len, h))
+			return ST_ENOMEM;
+		if (memcmp(h, cs_codedir_special(cd, slot), cd->hash_size) != 0)
+			ST_ADD(rs, ST_R_RESOURCE_MODIFIED, ST_EFFECT_DEFAULT,
+			       "%s: %s differs from its %s hash in the CodeDirectory (slot %u): modified after signing",
+			       m->what, f->name, cd->hash_name, slot);
+	}
+	return ST_OK;
+enomem:
+	return ST_ENOMEM;
+}
+
 int macho_check_slots(struct macho_check *m, const struct cs_codedir *cd)
 {
 	st_reasons *rs = &MSIG(m)->reasons;
@@ -61,7 +93,18 @@ int macho_check_slots(struct macho_check *m, const struct cs_codedir *cd)
 			       m->what, cd->hash_name, name, i);
 		}
 		/* Info.plist and CodeResources live outside the binary: they
-		 * are checked when a bundle is scanned. */
+		 * are checked when the binary is a bundle's main executable
+		 * (below). */
+	}
+	/* A linker's ad-hoc signature never binds a bundle's files: such a
+	 * bundle is as good as unsigned (macOS calls its Info.plist
+	 * modified; docs/bundles.md). */
+	if (m->external && !(cd->flags & 0x20000u)) {
+		int rc = check_external(m, cd, 1, &m->external->info_plist);
+		if (rc == ST_OK)
+			rc = check_external(m, cd, 3, &m->external->resources);
+		if (rc)
+			return rc;
 	}
 	for (size_t k = 0; k < m->sb.n; k++) {
 		uint32_t t = m->sb.blobs[k].type;

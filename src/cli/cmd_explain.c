@@ -37,7 +37,7 @@ static const struct procedure {
 	{ "G0112", "Windshift", "malware signed with revoked certificates",
 	  "revoked", "revoked" },
 	{ "S0466", "WindTail", "macOS malware incompletely signed with revoked certificates",
-	  "revoked", "revoked" },
+	  "revoked,unsealed_resource", "revoked" },
 	{ "tool", "SigThief", "the signature of a signed program copied onto another",
 	  "digest_mismatch", "signature_transplanted" },
 	{ "tool", "MetaTwin", "the signature and the version resource of a signed program copied onto another",

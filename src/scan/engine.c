@@ -394,3 +394,8 @@ int engine_finish(struct engine *e)
 	free(e);
 	return rc;
 }
+
+st_context *engine_context(struct engine *e)
+{
+	return e->o.ctx;
+}

