@@ -109,3 +109,5 @@ ST_REASON(SYMLINK_OUTSIDE_BUNDLE, "symlink_outside_bundle", INVALID, "errorBadDi
 	  "a symbolic link in an Apple bundle points outside the bundle")
 ST_REASON(MALFORMED_BUNDLE, "malformed_bundle", MALFORMED, "errorMalformed", 99,
 	  "an Apple bundle whose Info.plist or seal (CodeResources) cannot be used")
+ST_REASON(MALFORMED_PACKAGE, "malformed_package", MALFORMED, "errorMalformed", 100,
+	  "an installer package (xar) whose header, table of contents or heap cannot be used")

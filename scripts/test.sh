@@ -87,6 +87,14 @@ for b in build build-asan; do
 		--dir "$work/macho-fixtures/bundles" --label "[$b] e2e-bundle" --var "PKI=$work/pki" \
 		--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z" |
 		grep -E '^(PASS|FAIL)' >>"$log"
+	python3 tests/run_cases.py --sigtrace "$b/src/sigtrace" --cases tests/e2e/pkg-cases.txt \
+		--dir "$work/macho-fixtures/pkg" --label "[$b] e2e-pkg" --var "PKI=$work/pki" \
+		--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z" |
+		grep -E '^(PASS|FAIL)' >>"$log"
+	python3 tests/run_cases.py --sigtrace "$b/src/sigtrace" --cases tests/e2e/dmg-cases.txt \
+		--dir "$work/macho-fixtures/dmg" --label "[$b] e2e-dmg" --var "PKI=$work/pki" \
+		--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z" |
+		grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_bundles.sh "$b/src/sigtrace" "$work/macho-fixtures/bundles" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_catalogs.sh "$b/src/sigtrace" "$work/catalog-fixtures" "$work/pki" \
@@ -152,6 +160,16 @@ python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/macho
 	grep -E '^(PASS|FAIL)' >>"$log"
 python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/bundle-cases.txt \
 	--dir "$work/macho-fixtures/bundles" --label "[valgrind] e2e-bundle" --var "PKI=$work/pki" \
+	--wrapper "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z -j 1" |
+	grep -E '^(PASS|FAIL)' >>"$log"
+python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/pkg-cases.txt \
+	--dir "$work/macho-fixtures/pkg" --label "[valgrind] e2e-pkg" --var "PKI=$work/pki" \
+	--wrapper "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z -j 1" |
+	grep -E '^(PASS|FAIL)' >>"$log"
+python3 tests/run_cases.py --sigtrace build/src/sigtrace --cases tests/e2e/dmg-cases.txt \
+	--dir "$work/macho-fixtures/dmg" --label "[valgrind] e2e-dmg" --var "PKI=$work/pki" \
 	--wrapper "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z -j 1" |
 	grep -E '^(PASS|FAIL)' >>"$log"

@@ -42,7 +42,7 @@ static const st_property_decl bundle_properties[BP_COUNT] = {
 			"deep (Contents/), framework (Versions/Current) or shallow" },
 	[BP_DETACHED] = { "bundle.detached_signature", ST_PROPERTY_BOOL, ST_SCOPE_PART,
 			  "detached signature", NULL, 0, NULL,
-			  "a bundle without an executable signed in _CodeSignature/CodeDirectory and CodeSignature; sigtrace does not verify such signatures yet (the bundle is reported unsigned)" },
+			  "a detached signature in _CodeSignature/CodeDirectory and CodeSignature (bundles without an executable, old kexts); sigtrace does not verify such signatures yet (the bundle is reported unsigned)" },
 };
 
 static const char *const shapes[] = { "deep", "framework", "shallow" };
@@ -146,10 +146,14 @@ static int bundle_verify_directory(struct st_walk *w, int fd, struct st_part *pa
 		struct st_member m = { .kind = "member", .constituent = true };
 		snprintf(exe_name, sizeof(exe_name), "%s%s%s", b.root, *b.root ? "/" : "", b.exe_rel);
 		m.name = exe_name;
-		ext.info_plist = (struct st_external_file){ b.info != NULL, b.info_path,
-							   st_span_make(b.info, b.info_len) };
-		ext.resources = (struct st_external_file){ b.seal != NULL, "_CodeSignature/CodeResources",
-							  st_span_make(b.seal, b.seal_len) };
+		memset(&ext, 0, sizeof(ext));
+		ext.info_plist = (struct st_external_file){ true, b.info != NULL, b.info_path,
+							   st_span_make(b.info, b.info_len),
+							   ST_R_RESOURCE_MODIFIED };
+		ext.resources = (struct st_external_file){ true, b.seal != NULL,
+							  "_CodeSignature/CodeResources",
+							  st_span_make(b.seal, b.seal_len),
+							  ST_R_RESOURCE_MODIFIED };
 		w->external = &ext;
 		rc = st_walk_file(w, part, b.root_fd, b.exe_rel, &m, &exe);
 		w->external = NULL;
@@ -177,7 +181,9 @@ static int bundle_verify_directory(struct st_walk *w, int fd, struct st_part *pa
 	if (exe)
 		part->arch = exe->arch;
 	part->size = stats.bytes + (exe ? exe->size : 0);
-	if ((!exe || !st_part_primary_signature(exe)) && b.seal && b.has_exe) {
+	/* (A detached signature in _CodeSignature/CodeDirectory is not a
+	 * stripped one: old kexts keep theirs there.) */
+	if ((!exe || !st_part_primary_signature(exe)) && b.seal && b.has_exe && !b.detached) {
 		/* A seal next to an unsigned executable: the signed one was
 		 * replaced or stripped. The verdict stays unsigned (no
 		 * signature to judge); the reason says why it matters. */

@@ -480,7 +480,10 @@ static int walk(struct seal_walk *sw, int dirfd, const char *prefix, int depth)
 
 			if (sub < 0)
 				continue;
-			if (rule && (rule->flags & RULE_NESTED) && bundle_probe(sub, names[i].name, &shape)) {
+			/* Listing an unsigned bundle, every bundle inside is
+			 * one: there is no seal whose rules would say otherwise. */
+			if (((rule && (rule->flags & RULE_NESTED)) || !sw->judge) &&
+			    bundle_probe(sub, names[i].name, &shape)) {
 				char full[1024];
 				close(sub);
 				join(full, sizeof(full), sw->b->root, rel);

@@ -53,17 +53,21 @@ struct st_walk {
 	const char *dirname;
 };
 
-/* Files outside a Mach-O that its CodeDirectory's special slots bind
- * (slot 1: Info.plist, slot 3: _CodeSignature/CodeResources), as the
- * bundle holding it read them. `present` false: the bundle has no such
- * file. The spans stay valid while the executable is verified. */
+/* Bytes outside a code signature's own file that its CodeDirectory's
+ * special slots bind: a bundle's Info.plist (slot 1) and seal (slot 3,
+ * _CodeSignature/CodeResources), as the bundle read them; a disk image's
+ * trailer (slot 6, as it was signed). `used`: the slot is bound from
+ * outside in this context; `present` false: there is no such file. `code`
+ * is the reason a difference is reported with. The spans stay valid while
+ * the signature is verified. */
 struct st_external_file {
-	bool present;
+	bool used, present;
 	const char *name;   /* "Contents/Info.plist", for details */
 	st_span bytes;
+	st_reason code;
 };
 struct st_external_slots {
-	struct st_external_file info_plist, resources;
+	struct st_external_file info_plist, resources, rep_specific;
 };
 
 struct st_format {

@@ -138,6 +138,13 @@
 #define ST_LIMIT_BUNDLE_FILES 1000000
 #define ST_LIMIT_BUNDLE_DEPTH 64
 
+/* xar archives (lib/xar): the table of contents, compressed and inflated;
+ * files it lists and their nesting; certificates per signature. */
+#define ST_LIMIT_XAR_TOC (64u << 20)
+#define ST_LIMIT_XAR_FILES 1000000
+#define ST_LIMIT_XAR_DEPTH 64
+#define ST_LIMIT_XAR_CERTS 16
+
 #define ST_LIMIT_HOST_CERTS 20000
 #define ST_LIMIT_HOST_VALUE (4u << 20)
 

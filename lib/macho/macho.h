@@ -28,6 +28,9 @@ struct macho_check {
 	/* The bundle's Info.plist and seal, when the slice is (part of) a
 	 * bundle's main executable; else NULL. */
 	const struct st_external_slots *external;
+	/* The signature's bytes in `in`, and where they must end (the end of
+	 * the slice; a disk image's trailer). */
+	uint64_t sig_off, sig_size, sig_end;
 	struct cs_superblob sb;
 	struct cs_codedir cds[ST_LIMIT_CODE_DIRECTORIES];  /* slot order */
 	size_t ncd;

@@ -132,6 +132,9 @@ static int verify_thin(struct st_walk *w, struct st_input *in, struct st_part *p
 	m->part = part;
 	m->ms = &ms;
 	m->external = w->external;
+	m->sig_off = ms.sig_off;
+	m->sig_size = ms.sig_size;
+	m->sig_end = in->size;
 	snprintf(m->what, sizeof(m->what), "%s slice", ms.arch);
 	m->idx = st_part_add_signature(part);
 	if (m->idx < 0) {

@@ -115,26 +115,25 @@ enomem:
 
 int macho_verify_signature(struct macho_check *m)
 {
-	const struct macho_slice *ms = m->ms;
 	st_span sig;
 	char why[200];
 	const struct cs_blob *cms;
 	bool cms_empty;
 	int rc;
 
-	rc = st_input_view(m->in, ms->sig_off, ms->sig_size, &sig);  /* inside: checked by the layout */
+	rc = st_input_view(m->in, m->sig_off, m->sig_size, &sig);  /* inside: checked by the caller */
 	if (rc < 0)
 		return rc;
 	if (rc) {
 		ST_ADD(&MSIG(m)->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
-		       "%s: a code signature of %u bytes is more than is read of a file", m->what,
-		       ms->sig_size);
+		       "%s: a code signature of %" PRIu64 " bytes is more than is read of a file", m->what,
+		       m->sig_size);
 		return ST_OK;
 	}
-	if ((uint64_t)ms->sig_off + ms->sig_size < m->in->size)
+	if (m->sig_off + m->sig_size < m->sig_end)
 		ST_ADD(&MSIG(m)->reasons, ST_R_TRAILING_DATA, ST_EFFECT_DEFAULT,
-		    "%s: %" PRIu64 " bytes follow the code signature in the slice", m->what,
-		    (uint64_t)m->in->size - ms->sig_off - ms->sig_size);
+		    "%s: %" PRIu64 " bytes follow the code signature", m->what,
+		    m->sig_end - m->sig_off - m->sig_size);
 	rc = cs_superblob_parse(sig, &m->sb, why, sizeof(why));
 	if (rc) {
 		ST_ADD(&MSIG(m)->reasons, st_parse_reason(rc, ST_R_MALFORMED_SIGNATURE),
@@ -158,14 +157,14 @@ int macho_verify_signature(struct macho_check *m)
 		/* The pages run up to the signature: a codeLimit before it
 		 * leaves bytes no hash covers, one past it hashes the
 		 * signature itself. */
-		if (cd->code_limit < ms->sig_off)
+		if (cd->code_limit < m->sig_off)
 			ST_ADD(&MSIG(m)->reasons, ST_R_TRAILING_DATA, ST_EFFECT_DEFAULT,
-			    "%s: slice bytes %" PRIu64 "..%u before the signature are not covered by the %s page hashes",
-			    m->what, cd->code_limit, ms->sig_off - 1, cd->hash_name);
-		else if (cd->code_limit > ms->sig_off)
+			    "%s: bytes %" PRIu64 "..%" PRIu64 " before the signature are not covered by the %s page hashes",
+			    m->what, cd->code_limit, m->sig_off - 1, cd->hash_name);
+		else if (cd->code_limit > m->sig_off)
 			ST_ADD(&MSIG(m)->reasons, ST_R_MALFORMED_SIGNATURE, ST_EFFECT_DEFAULT,
-			    "%s: the %s codeLimit %" PRIu64 " reaches into the signature at %u",
-			    m->what, cd->hash_name, cd->code_limit, ms->sig_off);
+			    "%s: the %s codeLimit %" PRIu64 " reaches into the signature at %" PRIu64,
+			    m->what, cd->hash_name, cd->code_limit, m->sig_off);
 		if ((rc = macho_check_pages(m, cd)) || (rc = macho_check_slots(m, cd)))
 			return rc;
 	}

@@ -49,24 +49,40 @@ static int check_external(struct macho_check *m, const struct cs_codedir *cd, ui
 	bool bound = slot <= cd->n_special && !all_zero(cs_codedir_special(cd, slot), cd->hash_size);
 
 	if (f->present && !bound)
-		ST_ADD(rs, ST_R_RESOURCE_MODIFIED, ST_EFFECT_DEFAULT,
+		ST_ADD(rs, f->code, ST_EFFECT_DEFAULT,
 		       "%s: the bundle's %s is not bound by the %s CodeDirectory (slot %u): it was added after signing or the signature was made for another layout",
 		       m->what, f->name, cd->hash_name, slot);
 	else if (!f->present && bound)
-		ST_ADD(rs, ST_R_RESOURCE_MODIFIED, ST_EFFECT_DEFAULT,
+		ST_ADD(rs, f->code, ST_EFFECT_DEFAULT,
 		       "%s: the %s CodeDirectory binds %s (slot %u), which the bundle does not hold",
 		       m->what, cd->hash_name, f->name, slot);
 	else if (f->present) {
 		if (!cs_hash(cd, f->bytes.data, f->bytes.len, h))
 			return ST_ENOMEM;
 		if (memcmp(h, cs_codedir_special(cd, slot), cd->hash_size) != 0)
-			ST_ADD(rs, ST_R_RESOURCE_MODIFIED, ST_EFFECT_DEFAULT,
+			ST_ADD(rs, f->code, ST_EFFECT_DEFAULT,
 			       "%s: %s differs from its %s hash in the CodeDirectory (slot %u): modified after signing",
 			       m->what, f->name, cd->hash_name, slot);
 	}
 	return ST_OK;
 enomem:
 	return ST_ENOMEM;
+}
+
+/* The file a special slot binds from outside, in this context, or NULL. */
+static const struct st_external_file *external_for(const struct macho_check *m, uint32_t slot)
+{
+	const struct st_external_file *f = NULL;
+
+	if (!m->external)
+		return NULL;
+	if (slot == 1)
+		f = &m->external->info_plist;
+	else if (slot == 3)
+		f = &m->external->resources;
+	else if (slot == 6)
+		f = &m->external->rep_specific;
+	return f && f->used ? f : NULL;
 }
 
 int macho_check_slots(struct macho_check *m, const struct cs_codedir *cd)
@@ -87,7 +103,7 @@ int macho_check_slots(struct macho_check *m, const struct cs_codedir *cd)
 				ST_ADD(rs, ST_R_SPECIAL_SLOT_MISMATCH, ST_EFFECT_DEFAULT,
 				       "%s: the %s blob (slot %u) does not match its %s hash in the CodeDirectory",
 				       m->what, name, i, cd->hash_name);
-		} else if (internal && !all_zero(stored, cd->hash_size)) {
+		} else if (internal && !external_for(m, i) && !all_zero(stored, cd->hash_size)) {
 			ST_ADD(rs, ST_R_SPECIAL_SLOT_MISMATCH, ST_EFFECT_DEFAULT,
 			       "%s: the %s CodeDirectory binds a %s blob (slot %u) the signature does not carry",
 			       m->what, cd->hash_name, name, i);
@@ -100,11 +116,13 @@ int macho_check_slots(struct macho_check *m, const struct cs_codedir *cd)
 	 * bundle is as good as unsigned (macOS calls its Info.plist
 	 * modified; docs/bundles.md). */
 	if (m->external && !(cd->flags & 0x20000u)) {
-		int rc = check_external(m, cd, 1, &m->external->info_plist);
-		if (rc == ST_OK)
-			rc = check_external(m, cd, 3, &m->external->resources);
-		if (rc)
-			return rc;
+		static const uint32_t slots[] = { 1, 3, 6 };
+		for (size_t k = 0; k < 3; k++) {
+			const struct st_external_file *f = external_for(m, slots[k]);
+			int rc = f ? check_external(m, cd, slots[k], f) : ST_OK;
+			if (rc)
+				return rc;
+		}
 	}
 	for (size_t k = 0; k < m->sb.n; k++) {
 		uint32_t t = m->sb.blobs[k].type;

@@ -220,9 +220,11 @@ int st_timestamp_verify(const st_context *ctx, const struct st_chain_policy *pol
 			ST_SIGNER_INFO *si, STACK_OF(X509) *outer_certs, st_signature *sig,
 			struct ts_outcome *out)
 {
-	STACK_OF(X509_ATTRIBUTE) *ua = si->unsigned_attrs;
+	STACK_OF(X509_ATTRIBUTE) *ua = si ? si->unsigned_attrs : NULL;
 	int rc = ST_OK;
 
+	/* si is NULL for signatures without a SignerInfo (a xar archive's
+	 * PKCS#1 signature): they carry no timestamp. */
 	memset(out, 0, sizeof(*out));
 	out->time = ST_TIME_NONE;
 	for (int i = 0; i < sk_X509_ATTRIBUTE_num(ua) && !out->valid; i++) {

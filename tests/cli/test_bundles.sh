@@ -78,4 +78,14 @@ cp -a "$fix/bundle-symlink-out.app" "$tmp/out.app"
 grep -q "symlink_outside_bundle" "$tmp/out.txt"
 check "a link out of the bundle is reported" $?
 
+# A flat package's stored executable is a member of its own.
+if [ -f "$fix/../pkg/pkg-devid-installer.pkg" ]; then
+	"$st" scan "${common[@]}" "$fix/../pkg/pkg-devid-installer.pkg" >"$tmp/pkg.txt" 2>/dev/null
+	grep -q '^valid .*pkg-devid-installer.pkg//Resources/tool$' "$tmp/pkg.txt" &&
+		grep -q '^valid .*pkg-devid-installer.pkg$' "$tmp/pkg.txt"
+	check "a package and its stored Mach-O tool: two valid records" $?
+else
+	check "the package fixtures exist" 1
+fi
+
 echo "$passed passed, $failed failed"

@@ -275,3 +275,8 @@ done
 # writes their seals and signs their executables with macho-sign ----------------------
 run python3 "$HERE/tools/make-bundle.py" "$SIGNER" "$PKI" "$IN/linker.arm64" "$IN/other.arm64" \
     "$IN/unsigned.arm64" "$OUT/bundles"
+# --- flat installer packages (pkg-cases.txt): tools/make-xar.py, with a signed
+# Mach-O stored inside ----------------------------------------------------------------------------
+run python3 "$HERE/tools/make-xar.py" "$PKI" "$OUT/macho-devid.arm64" "$OUT/pkg"
+# --- disk images (dmg-cases.txt): tools/make-dmg.py ---------------------------------------------------
+run python3 "$HERE/tools/make-dmg.py" "$PKI" "$OUT/dmg"
