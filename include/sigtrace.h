@@ -213,6 +213,11 @@ const st_cert *st_anchor_certificate(const st_anchor *a);
  * homoglyphs; *exact is 0 for near-miss spellings. NULL if none. */
 const char *st_publisher_claimed(const st_context *ctx, const char *name, int *exact);
 
+/* A password tried on encrypted archive members (ZIP, 7-Zip, RAR), in the
+ * order added; "infected" is the malware-collection convention. At most
+ * 16. ST_EINVAL beyond. */
+int st_context_add_archive_password(st_context *ctx, const char *password);
+
 /* Verification time used when no valid timestamp proves the signing time.
  * Defaults to the current time at st_context_new(). */
 void st_context_set_time(st_context *ctx, int64_t when);

@@ -95,6 +95,8 @@ for b in build build-asan; do
 		--dir "$work/macho-fixtures/dmg" --label "[$b] e2e-dmg" --var "PKI=$work/pki" \
 		--default-args "--trust $work/pki/root.pem --at 2025-06-01T00:00:00Z" |
 		grep -E '^(PASS|FAIL)' >>"$log"
+	bash tests/cli/test_archives.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_bundles.sh "$b/src/sigtrace" "$work/macho-fixtures/bundles" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_catalogs.sh "$b/src/sigtrace" "$work/catalog-fixtures" "$work/pki" \

@@ -17,15 +17,15 @@ _sigtrace()
 		*) COMPREPLY=($(compgen -W "text ndjson" -- "$cur")) ;;
 		esac
 		return ;;
-	--at|--max-file-size|-j|--jobs|--min-score|--host) return ;;
+	--at|--max-file-size|-j|--jobs|--min-score|--host|--archive-password) return ;;
 	--trust|--crl|--dbx|--catalogs|--host-trust|--files-from|--db|--allow|--baseline)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	local trust="--trust --no-default-trust --system-trust --crl --dbx --host-trust --at"
 	local opts
 	case $cmd in
-	verify) opts="$trust --catalogs --format --max-file-size -j --jobs --files-from -q --quiet --no-file-hash" ;;
-	scan) opts="$trust --catalogs --no-catalogs --no-host-trust --format --max-file-size -j --jobs --files-from --all -q --quiet --no-file-hash --db --resume --host" ;;
+	verify) opts="$trust --catalogs --archive-password --format --max-file-size -j --jobs --files-from -q --quiet --no-file-hash" ;;
+	scan) opts="$trust --catalogs --archive-password --no-catalogs --no-host-trust --format --max-file-size -j --jobs --files-from --all -q --quiet --no-file-hash --db --resume --host" ;;
 	outliers) opts="--db --allow --baseline --min-score --rates --format" ;;
 	ingest) opts="--db" ;;
 	executed) opts="--db --format" ;;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "appx/appx.h"
+#include "archive/archive.h"
 #include "authenticode/authenticode.h"
 #include "authenticode/spc.h"
 #include "core/limits.h"
@@ -129,7 +130,8 @@ static int take_head(void *arg, const uint8_t *p, size_t n)
 /* Whether some format claims the entry by its first bytes: only those are
  * decoded whole (a package's images and text cost the inflation of their
  * first 4 KiB). */
-static int looks_verifiable(struct zip *z, const struct zip_entry *e, bool *yes)
+static int looks_verifiable(const st_context *ctx, struct zip *z, const struct zip_entry *e,
+			    bool *yes)
 {
 	struct head h = { .n = 0 };
 	char why[256];
@@ -138,8 +140,7 @@ static int looks_verifiable(struct zip *z, const struct zip_entry *e, bool *yes)
 	*yes = false;
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < st_nformats && !*yes; i++)
-		*yes = st_formats[i]->probe(st_span_make(h.b, h.n), e->usize) != ST_PROBE_NO;
+	*yes = st_format_identify(ctx, st_span_make(h.b, h.n), e->usize) != NULL;
 	return ST_OK;
 }
 
@@ -168,7 +169,7 @@ static int walk_members(struct st_walk *w, struct st_input *in, struct st_part *
 			m.offset = e->data_off;
 			m.size = e->csize;
 		} else {
-			if ((rc = looks_verifiable(z, e, &verifiable)))
+			if ((rc = looks_verifiable(w->ctx, z, e, &verifiable)))
 				return rc;
 			if (!verifiable)
 				continue;
@@ -282,8 +283,9 @@ static int appx_verify(struct st_walk *w, struct st_input *in, struct st_part *p
 	bundle = zip_find(&z, "AppxMetadata/AppxBundleManifest.xml") != NULL;
 	sig = zip_find(&z, "AppxSignature.p7x");
 	if (!bundle && !sig && !zip_find(&z, "AppxManifest.xml") && !named) {
-		rc = st_part_not_executable(part);   /* another ZIP file: its directory was enough */
-		goto out;
+		/* Another ZIP file: an archive, its files members. */
+		zip_close(&z);
+		return archive_walk(w, in, part);
 	}
 	rc = zip_read_locals(&z, why, sizeof(why));
 	if (rc) {

@@ -37,6 +37,9 @@ struct st_context {
 	/* Formats tried after the registry's (tests add synthetic ones). */
 	const struct st_format *const *extra_formats;
 	size_t nextra_formats;
+	/* Passwords tried on encrypted archive members (copies). */
+	char **archive_passwords;
+	size_t narchive_passwords;
 };
 
 #endif

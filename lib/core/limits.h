@@ -145,6 +145,15 @@
 #define ST_LIMIT_XAR_DEPTH 64
 #define ST_LIMIT_XAR_CERTS 16
 
+/* Archives (lib/archive): entries walked; the decompressed bytes one
+ * archive may expand to (read or skipped), its size times the ratio, at
+ * least the minimum and at most the maximum; passwords tried. */
+#define ST_LIMIT_ARCHIVE_ENTRIES 1000000
+#define ST_LIMIT_ARCHIVE_RATIO 100ULL
+#define ST_LIMIT_ARCHIVE_EXPANSION_MIN (1ULL << 30)
+#define ST_LIMIT_ARCHIVE_EXPANSION_MAX (64ULL << 30)
+#define ST_LIMIT_ARCHIVE_PASSWORDS 16
+
 #define ST_LIMIT_HOST_CERTS 20000
 #define ST_LIMIT_HOST_VALUE (4u << 20)
 

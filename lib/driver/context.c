@@ -55,7 +55,29 @@ void st_context_free(st_context *ctx)
 	st_cache_free(ctx->der_certs);
 	st_trust_free(ctx->trust);
 	cat_index_free(ctx->catalogs);
+	for (size_t i = 0; i < ctx->narchive_passwords; i++)
+		free(ctx->archive_passwords[i]);
+	free(ctx->archive_passwords);
 	free(ctx);
+}
+
+int st_context_add_archive_password(st_context *ctx, const char *password)
+{
+	char **nv, *copy;
+
+	if (!ctx || !password)
+		return ST_EINVAL;
+	if (ctx->narchive_passwords == ST_LIMIT_ARCHIVE_PASSWORDS)
+		return ST_EINVAL;
+	copy = strdup(password);
+	nv = copy ? realloc(ctx->archive_passwords, (ctx->narchive_passwords + 1) * sizeof(*nv)) : NULL;
+	if (!nv) {
+		free(copy);
+		return ST_ENOMEM;
+	}
+	ctx->archive_passwords = nv;
+	ctx->archive_passwords[ctx->narchive_passwords++] = copy;
+	return ST_OK;
 }
 
 int st_context_add_catalogs(st_context *ctx, const char *path, size_t *added)

@@ -218,6 +218,12 @@ st_context *make_context(const struct opts *o, int *rc)
 			goto usage;
 		}
 	}
+	for (size_t i = 0; i < o->npasswords; i++) {
+		if (st_context_add_archive_password(ctx, o->passwords[i]) != ST_OK) {
+			fprintf(stderr, "sigtrace: --archive-password: at most 16 passwords\n");
+			goto usage;
+		}
+	}
 	if (add_host_trust(ctx, o) || add_catalogs(ctx, o))
 		goto usage;
 	if (o->at_set)

@@ -60,6 +60,9 @@ void usage(FILE *out)
 	      "                      (exactly sigcheck -c -h -vt's columns, as Timeline\n"
 	      "                      Explorer expects) and timesketch (JSONL, one event\n"
 	      "                      per time)\n"
+	      "  --archive-password PW  a password for encrypted ZIP, 7-Zip and RAR members\n"
+	      "                      (repeatable, tried in order; malware collections use\n"
+	      "                      \"infected\")\n"
 	      "  --max-file-size N   largest file verified, in bytes (default 4294967296);\n"
 	      "                      larger files are reported as errors\n"
 	      "  -j, --jobs N        files verified in parallel (default: all cores)\n"
@@ -120,6 +123,7 @@ static bool parse_time(const char *s, int64_t *out)
 static const struct option longopts[] = {
 	{ "trust", required_argument, NULL, 't' },
 	{ "crl", required_argument, NULL, 'C' },
+	{ "archive-password", required_argument, NULL, 'P' },
 	{ "dbx", required_argument, NULL, 'X' },
 	{ "catalogs", required_argument, NULL, 'c' },
 	{ "no-catalogs", no_argument, NULL, 'n' },
@@ -187,7 +191,8 @@ int options_parse(int argc, char **argv, struct opts *o)
 	o->dbx = calloc((size_t)argc, sizeof(*o->dbx));
 	o->catalogs = calloc((size_t)argc, sizeof(*o->catalogs));
 	o->hives = calloc((size_t)argc, sizeof(*o->hives));
-	if (!o->trust || !o->crl || !o->dbx || !o->catalogs || !o->hives)
+	o->passwords = calloc((size_t)argc, sizeof(*o->passwords));
+	if (!o->trust || !o->crl || !o->dbx || !o->catalogs || !o->hives || !o->passwords)
 		return EXIT_UNREADABLE;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "hj:q", longopts, NULL)) != -1) {
@@ -197,6 +202,9 @@ int options_parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'C':
 			o->crl[o->ncrl++] = optarg;
+			break;
+		case 'P':
+			o->passwords[o->npasswords++] = optarg;
 			break;
 		case 'X':
 			o->dbx[o->ndbx++] = optarg;
@@ -358,6 +366,7 @@ void options_free(struct opts *o)
 {
 	free(o->trust);
 	free(o->crl);
+	free(o->passwords);
 	free(o->dbx);
 	free(o->catalogs);
 	free(o->hives);

@@ -287,15 +287,17 @@ static const struct rule rules[] = {
 	  " AND julianday(coalesce(s.timestamp_time, s.signing_time)) - julianday(sf.not_before) BETWEEN 0 AND 1"
 	  " GROUP BY f.id, sf.identity", NULL },
 	/* Signers seen on one file only (stack counting), counted by identity
-	 * so that renewals and a service's daily certificates are one signer;
-	 * one that no trusted root vouches for weighs more. */
+	 * so that renewals and a service's daily certificates are one signer,
+	 * and by content, so that one binary found twice (extracted beside its
+	 * archive, copied to two folders) is one file; one that no trusted
+	 * root vouches for weighs more. */
 	{ "one_off_signer", 40, true,
 	  "SELECT min(f.path), sf.identity, min(sf.subject_cn),"
 	  " 'the only file signed by ''' || min(sf.subject_cn) || ''' (' || CASE WHEN max(s.trusted) = 1"
 	  "  THEN 'a trusted chain' ELSE 'no trusted chain' END || ')',"
 	  " CASE WHEN max(s.trusted) = 1 THEN 40 ELSE 70 END"
 	  " FROM signatures s JOIN files f ON f.id = s.file_id JOIN signer_facts sf ON sf.sha256 = s.signer_sha256"
-	  " GROUP BY sf.identity HAVING count(DISTINCT s.file_id) = 1", NULL },
+	  " GROUP BY sf.identity HAVING count(DISTINCT coalesce(f.sha256, CAST(f.id AS TEXT))) = 1", NULL },
 	/* Signers seen on one host only, in an inventory of several hosts. */
 	{ "one_host_signer", 40, true,
 	  "SELECT f.path, sf.identity, min(sf.subject_cn), '''' || min(sf.subject_cn) || ''' signs ' || min(x.n) ||"

@@ -29,6 +29,7 @@ struct slot {
 	size_t outlen;
 	bool done;
 	int verdict;       /* st_verdict, or -1 for an error */
+	bool member_finding;  /* a part inside (not the file itself) is invalid or malformed */
 	uint64_t bytes;
 	st_result *res;    /* kept for the inventory, written by the printer */
 };
@@ -69,9 +70,12 @@ static void render_record(const struct record *r, void *arg)
 {
 	struct render_ctx *rc = arg;
 
-	/* Non-executables inside containers are listed only with --all. */
+	/* Non-executables inside containers are listed only with --all; so
+	 * is a container that is no code itself (an archive) and was read
+	 * whole: its members' records name it. */
 	if (r->part != NULL && st_part_verdict(r->part) == ST_VERDICT_NOT_EXECUTABLE &&
-	    st_part_parent(r->part) && !rc->e->o.all)
+	    (st_part_parent(r->part) || st_part_reason_count(r->part) == 0) && !rc->e->o.all &&
+	    rc->e->o.render != RENDER_VERBOSE)
 		return;
 	switch (rc->e->o.render) {
 	case RENDER_VERBOSE: report_text_verbose(rc->f, r); break;
@@ -102,8 +106,25 @@ static void render(struct engine *e, struct slot *s, const st_result *res)
 	fclose(f);
 }
 
+/* Whether any part inside p that is a record of its own is code (not a
+ * non-executable), and whether any is a finding. */
+static void members_of(const st_part *p, bool *code, bool *finding)
+{
+	for (size_t i = 0; i < st_part_child_count(p); i++) {
+		const st_part *c = st_part_child(p, i);
+		st_verdict v = st_part_verdict(c);
+
+		if (!st_part_is_constituent(c)) {
+			*code |= v != ST_VERDICT_NOT_EXECUTABLE;
+			*finding |= v == ST_VERDICT_INVALID || v == ST_VERDICT_MALFORMED;
+		}
+		members_of(c, code, finding);
+	}
+}
+
 static void process(struct engine *e, struct slot *s)
 {
+	bool code = false, finding = false;
 	st_result *res = NULL;
 	int rc;
 
@@ -130,10 +151,14 @@ static void process(struct engine *e, struct slot *s)
 	}
 	s->verdict = (int)st_result_verdict(res);
 	s->bytes = st_result_file_size(res);
-	if (s->verdict != ST_VERDICT_NOT_EXECUTABLE || e->o.all ||
-	    e->o.render == RENDER_VERBOSE)
+	/* A container that is no code itself (an archive) is shown and kept
+	 * for the code inside it, and when it could not be read whole. */
+	members_of(st_result_part(res), &code, &finding);
+	s->member_finding = finding;
+	if (s->verdict != ST_VERDICT_NOT_EXECUTABLE || code || st_result_reason_count(res) ||
+	    e->o.all || e->o.render == RENDER_VERBOSE)
 		render(e, s, res);
-	if (e->o.inv && s->verdict != ST_VERDICT_NOT_EXECUTABLE)
+	if (e->o.inv && (s->verdict != ST_VERDICT_NOT_EXECUTABLE || code))
 		s->res = res;
 	else
 		st_result_free(res);
@@ -209,7 +234,7 @@ static void drain_ready(struct engine *e)
 			e->unreadable = true;
 		} else {
 			e->counts[v]++;
-			if (v == ST_VERDICT_INVALID || v == ST_VERDICT_MALFORMED)
+			if (v == ST_VERDICT_INVALID || v == ST_VERDICT_MALFORMED || s->member_finding)
 				e->finding = true;
 		}
 		memset(s, 0, sizeof(*s));

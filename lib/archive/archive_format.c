@@ -1,0 +1,362 @@
+/*
+ * The archive format (archive.h says what it reads). libarchive reads the
+ * input through its window, never a copy of the whole file.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive/archive.h"
+#include "core/context.h"
+#include "core/limits.h"
+#include "core/result.h"
+
+enum { AR_ENTRIES, AR_MEMBERS, AR_ENCRYPTED, AR_COUNT };
+
+static const st_property_decl archive_properties[AR_COUNT] = {
+	[AR_ENTRIES] = { "archive.entries", ST_PROPERTY_INT, ST_SCOPE_PART, "entries", NULL, 0, NULL,
+			 "entries of the archive (files, folders, links)" },
+	[AR_MEMBERS] = { "archive.members", ST_PROPERTY_INT, ST_SCOPE_PART, "members", NULL, 0, NULL,
+			 "files inside that a format claims, verified as members" },
+	[AR_ENCRYPTED] = { "archive.encrypted", ST_PROPERTY_INT, ST_SCOPE_PART, "encrypted files",
+			   NULL, 0, NULL,
+			   "encrypted files inside; those no --archive-password opens are named in malformed_container" },
+};
+
+static const char *const archive_extensions[] = { ".iso", NULL };
+
+static enum st_probe archive_probe(st_span head, uint64_t size)
+{
+	const uint8_t *p = head.data;
+	size_t n = head.len;
+
+	(void)size;
+	if (n >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8)
+		return ST_PROBE_YES;                                   /* gzip */
+	if (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9')
+		return ST_PROBE_YES;                                   /* bzip2 */
+	if (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0)
+		return ST_PROBE_YES;                                   /* xz */
+	if (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0)
+		return ST_PROBE_YES;                                   /* zstd */
+	if (n >= 4 && memcmp(p, "LZIP", 4) == 0)
+		return ST_PROBE_YES;
+	if (n >= 6 && memcmp(p, "7z\xbc\xaf\x27\x1c", 6) == 0)
+		return ST_PROBE_YES;                                   /* 7-Zip */
+	if (n >= 6 && memcmp(p, "Rar!\x1a\x07", 6) == 0)
+		return ST_PROBE_YES;
+	if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0)
+		return ST_PROBE_YES;                                   /* tar */
+	if (n >= 6 && (memcmp(p, "070707", 6) == 0 || memcmp(p, "070701", 6) == 0 ||
+		       memcmp(p, "070702", 6) == 0))
+		return ST_PROBE_YES;                                   /* cpio */
+	if (n >= 8 && memcmp(p, "!<arch>\n", 8) == 0)
+		return ST_PROBE_YES;                                   /* ar (.deb) */
+	return ST_PROBE_NO;
+}
+
+struct feed {
+	struct st_input *in;
+	uint64_t off;
+	int err;
+};
+
+static la_ssize_t feed_read(struct archive *a, void *arg, const void **buf)
+{
+	struct feed *f = arg;
+	uint64_t left = f->in->size - f->off;
+	size_t n = left < ST_INPUT_WINDOW ? (size_t)left : ST_INPUT_WINDOW;
+	st_span s;
+	int rc;
+
+	(void)a;
+	if (n == 0)
+		return 0;
+	rc = st_input_window(f->in, f->off, n, &s);
+	if (rc) {
+		f->err = rc < 0 ? rc : ST_EIO;
+		return -1;
+	}
+	f->off += s.len;
+	*buf = s.data;
+	return (la_ssize_t)s.len;
+}
+
+static la_int64_t feed_skip(struct archive *a, void *arg, la_int64_t request)
+{
+	struct feed *f = arg;
+	uint64_t left = f->in->size - f->off;
+	uint64_t k = request < 0 ? 0 : (uint64_t)request < left ? (uint64_t)request : left;
+
+	(void)a;
+	f->off += k;
+	return (la_int64_t)k;
+}
+
+static la_int64_t feed_seek(struct archive *a, void *arg, la_int64_t offset, int whence)
+{
+	struct feed *f = arg;
+	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)f->off
+				: (int64_t)f->in->size;
+
+	(void)a;
+	if (offset < -base || base + offset > (int64_t)f->in->size)
+		return ARCHIVE_FATAL;
+	f->off = (uint64_t)(base + offset);
+	return (la_int64_t)f->off;
+}
+
+static const char *kind_name(int fmt)
+{
+	switch (fmt & ARCHIVE_FORMAT_BASE_MASK) {
+	case ARCHIVE_FORMAT_TAR: return "tar";
+	case ARCHIVE_FORMAT_CPIO: return "cpio";
+	case ARCHIVE_FORMAT_ZIP: return "zip";
+	case ARCHIVE_FORMAT_7ZIP: return "7z";
+	case ARCHIVE_FORMAT_RAR: return "rar";
+	case ARCHIVE_FORMAT_RAR_V5: return "rar5";
+	case ARCHIVE_FORMAT_ISO9660: return "iso9660";
+	case ARCHIVE_FORMAT_AR: return "ar";
+	case ARCHIVE_FORMAT_RAW: return "compressed";
+	case ARCHIVE_FORMAT_XAR: return "xar";
+	default: return "archive";
+	}
+}
+
+/* Names of unreadable files, for one reason's detail. */
+struct names {
+	size_t n;
+	char text[300];
+};
+
+static void note(struct names *l, const char *name)
+{
+	size_t used = strlen(l->text);
+
+	if (l->n++ < 3 && used + strlen(name) + 3 < sizeof(l->text))
+		snprintf(l->text + used, sizeof(l->text) - used, "%s%s", used ? ", " : "", name);
+}
+
+/* Reads the rest of an entry after its first `have` bytes into a buffer
+ * of its own; *out NULL when the entry cannot be read. */
+static int read_rest(struct archive *a, const uint8_t *head, size_t have, la_int64_t size,
+		     uint64_t room, uint8_t **out, size_t *len, bool *too_big)
+{
+	size_t cap = size >= 0 ? (size_t)size : have + 65536, n = have;
+	uint8_t *buf;
+
+	*out = NULL;
+	*too_big = false;
+	if (size >= 0 && (uint64_t)size > room) {
+		*too_big = true;
+		return ST_OK;
+	}
+	if (cap < have)
+		cap = have;
+	buf = malloc(cap ? cap : 1);
+	if (!buf)
+		return ST_ENOMEM;
+	memcpy(buf, head, have);
+	for (;;) {
+		la_ssize_t got;
+		if (n == cap) {
+			uint8_t *nb;
+			if (size >= 0 || cap >= room) {
+				if (size < 0)
+					*too_big = true;
+				break;
+			}
+			cap = cap * 2 < room ? cap * 2 : (size_t)room;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return ST_ENOMEM;
+			}
+			buf = nb;
+		}
+		got = archive_read_data(a, buf + n, cap - n);
+		if (got < 0) {
+			free(buf);
+			return ST_OK;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	if (*too_big || (size >= 0 && n != (size_t)size)) {
+		free(buf);
+		return ST_OK;
+	}
+	*out = buf;
+	*len = n;
+	return ST_OK;
+}
+
+int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
+{
+	struct feed f = { .in = in };
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	struct names broken = { 0 }, locked = { 0 };
+	uint64_t entries = 0, members = 0, encrypted = 0;
+	/* Decompressed bytes the walk may go through (read or skipped): a
+	 * bomb costs this much, no more. */
+	uint64_t expand_limit = in->size > ST_LIMIT_ARCHIVE_EXPANSION_MIN / ST_LIMIT_ARCHIVE_RATIO
+					? in->size * ST_LIMIT_ARCHIVE_RATIO
+					: ST_LIMIT_ARCHIVE_EXPANSION_MIN;
+	uint8_t *head = NULL;
+	int rc = ST_OK, r = ARCHIVE_FATAL;
+	bool opened;
+
+	if (!a)
+		return ST_ENOMEM;
+	if (expand_limit > ST_LIMIT_ARCHIVE_EXPANSION_MAX)
+		expand_limit = ST_LIMIT_ARCHIVE_EXPANSION_MAX;
+	head = malloc(ST_PROBE_LEN);
+	if (!head) {
+		archive_read_free(a);
+		return ST_ENOMEM;
+	}
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	archive_read_support_format_raw(a);
+	for (size_t i = 0; i < w->ctx->narchive_passwords; i++)
+		archive_read_add_passphrase(a, w->ctx->archive_passwords[i]);
+	archive_read_set_read_callback(a, feed_read);
+	archive_read_set_skip_callback(a, feed_skip);
+	archive_read_set_seek_callback(a, feed_seek);
+	archive_read_set_callback_data(a, &f);
+	opened = archive_read_open1(a) == ARCHIVE_OK;
+	part->format = "archive";
+	part->subformat = "archive";
+	while (opened && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		la_int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+		const char *name = archive_entry_pathname(e);
+		struct st_member m = { .kind = "member", .name = name && *name ? name : "data" };
+		const struct st_format *fmt;
+		struct st_part *child;
+		la_ssize_t got;
+		size_t have = 0;
+		uint8_t *buf;
+		size_t len;
+		bool too_big;
+
+		part->subformat = kind_name(archive_format(a));
+		if (++entries > ST_LIMIT_ARCHIVE_ENTRIES) {
+			ST_ADD(&part->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+			       "more than %d entries: the rest are not verified", ST_LIMIT_ARCHIVE_ENTRIES);
+			break;
+		}
+		if ((uint64_t)archive_filter_bytes(a, 0) > expand_limit) {
+			ST_ADD(&part->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+			       "the archive expands past %llu bytes (%llu times its size, at most %llu): '%s' and the rest are not verified",
+			       (unsigned long long)expand_limit, (unsigned long long)ST_LIMIT_ARCHIVE_RATIO,
+			       (unsigned long long)ST_LIMIT_ARCHIVE_EXPANSION_MAX, m.name);
+			break;
+		}
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		if (archive_entry_is_encrypted(e))
+			encrypted++;
+		/* The first bytes tell whether the rest is worth decoding. */
+		while (have < ST_PROBE_LEN) {
+			got = archive_read_data(a, head + have, ST_PROBE_LEN - have);
+			if (got <= 0)
+				break;
+			have += (size_t)got;
+		}
+		if (have == 0 && size != 0) {
+			if (archive_entry_is_encrypted(e))
+				note(&locked, m.name);
+			else
+				note(&broken, m.name);
+			if (archive_errno(a) && !archive_entry_is_encrypted(e) &&
+			    (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW)
+				break;
+			continue;
+		}
+		fmt = st_format_identify(w->ctx, st_span_make(head, have),
+					 size >= 0 ? (uint64_t)size : have);
+		if (!fmt)
+			continue;
+		rc = read_rest(a, head, have, size, ST_LIMIT_DECODED_BYTES - w->decoded, &buf, &len,
+			       &too_big);
+		if (rc)
+			break;
+		if (!buf) {
+			if (too_big)
+				ST_ADD(&part->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+				       "member '%s' would pass the %llu bytes of decoded members one file may hold: not verified",
+				       m.name, (unsigned long long)ST_LIMIT_DECODED_BYTES);
+			else
+				note(&broken, m.name);
+			continue;
+		}
+		m.data = buf;
+		m.size = len;
+		m.format = fmt;
+		members++;
+		rc = st_walk_member(w, in, part, &m, &child);
+		free(buf);
+		if (rc)
+			break;
+	}
+	if (rc == ST_OK && (f.err == ST_EIO || f.err == ST_ENOMEM))
+		rc = f.err;
+	if (rc == ST_OK && opened && r != ARCHIVE_EOF && r != ARCHIVE_OK &&
+	    !st_reasons_has(&part->reasons, ST_R_LIMIT_EXCEEDED))
+		ST_ADD(&part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
+		       "the archive cannot be read past entry %llu: %s", (unsigned long long)entries,
+		       archive_error_string(a) ? archive_error_string(a) : "?");
+	if (rc == ST_OK && broken.n)
+		ST_ADD(&part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
+		       "%zu file%s inside cannot be decoded: %s%s", broken.n, broken.n == 1 ? "" : "s",
+		       broken.text, broken.n > 3 ? ", ..." : "");
+	if (rc == ST_OK && locked.n) {
+		/* libarchive decrypts ZIP (PKWARE and AES); it cannot decrypt
+		 * 7-Zip or RAR content at all. */
+		int base = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+		bool zip = base == ARCHIVE_FORMAT_ZIP;
+		ST_ADD(&part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
+		       "%zu encrypted file%s %s: %s%s", locked.n, locked.n == 1 ? "" : "s",
+		       zip ? "no archive password opens (--archive-password)"
+			   : "in a format whose encryption libarchive cannot open (extract with its own tool and scan the folder)",
+		       locked.text, locked.n > 3 ? ", ..." : "");
+	}
+	if (rc == ST_OK &&
+	    (st_props_set_int(&part->props, &archive_properties[AR_ENTRIES], (int64_t)entries) ||
+	     st_props_set_int(&part->props, &archive_properties[AR_MEMBERS], (int64_t)members) ||
+	     (encrypted && st_props_set_int(&part->props, &archive_properties[AR_ENCRYPTED], (int64_t)encrypted))))
+		rc = ST_ENOMEM;
+	goto done;
+enomem:
+	rc = ST_ENOMEM;
+done:
+	archive_read_free(a);
+	free(head);
+	if (rc == ST_OK) {
+		/* An archive is no code: it is a record only for what it holds
+		 * (docs/archives.md). */
+		st_part_finish(part);
+		part->verdict = ST_VERDICT_NOT_EXECUTABLE;
+		part->fmt = &st_format_archive;
+	}
+	return rc;
+}
+
+static int archive_verify(struct st_walk *w, struct st_input *in, struct st_part *part)
+{
+	return archive_walk(w, in, part);
+}
+
+const struct st_format st_format_archive = {
+	.name = "archive",
+	.description = "archives read by libarchive (tar and compressed tar, cpio, 7-Zip, RAR, ISO 9660, ar, ZIP): the files inside as members",
+	.probe = archive_probe,
+	.verify = archive_verify,
+	.properties = archive_properties,
+	.nproperties = AR_COUNT,
+	.extensions = archive_extensions,
+};
