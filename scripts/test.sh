@@ -97,6 +97,8 @@ for b in build build-asan; do
 		grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_archives.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+	bash tests/cli/test_images.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_bundles.sh "$b/src/sigtrace" "$work/macho-fixtures/bundles" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_catalogs.sh "$b/src/sigtrace" "$work/catalog-fixtures" "$work/pki" \

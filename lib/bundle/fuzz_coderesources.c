@@ -68,9 +68,11 @@ static void setup(void)
 	    "<plist><dict><key>CFBundleExecutable</key><string>F</string></dict></plist>");
 	put("X.app/Contents/Frameworks/F.framework/Versions/A/F", "not code");
 	snprintf(p, sizeof(p), "%s/X.app/Contents/Frameworks/F.framework/Versions/Current", root);
-	(void)symlink("A", p);
+	if (symlink("A", p) != 0)
+		abort();
 	snprintf(p, sizeof(p), "%s/X.app/Contents/Resources/out", root);
-	(void)symlink("../../../../etc/passwd", p);
+	if (symlink("../../../../etc/passwd", p) != 0)
+		abort();
 	if (st_context_new(&ctx) != ST_OK)
 		abort();
 }

@@ -51,6 +51,10 @@ struct st_walk {
 	const struct st_external_slots *external;
 	/* For directory formats: the directory's own name ("X.app"). */
 	const char *dirname;
+	/* The path of the file being verified (depth 0), for formats whose
+	 * libraries open their own files by name (an E01's segments); NULL
+	 * for buffers. */
+	const char *path;
 };
 
 /* Bytes outside a code signature's own file that its CodeDirectory's

@@ -154,6 +154,11 @@
 #define ST_LIMIT_ARCHIVE_EXPANSION_MAX (64ULL << 30)
 #define ST_LIMIT_ARCHIVE_PASSWORDS 16
 
+/* Disk images (lib/image): files and streams walked in one image; data
+ * streams looked at per file (NTFS alternate data streams). */
+#define ST_LIMIT_IMAGE_FILES 10000000
+#define ST_LIMIT_IMAGE_STREAMS 64
+
 #define ST_LIMIT_HOST_CERTS 20000
 #define ST_LIMIT_HOST_VALUE (4u << 20)
 

@@ -236,9 +236,9 @@ int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *paren
 
 /* Verifies the root input of a file. */
 static int run(st_context *ctx, struct st_input *in, const struct st_format *fmt,
-	       bool by_name, st_result **out)
+	       bool by_name, const char *path, st_result **out)
 {
-	struct st_walk w = { .ctx = ctx, .parts = 1, .by_name = by_name };
+	struct st_walk w = { .ctx = ctx, .parts = 1, .by_name = by_name, .path = path };
 	st_result *res = st_result_new(in->size);
 	int rc;
 
@@ -272,7 +272,7 @@ int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
 	st_input_init_mem(&in, data, len);
 	in.sha256_done = !ctx->file_hash;
 	fmt = probe(ctx, st_span_make(in.mem, len < ST_PROBE_LEN ? len : ST_PROBE_LEN), len, &how);
-	rc = run(ctx, &in, fmt, false, out);
+	rc = run(ctx, &in, fmt, false, NULL, out);
 	st_input_clear(&in);
 	return rc;
 }
@@ -518,7 +518,7 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 		st_input_init_source(&in, (struct st_source){ fd_read, &fd }, 0, size);
 	}
 	in.sha256_done = !ctx->file_hash;
-	rc = run(ctx, &in, fmt, fmt == byext, out);
+	rc = run(ctx, &in, fmt, fmt == byext, path, out);
 	saved = errno;
 	st_input_clear(&in);
 	close(fd);

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Disk images and file systems (docs/images.md), made at test time with
+# Debian's tools: an NTFS volume (mkntfs, ntfscp; an alternate data stream
+# and a Zone.Identifier), an MBR disk with FAT (mkfs.vfat, mtools) and ext4
+# (mke2fs -d) partitions, a GPT disk, the MBR disk as E01 (ewfacquire) and
+# VMDK (qemu-img), a raw image inside a tar.gz, a truncated image. Every
+# fixture inside an image gets the verdict and reasons it gets in a folder.
+# usage: test_images.sh SIGTRACE FIXTURE_DIR PKI_DIR
+set -uo pipefail
+st=$1 fix=$2 pki=$3
+case $st in /*) ;; */*) st=$PWD/$st ;; esac
+fix=$(cd "$fix" && pwd) pki=$(cd "$pki" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+common=(--no-default-trust --trust "$pki/root.pem" --at 2025-06-01T00:00:00Z -q --format ndjson)
+passed=0 failed=0
+check() { # name, condition exit status
+	if [ "$2" -eq 0 ]; then echo "PASS images: $1"; passed=$((passed + 1));
+	else echo "FAIL images: $1"; failed=$((failed + 1)); fi
+}
+files=(sha256.dll attack-code-byte.dll unsigned.dll nested-sha1-sha256.dll)
+mkdir -p "$tmp/t/Tools"
+for f in "${files[@]}"; do cp "$fix/$f" "$tmp/t/Tools/$f"; done
+echo "just text" >"$tmp/t/readme.txt"
+"$st" scan "${common[@]}" "$tmp/t" >"$tmp/folder.ndjson" 2>/dev/null
+
+# compare RECORDS: the image's records by file name against the folder's
+compare() {
+	python3 - "$tmp/folder.ndjson" "$1" <<'PY'
+import json, sys
+def load(f, inside):
+    out = {}
+    for l in open(f):
+        r = json.loads(l)
+        p = r["file"]["path"]
+        if inside != ("//" in p):
+            continue
+        name = p.rsplit("/", 1)[-1]
+        out[name] = (r["sigtrace"]["verdict"], sorted(x["code"] for x in r["sigtrace"].get("reasons", [])))
+    return out
+folder, image = load(sys.argv[1], False), load(sys.argv[2], True)
+want = {k: v for k, v in folder.items() if k.endswith(".dll")}
+got = {k: v for k, v in image.items() if k in want}
+if want != got or len(want) != 4:
+    print("folder:", want, file=sys.stderr)
+    print("image:", image, file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+# --- an NTFS volume ---
+truncate -s 24M "$tmp/ntfs.img"
+{ mkntfs -F -q -Q "$tmp/ntfs.img" &&
+	for f in "${files[@]}"; do ntfscp -q "$tmp/ntfs.img" "$fix/$f" "$f" || exit 1; done &&
+	printf '[ZoneTransfer]\r\nZoneId=3\r\nReferrerUrl=https://example.test/page\r\nHostUrl=https://example.test/unsigned.dll\r\n' >"$tmp/zone.txt" &&
+	ntfscp -q -N Zone.Identifier "$tmp/ntfs.img" "$tmp/zone.txt" unsigned.dll &&
+	ntfscp -q "$tmp/ntfs.img" "$tmp/t/readme.txt" report.txt &&
+	ntfscp -q -N hidden.exe "$tmp/ntfs.img" "$fix/attack-code-byte.dll" report.txt; } >/dev/null 2>&1
+check "NTFS volume made (mkntfs, ntfscp, streams)" $?
+"$st" scan "${common[@]}" "$tmp/ntfs.img" >"$tmp/ntfs.ndjson" 2>/dev/null
+rc=$?
+compare "$tmp/ntfs.ndjson"
+check "NTFS: every file inside gets its folder verdict and reasons" $?
+[ $rc -eq 1 ]
+check "NTFS: a finding inside makes the exit status 1" $?
+python3 - "$tmp/ntfs.ndjson" <<'PY'
+import json, sys
+recs = {json.loads(l)["file"]["path"].split("//", 1)[1]: json.loads(l) for l in open(sys.argv[1])}
+r = recs["unsigned.dll"]["file"]
+ok = r.get("origin_url") == "https://example.test/unsigned.dll" and \
+     r.get("origin_referrer_url") == "https://example.test/page" and str(r.get("inode", "")).isdigit() and \
+     "mtime" in r and "created" in r
+ads = recs.get("report.txt:hidden.exe")
+ok = ok and ads is not None and ads["sigtrace"]["verdict"] == "invalid"
+sys.exit(0 if ok else 1)
+PY
+check "NTFS: Mark of the Web, inode and times on the file; an executable in an alternate data stream found" $?
+
+# --- an MBR disk: FAT and ext4 partitions ---
+mkdir -p "$tmp/ext/Tools"
+cp "$tmp"/t/Tools/* "$tmp/ext/Tools/"
+{ truncate -s 48M "$tmp/disk.img" &&
+	printf 'label: dos\nstart=2048, size=40960, type=c\nstart=43008, type=83\n' | sfdisk -q "$tmp/disk.img" &&
+	mkfs.vfat -C -F 16 "$tmp/fat.img" 20480 && mmd -i "$tmp/fat.img" ::/Tools &&
+	for f in "${files[@]}"; do mcopy -i "$tmp/fat.img" "$fix/$f" "::/Tools/$f" || exit 1; done &&
+	mke2fs -q -t ext4 -d "$tmp/ext" "$tmp/ext.img" 24M &&
+	dd if="$tmp/fat.img" of="$tmp/disk.img" bs=512 seek=2048 conv=notrunc status=none &&
+	dd if="$tmp/ext.img" of="$tmp/disk.img" bs=512 seek=43008 conv=notrunc status=none; } >/dev/null 2>&1
+check "MBR disk made (sfdisk, mkfs.vfat, mtools, mke2fs -d)" $?
+"$st" scan "${common[@]}" "$tmp/disk.img" >"$tmp/disk.ndjson" 2>/dev/null
+rc=$?
+grep '"path":"[^"]*disk.img//p1/' "$tmp/disk.ndjson" >"$tmp/p1.ndjson"
+grep '"path":"[^"]*disk.img//p2/' "$tmp/disk.ndjson" >"$tmp/p2.ndjson"
+[ $rc -le 1 ] && compare "$tmp/p1.ndjson" && compare "$tmp/p2.ndjson"
+check "MBR disk: FAT and ext4 partitions, each file as in a folder, named by partition" $?
+
+# --- GPT ---
+{ truncate -s 40M "$tmp/gpt.img" &&
+	printf 'label: gpt\nstart=2048, size=40960, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\n' | sfdisk -q "$tmp/gpt.img" &&
+	dd if="$tmp/fat.img" of="$tmp/gpt.img" bs=512 seek=2048 conv=notrunc status=none; } >/dev/null 2>&1
+"$st" scan "${common[@]}" "$tmp/gpt.img" >"$tmp/gpt.ndjson" 2>/dev/null
+rc=$?
+[ $rc -le 1 ] && compare "$tmp/gpt.ndjson"
+check "GPT disk: the FAT partition's files as in a folder" $?
+
+# --- E01 and VMDK of the MBR disk ---
+(cd "$tmp" && ewfacquire -u -q -t "$tmp/disk" -f encase6 -c none -C c -D d -e e -E e -N n disk.img) >/dev/null 2>&1
+[ -f "$tmp/disk.E01" ]
+check "E01 made (ewfacquire)" $?
+"$st" verify "${common[@]}" "$tmp/disk.E01" >"$tmp/e01.ndjson" 2>/dev/null
+rc=$?
+[ $rc -eq 0 ] && grep -q 'an E01 (EWF) image is not opened by this build' "$tmp/e01.ndjson"
+check "E01: reported as not opened (docs/images.md), no crash" $?
+qemu-img convert -f raw -O vmdk "$tmp/disk.img" "$tmp/disk.vmdk" >/dev/null 2>&1
+"$st" scan "${common[@]}" "$tmp/disk.vmdk" >"$tmp/vmdk.ndjson" 2>/dev/null
+rc=$?
+grep '//p1/' "$tmp/vmdk.ndjson" >"$tmp/vmdk-p1.ndjson"
+[ $rc -le 1 ] && compare "$tmp/vmdk-p1.ndjson"
+check "VMDK: the FAT partition's files as in a folder" $?
+
+# --- a raw image inside an archive; a truncated image ---
+(cd "$tmp" && tar czf ntfs.tar.gz ntfs.img)
+"$st" scan "${common[@]}" "$tmp/ntfs.tar.gz" >"$tmp/nested.ndjson" 2>/dev/null
+[ $? -le 1 ] && grep -q '"path":"[^"]*ntfs.tar.gz//ntfs.img//attack-code-byte.dll"' "$tmp/nested.ndjson"
+check "a raw NTFS image inside a tar.gz: read through the archive" $?
+head -c 30M "$tmp/disk.img" >"$tmp/cut.img"
+"$st" scan "${common[@]}" "$tmp/cut.img" >"$tmp/cut.ndjson" 2>/dev/null
+rc=$?
+[ $rc -le 1 ] && grep -q '"path":"[^"]*cut.img//p1/Tools/sha256.dll"' "$tmp/cut.ndjson"
+check "a disk cut inside its second partition: no crash, the first partition read (exit $rc)" $?
+
+echo "$passed passed, $failed failed"
