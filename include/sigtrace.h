@@ -232,6 +232,12 @@ void st_context_set_max_file_size(st_context *ctx, uint64_t bytes);
  * off. */
 void st_context_set_file_hash(st_context *ctx, int enabled);
 
+/* Whether files a file system in a disk image marks deleted are verified
+ * too, where their metadata and content survive (default 0). Their
+ * records carry image.deleted; their verdicts judge what is left on the
+ * disk. */
+void st_context_set_deleted_files(st_context *ctx, int enabled);
+
 /* ---- Verification ----------------------------------------------------- */
 
 typedef struct st_result st_result;

@@ -142,6 +142,11 @@ void st_context_set_file_hash(st_context *ctx, int enabled)
 	ctx->file_hash = enabled != 0;
 }
 
+void st_context_set_deleted_files(st_context *ctx, int enabled)
+{
+	ctx->deleted_files = enabled != 0;
+}
+
 size_t st_context_dbx_count(const st_context *ctx)
 {
 	return ctx->trust->ndbx;

@@ -28,7 +28,8 @@
 
 enum {
 	IP_TYPE, IP_VOLUME_SYSTEM, IP_PARTITIONS, IP_FILES, IP_INODE, IP_PARTITION, IP_FS,
-	IP_MTIME, IP_ATIME, IP_CTIME, IP_CRTIME, IP_ZONE, IP_HOST_URL, IP_REFERRER, IP_COUNT
+	IP_MTIME, IP_ATIME, IP_CTIME, IP_CRTIME, IP_ZONE, IP_HOST_URL, IP_REFERRER, IP_DELETED,
+	IP_COUNT
 };
 
 static const st_property_decl image_properties[IP_COUNT] = {
@@ -62,6 +63,8 @@ static const st_property_decl image_properties[IP_COUNT] = {
 	[IP_REFERRER] = { "image.origin_referrer_url", ST_PROPERTY_STRING, ST_SCOPE_PART, "referrer",
 			  "file.origin_referrer_url", 0, NULL,
 			  "Mark of the Web: the Zone.Identifier stream's ReferrerUrl" },
+	[IP_DELETED] = { "image.deleted", ST_PROPERTY_BOOL, ST_SCOPE_PART, "deleted", NULL, 0, NULL,
+			 "the file system marks the file deleted (with --deleted); its verdict judges what is left on the disk" },
 };
 
 /* ---- identification ---------------------------------------------------- */
@@ -273,7 +276,8 @@ static int set_file_props(struct walk *wk, struct st_part *c, const TSK_FS_FILE 
 	    (m->mtime && st_props_set_int(p, &image_properties[IP_MTIME], (int64_t)m->mtime)) ||
 	    (m->atime && st_props_set_int(p, &image_properties[IP_ATIME], (int64_t)m->atime)) ||
 	    (m->ctime && st_props_set_int(p, &image_properties[IP_CTIME], (int64_t)m->ctime)) ||
-	    (m->crtime && st_props_set_int(p, &image_properties[IP_CRTIME], (int64_t)m->crtime)))
+	    (m->crtime && st_props_set_int(p, &image_properties[IP_CRTIME], (int64_t)m->crtime)) ||
+	    (!(m->flags & TSK_FS_META_FLAG_ALLOC) && st_props_set_int(p, &image_properties[IP_DELETED], 1)))
 		return ST_ENOMEM;
 	if (z && z->present &&
 	    ((z->id >= 0 && st_props_set_int(p, &image_properties[IP_ZONE], z->id)) ||
@@ -336,7 +340,8 @@ static TSK_WALK_RET_ENUM on_file(TSK_FS_FILE *f, const char *path, void *arg)
 	int nattr, rc = ST_OK;
 
 	if (!f->meta || !f->name || f->meta->type != TSK_FS_META_TYPE_REG ||
-	    !(f->meta->flags & TSK_FS_META_FLAG_ALLOC) || !f->name->name ||
+	    (!(f->meta->flags & TSK_FS_META_FLAG_ALLOC) && !wk->w->ctx->deleted_files) ||
+	    !f->name->name ||
 	    strcmp(f->name->name, ".") == 0 || strcmp(f->name->name, "..") == 0)
 		return TSK_WALK_CONT;
 	/* NTFS system files ($MFT, $Boot, ...) are the file system's own. */
@@ -383,7 +388,8 @@ static int walk_fs(struct walk *wk, TSK_FS_INFO *fs)
 	tsk_error_reset();
 	if (tsk_fs_dir_walk(fs, fs->root_inum,
 			    TSK_FS_DIR_WALK_FLAG_RECURSE | TSK_FS_DIR_WALK_FLAG_ALLOC |
-				    TSK_FS_DIR_WALK_FLAG_NOORPHAN,
+				    TSK_FS_DIR_WALK_FLAG_NOORPHAN |
+				    (wk->w->ctx->deleted_files ? TSK_FS_DIR_WALK_FLAG_UNALLOC : 0),
 			    on_file, wk) != 0 && wk->rc == ST_OK && !wk->limited) {
 		const char *e = tsk_error_get();
 		return st_reasons_add(&wk->part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,

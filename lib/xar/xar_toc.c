@@ -177,7 +177,7 @@ static int read_file(struct walk *wk, const xmlNode *n, const char *parent, int 
 	const xmlNode *name = child(n, "name"), *data = child(n, "data");
 	xmlChar *nm = name ? xmlNodeGetContent(name) : NULL;
 	struct xar_file *f, *nv;
-	size_t plen;
+	size_t plen, self;
 	int rc;
 
 	if (depth > ST_LIMIT_XAR_DEPTH) {
@@ -206,7 +206,7 @@ static int read_file(struct walk *wk, const xmlNode *n, const char *parent, int 
 	}
 	snprintf(f->path, plen, "%s%s%s", parent, *parent ? "/" : "", nm ? (const char *)nm : "?");
 	xmlFree(nm);
-	x->nfiles++;
+	self = x->nfiles++;
 	if (data) {
 		const xmlNode *enc = child(data, "encoding"), *ck = child(data, "archived-checksum");
 		f->has_data = true;
@@ -233,8 +233,8 @@ static int read_file(struct walk *wk, const xmlNode *n, const char *parent, int 
 	}
 	for (const xmlNode *c = n->children; c; c = c->next) {
 		if (named(c, "file")) {
-			/* f may move: copy the path first. */
-			char *me = strdup(x->files[x->nfiles - 1].path);
+			/* f may move: copy this file's path (by its index) first. */
+			char *me = strdup(x->files[self].path);
 			if (!me)
 				return ST_ENOMEM;
 			rc = read_file(wk, c, me, depth + 1);

@@ -63,6 +63,8 @@ void usage(FILE *out)
 	      "  --archive-password PW  a password for encrypted ZIP, 7-Zip and RAR members\n"
 	      "                      (repeatable, tried in order; malware collections use\n"
 	      "                      \"infected\")\n"
+	      "  --deleted           disk images: also verify files the file system marks\n"
+	      "                      deleted, where they survive (marked image.deleted)\n"
 	      "  --max-file-size N   largest file verified, in bytes (default 4294967296);\n"
 	      "                      larger files are reported as errors\n"
 	      "  -j, --jobs N        files verified in parallel (default: all cores)\n"
@@ -139,6 +141,7 @@ static const struct option longopts[] = {
 	{ "all", no_argument, NULL, 'A' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "no-file-hash", no_argument, NULL, 'H' },
+	{ "deleted", no_argument, NULL, 'E' },
 	{ "db", required_argument, NULL, 'D' },
 	{ "resume", no_argument, NULL, 'R' },
 	{ "host", required_argument, NULL, 'O' },
@@ -272,6 +275,9 @@ int options_parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'E':
+			o->deleted = true;
 			break;
 		case 'H':
 			o->no_file_hash = true;

@@ -84,6 +84,11 @@ if [ -f "$fix/../pkg/pkg-devid-installer.pkg" ]; then
 	grep -q '^valid .*pkg-devid-installer.pkg//Resources/tool$' "$tmp/pkg.txt" &&
 		grep -q '^valid .*pkg-devid-installer.pkg$' "$tmp/pkg.txt"
 	check "a package and its stored Mach-O tool: two valid records" $?
+	# The Payload (a gzip'd cpio archive) is opened; the tool inside is
+	# named by the package's folder path (a TOC path bug once named it
+	# demo.pkg/Bom/PackageInfo/Payload).
+	grep -q '^valid .*pkg-devid-installer.pkg//demo.pkg/Payload//\./usr/local/bin/demo-tool$' "$tmp/pkg.txt"
+	check "the Payload's cpio archive is opened; the Mach-O inside named by its TOC path" $?
 else
 	check "the package fixtures exist" 1
 fi

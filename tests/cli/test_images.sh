@@ -129,4 +129,20 @@ rc=$?
 [ $rc -le 1 ] && grep -q '"path":"[^"]*cut.img//p1/Tools/sha256.dll"' "$tmp/cut.ndjson"
 check "a disk cut inside its second partition: no crash, the first partition read (exit $rc)" $?
 
+# --- a deleted file (FAT: mdel) with and without --deleted ---
+{ mkfs.vfat -C "$tmp/del.img" 2048 && mcopy -i "$tmp/del.img" "$fix/sha256.dll" ::/keep.dll &&
+	mcopy -i "$tmp/del.img" "$fix/attack-code-byte.dll" ::/gone.dll && mdel -i "$tmp/del.img" ::/gone.dll; } >/dev/null 2>&1
+"$st" scan "${common[@]}" "$tmp/del.img" >"$tmp/del.ndjson" 2>/dev/null
+"$st" scan "${common[@]}" --deleted "$tmp/del.img" >"$tmp/del2.ndjson" 2>/dev/null
+python3 - "$tmp/del.ndjson" "$tmp/del2.ndjson" <<'PY'
+import json, sys
+plain = [json.loads(l) for l in open(sys.argv[1])]
+more = [json.loads(l) for l in open(sys.argv[2])]
+gone = [r for r in more if r["file"]["path"].endswith("one.dll")]
+ok = len(plain) == 1 and len(more) == 2 and len(gone) == 1 and gone[0]["sigtrace"]["verdict"] == "invalid"
+ok = ok and any(p.get("properties", {}).get("image.deleted") is True for p in gone[0]["sigtrace"].get("parts", []))
+sys.exit(0 if ok else 1)
+PY
+check "a deleted file: hidden by default, verified and marked image.deleted with --deleted" $?
+
 echo "$passed passed, $failed failed"

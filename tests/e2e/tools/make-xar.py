@@ -6,7 +6,8 @@ Independent of lib/xar; Debian has no xar tool.
 Usage: make-xar.py PKIDIR MACHO OUTDIR
 
 Writes OUTDIR/pkg-*.pkg: a product-archive-like layout (Distribution, a
-component folder with PackageInfo, Bom and Payload, a stored Mach-O tool),
+component folder with PackageInfo, Bom and a Payload that is a gzip'd cpio
+archive holding a Mach-O tool, a stored Mach-O tool),
 the zlib table of contents with a SHA-1 (or SHA-256) checksum at heap
 offset 0, an RSA <signature> (PKCS#1 v1.5 over the checksum as a digest,
 `openssl pkeyutl`) and a CMS <x-signature> (detached over the checksum
@@ -143,6 +144,18 @@ def build(out, files, signer=None, style="sha1", rsa=True, cms=True, rename=None
         f.write(hdr + ctoc + bytes(heap))
 
 
+def cpio_gz(entries):
+    """A gzip'd odc cpio archive, the form of older packages' Payload."""
+    out = b""
+    for i, (name, data) in enumerate(entries + [("TRAILER!!!", b"")]):
+        nb = name.encode() + b"\0"
+        mode = 0o100755 if data else 0
+        out += b"070707" + b"%06o%06o%06o%06o%06o%06o%06o%011o%06o%011o" % (
+            0, i + 1, mode, 0, 0, 1, 0, 0, len(nb), len(data)) + nb + data
+    import gzip
+    return gzip.compress(out, mtime=0)
+
+
 def main():
     if len(sys.argv) != 4:
         raise SystemExit(__doc__)
@@ -153,7 +166,7 @@ def main():
     app = (k("apple-devid.pem"), k("apple-devid.key"), k("apple-devid-ca.pem"))
     expired = (k("apple-expired.pem"), k("apple-expired.key"), k("apple-devid-ca.pem"))
     tool = open(macho, "rb").read()
-    payload = zlib.compress(b"070707" + b"0" * 500, 9)
+    payload = cpio_gz([("./usr/local/bin/demo-tool", tool), ("./usr/local/share/demo.txt", b"demo\n")])
     files = [
         ("Distribution", b'<?xml version="1.0"?><installer-gui-script minSpecVersion="1">'
                          b'<pkg-ref id="org.sigtrace.e2e.demo"/></installer-gui-script>\n'),
