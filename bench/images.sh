@@ -4,7 +4,8 @@
 # copies each in folders of their own) among 8 MiB files of random data (the
 # non-executables that fill a real disk). Each measurement from a cold page
 # cache (root: /proc/sys/vm/drop_caches): `sha256sum` of the whole image
-# (reading it once), `sigtrace scan` of the image (TSK reads the file
+# (reading it once), `sigtrace scan` of the image and of the same image
+# as an uncompressed E01 (ewfacquire) (TSK reads the file
 # system's metadata and the first bytes of each file; the executables
 # whole), and the way without sigtrace's image reader: `tsk_recover -a`
 # (The Sleuth Kit) to a folder, then `sigtrace scan` of the folder. Wall
@@ -26,6 +27,9 @@ for i in $(seq 1 "$count"); do
 	for p in "${pe[@]}"; do n=$((n + 1)); ntfscp -q "$img" "$p" "pe$n-$(basename "$p")"; done
 done
 size=$(stat -c %s "$img")
+# The same image as an E01 (uncompressed, as acquisitions often are: the
+# reads then cost as much as the raw image's).
+(cd "$tmp" && ewfacquire -u -q -t "$tmp/disk" -f encase6 -c none -C c -D d -e e -E e -N n disk.img) >/dev/null 2>&1
 cold() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 measure() { # label, command...
 	local label=$1 t0 t1
@@ -48,6 +52,8 @@ echo "| what (cold page cache) | wall s | image MiB/s | peak RSS MB |"
 echo "|---|---|---|---|"
 measure "sha256sum of the image (one read)" sha256sum "$img"
 measure "sigtrace scan of the image" "$st" scan -q --no-default-trust --trust "$pki/root.pem" "$img"
+measure "sha256sum of the E01 (one read)" sha256sum "$tmp/disk.E01"
+measure "sigtrace scan of the E01" "$st" scan -q --no-default-trust --trust "$pki/root.pem" "$tmp/disk.E01"
 export -f recover_and_scan
 export st pki img tmp
 measure "tsk_recover -a, then sigtrace scan of the folder" bash -c recover_and_scan

@@ -427,19 +427,8 @@ static int image_verify(struct st_walk *w, struct st_input *in, struct st_part *
 	part->format = "image";
 	ctype = container_type(head);
 	tsk_error_reset();
-	if (ctype && strcmp(ctype, "ewf") == 0) {
-		/* Debian 12's libewf (20140813) and libregf (20201007, which the
-		 * host-trust reader uses) both export their own copies of
-		 * libcdata; in one process the first loaded serves both, and
-		 * libewf crashes closing an image. Until TSK is loaded in a
-		 * namespace of its own, E01 images are reported, not opened. */
-		part->subformat = ctype;
-		rc = st_reasons_add(&part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
-				    "an E01 (EWF) image is not opened by this build (docs/images.md): convert it with ewfexport -t RAW.raw -f raw and scan the raw image");
-		goto finish;
-	}
 	if (ctype) {
-		/* libvmdk and libvhdi open their own files by name. */
+		/* libewf, libvmdk and libvhdi open their own files by name. */
 		if (w->depth != 0 || !w->path) {
 			rc = st_reasons_add(&part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
 					    "a %s image inside another container is not opened (extract it first)",
@@ -449,7 +438,8 @@ static int image_verify(struct st_walk *w, struct st_input *in, struct st_part *
 		/* The type is named: TSK's detection tries libvhdi on a VMDK
 		 * first and leaks what that attempt allocated. */
 		img = tsk_img_open_utf8_sing(w->path,
-					     strcmp(ctype, "vmdk") == 0 ? TSK_IMG_TYPE_VMDK_VMDK
+					     strcmp(ctype, "ewf") == 0 ? TSK_IMG_TYPE_EWF_EWF
+					     : strcmp(ctype, "vmdk") == 0 ? TSK_IMG_TYPE_VMDK_VMDK
 					     : strcmp(ctype, "vhd") == 0 ? TSK_IMG_TYPE_VHD_VHD
 					     : TSK_IMG_TYPE_AFF_ANY, 0);
 	} else {

@@ -10,6 +10,7 @@ set -uo pipefail
 st=$1 fix=$2 pki=$3
 case $st in /*) ;; */*) st=$PWD/$st ;; esac
 fix=$(cd "$fix" && pwd) pki=$(cd "$pki" && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 common=(--no-default-trust --trust "$pki/root.pem" --at 2025-06-01T00:00:00Z -q --format ndjson)
@@ -107,10 +108,18 @@ check "GPT disk: the FAT partition's files as in a folder" $?
 (cd "$tmp" && ewfacquire -u -q -t "$tmp/disk" -f encase6 -c none -C c -D d -e e -E e -N n disk.img) >/dev/null 2>&1
 [ -f "$tmp/disk.E01" ]
 check "E01 made (ewfacquire)" $?
-"$st" verify "${common[@]}" "$tmp/disk.E01" >"$tmp/e01.ndjson" 2>/dev/null
+"$st" scan "${common[@]}" "$tmp/disk.E01" >"$tmp/e01.ndjson" 2>/dev/null
 rc=$?
-[ $rc -eq 0 ] && grep -q 'an E01 (EWF) image is not opened by this build' "$tmp/e01.ndjson"
-check "E01: reported as not opened (docs/images.md), no crash" $?
+grep '//p2/' "$tmp/e01.ndjson" >"$tmp/e01-p2.ndjson"
+[ $rc -le 1 ] && compare "$tmp/e01-p2.ndjson" &&
+	grep -q '"path":"[^"]*disk.E01//p2/Tools/attack-code-byte.dll"' "$tmp/e01.ndjson"
+check "E01: the ext4 partition's files as in a folder" $?
+# The same process reads a registry hive (libregf) and the E01 (libewf):
+# their libraries' shared helpers must not clash (docs/images.md).
+"$st" scan "${common[@]}" --host-trust "$top/fuzz/corpus/fuzz_hive/software-root-disallowed.hive" \
+	"$tmp/disk.E01" >"$tmp/e01-hive.ndjson" 2>/dev/null
+[ $? -le 1 ] && grep -q 'disk.E01//p2/Tools/sha256.dll' "$tmp/e01-hive.ndjson"
+check "E01 and a registry hive in one process" $?
 qemu-img convert -f raw -O vmdk "$tmp/disk.img" "$tmp/disk.vmdk" >/dev/null 2>&1
 "$st" scan "${common[@]}" "$tmp/disk.vmdk" >"$tmp/vmdk.ndjson" 2>/dev/null
 rc=$?
