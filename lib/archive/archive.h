@@ -9,6 +9,8 @@
  * archive passwords (st_context_add_archive_password, `--archive-password`).
  *
  *   archive_format.c   the format: probe, verify, the walk over entries
+ *   archive_feed.c     libarchive reading through the input's window (also
+ *                      lib/cab's)
  *
  * The decompressed bytes an archive may expand to are bounded
  * (docs/limits.md): a bomb costs the limit, not the disk.
@@ -16,7 +18,22 @@
 #ifndef ST_ARCHIVE_H
 #define ST_ARCHIVE_H
 
+#include <stdint.h>
+
 #include "core/format.h"
+
+struct archive;
+
+/* libarchive reading an input through its window (no copy of the whole
+ * file; a file that shrinks while read is an error, not a signal): the
+ * callback data, and the callbacks installed on `a` by archive_feed(). */
+struct archive_feed {
+	struct st_input *in;
+	uint64_t off;
+	int err;         /* ST_EIO or ST_ENOMEM when a read failed */
+};
+/* Sets f's read, skip and seek callbacks on a (before archive_read_open1). */
+void archive_feed(struct archive *a, struct archive_feed *f, struct st_input *in);
 
 /* Walks the archive `in` into part (ZIP files from lib/appx; every
  * archive from this format's verify) and finishes part. `kind` names it

@@ -57,57 +57,6 @@ static enum st_probe archive_probe(st_span head, uint64_t size)
 	return ST_PROBE_NO;
 }
 
-struct feed {
-	struct st_input *in;
-	uint64_t off;
-	int err;
-};
-
-static la_ssize_t feed_read(struct archive *a, void *arg, const void **buf)
-{
-	struct feed *f = arg;
-	uint64_t left = f->in->size - f->off;
-	size_t n = left < ST_INPUT_WINDOW ? (size_t)left : ST_INPUT_WINDOW;
-	st_span s;
-	int rc;
-
-	(void)a;
-	if (n == 0)
-		return 0;
-	rc = st_input_window(f->in, f->off, n, &s);
-	if (rc) {
-		f->err = rc < 0 ? rc : ST_EIO;
-		return -1;
-	}
-	f->off += s.len;
-	*buf = s.data;
-	return (la_ssize_t)s.len;
-}
-
-static la_int64_t feed_skip(struct archive *a, void *arg, la_int64_t request)
-{
-	struct feed *f = arg;
-	uint64_t left = f->in->size - f->off;
-	uint64_t k = request < 0 ? 0 : (uint64_t)request < left ? (uint64_t)request : left;
-
-	(void)a;
-	f->off += k;
-	return (la_int64_t)k;
-}
-
-static la_int64_t feed_seek(struct archive *a, void *arg, la_int64_t offset, int whence)
-{
-	struct feed *f = arg;
-	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)f->off
-				: (int64_t)f->in->size;
-
-	(void)a;
-	if (offset < -base || base + offset > (int64_t)f->in->size)
-		return ARCHIVE_FATAL;
-	f->off = (uint64_t)(base + offset);
-	return (la_int64_t)f->off;
-}
-
 static const char *kind_name(int fmt)
 {
 	switch (fmt & ARCHIVE_FORMAT_BASE_MASK) {
@@ -196,7 +145,7 @@ static int read_rest(struct archive *a, const uint8_t *head, size_t have, la_int
 
 int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
 {
-	struct feed f = { .in = in };
+	struct archive_feed f;
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct names broken = { 0 }, locked = { 0 };
@@ -224,10 +173,7 @@ int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
 	archive_read_support_format_raw(a);
 	for (size_t i = 0; i < w->ctx->narchive_passwords; i++)
 		archive_read_add_passphrase(a, w->ctx->archive_passwords[i]);
-	archive_read_set_read_callback(a, feed_read);
-	archive_read_set_skip_callback(a, feed_skip);
-	archive_read_set_seek_callback(a, feed_seek);
-	archive_read_set_callback_data(a, &f);
+	archive_feed(a, &f, in);
 	opened = archive_read_open1(a) == ARCHIVE_OK;
 	part->format = "archive";
 	part->subformat = "archive";

@@ -610,19 +610,31 @@ static int load_default_rules(struct seal_walk *sw, char *why, size_t whylen)
 	return rc;
 }
 
+/* A walk over b for part; judge: against the seal (else listing only). */
+static struct seal_walk *seal_walk_new(struct st_walk *w, struct st_part *part, struct bundle *b,
+				       struct bundle_seal_stats *stats, bool judge)
+{
+	struct seal_walk *sw = calloc(1, sizeof(*sw));
+
+	if (sw) {
+		sw->w = w;
+		sw->part = part;
+		sw->b = b;
+		sw->stats = stats;
+		sw->judge = judge;
+	}
+	return sw;
+}
+
 int bundle_list_code(struct st_walk *w, struct st_part *part, struct bundle *b,
 		     struct bundle_seal_stats *stats)
 {
-	struct seal_walk *sw = calloc(1, sizeof(*sw));
+	struct seal_walk *sw = seal_walk_new(w, part, b, stats, false);
 	char why[200];
 	int rc;
 
 	if (!sw)
 		return ST_ENOMEM;
-	sw->w = w;
-	sw->part = part;
-	sw->b = b;
-	sw->stats = stats;
 	rc = load_default_rules(sw, why, sizeof(why));
 	if (rc == ST_OK)
 		rc = walk(sw, b->root_fd, "", 0);
@@ -634,18 +646,13 @@ int bundle_list_code(struct st_walk *w, struct st_part *part, struct bundle *b,
 int bundle_check_seal(struct st_walk *w, struct st_part *part, struct bundle *b,
 		      struct bundle_seal_stats *stats)
 {
-	struct seal_walk *sw = calloc(1, sizeof(*sw));
+	struct seal_walk *sw = seal_walk_new(w, part, b, stats, true);
 	plist_t files, rules;
 	char why[200], text[900];
 	int rc;
 
 	if (!sw)
 		return ST_ENOMEM;
-	sw->w = w;
-	sw->part = part;
-	sw->b = b;
-	sw->stats = stats;
-	sw->judge = true;
 	files = plist_dict_get_item(b->seal_plist, "files2");
 	rules = plist_dict_get_item(b->seal_plist, "rules2");
 	sw->version = 2;

@@ -9,42 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive/archive.h"
 #include "cab/cab.h"
 #include "core/limits.h"
 
-struct feed {
-	struct st_input *in;
-	uint64_t off;
-	int err;
-};
-
-/* libarchive reads the cabinet through the input's window: no copy of the
- * whole file, and a file that shrinks while read is an error, not a
- * signal. */
-static la_ssize_t feed_read(struct archive *a, void *arg, const void **buf)
-{
-	struct feed *f = arg;
-	uint64_t left = f->in->size - f->off;
-	size_t n = left < ST_INPUT_WINDOW ? (size_t)left : ST_INPUT_WINDOW;
-	st_span s;
-	int rc;
-
-	(void)a;
-	if (n == 0)
-		return 0;
-	rc = st_input_window(f->in, f->off, n, &s);
-	if (rc) {
-		f->err = rc < 0 ? rc : ST_EIO;
-		return -1;
-	}
-	f->off += s.len;
-	*buf = s.data;
-	return (la_ssize_t)s.len;
-}
-
 int cab_walk_members(struct st_walk *w, struct st_input *in, struct st_part *part)
 {
-	struct feed f = { .in = in };
+	struct archive_feed f;
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	int rc = ST_OK, r;
@@ -52,7 +23,8 @@ int cab_walk_members(struct st_walk *w, struct st_input *in, struct st_part *par
 	if (!a)
 		return ST_ENOMEM;
 	archive_read_support_format_cab(a);
-	if (archive_read_open(a, &f, NULL, feed_read, NULL) != ARCHIVE_OK)
+	archive_feed(a, &f, in);
+	if (archive_read_open1(a) != ARCHIVE_OK)
 		goto broken;
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		la_int64_t size = archive_entry_size(e);
