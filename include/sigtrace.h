@@ -515,8 +515,10 @@ const char *st_cert_key_sha256(const st_cert *c);
  * Windows event logs as a stream of execution events: EVTX files (read by
  * libevtx) and the NDJSON Winlogbeat and Elastic Agent ship. Taken:
  * Sysmon's process creations (1), driver loads (6) and image loads (7),
- * the Security log's process creations (4688), and ECS process start,
- * library and driver events. Other records are counted, not returned; a
+ * the Security log's process creations (4688), Code Integrity's blocked
+ * and audited loads (3033, 3034, 3076, 3077, with the signer of their
+ * 3089), ECS process start, library and driver events, and the exec
+ * events of macOS's eslogger. Other records are counted, not returned; a
  * record that cannot be read is counted as malformed and the stream goes
  * on.
  */
@@ -526,7 +528,8 @@ typedef struct st_event st_event;
 typedef enum {
 	ST_EVENT_PROCESS = 0,      /* a process started from the image */
 	ST_EVENT_IMAGE_LOAD = 1,   /* a DLL loaded into a process */
-	ST_EVENT_DRIVER_LOAD = 2   /* a kernel driver loaded */
+	ST_EVENT_DRIVER_LOAD = 2,  /* a kernel driver loaded */
+	ST_EVENT_BLOCKED_LOAD = 3  /* Code Integrity refused to load the image */
 } st_event_kind;
 
 typedef enum {
@@ -543,6 +546,7 @@ typedef enum {
 	ST_FIELD_SIGNED,                /* "true"/"false": Windows' judgement at load time */
 	ST_FIELD_SIGNATURE,             /* the signer Windows saw */
 	ST_FIELD_SIGNATURE_STATUS,      /* "Valid", "Unavailable", "Expired", ... */
+	ST_FIELD_CDHASH,                /* macOS: the CDHash the kernel saw, lower-case hex */
 	ST_FIELD_COUNT
 } st_event_field;
 
@@ -558,8 +562,10 @@ size_t st_events_malformed(const st_events *ev);
 void st_events_free(st_events *ev);
 
 st_event_kind st_event_kind_of(const st_event *e);
-const char *st_event_kind_name(st_event_kind k);   /* "process", "image_load", "driver_load" */
-/* "sysmon", "security", or "ecs" (a shipper's event without EventData);
+/* "process", "image_load", "driver_load", "blocked_load" */
+const char *st_event_kind_name(st_event_kind k);
+/* "sysmon", "security", "codeintegrity", "eslogger", or "ecs" (a
+ * shipper's event without EventData);
  * the Windows event ID (0 when the record gives none). */
 const char *st_event_source(const st_event *e);
 uint32_t st_event_id(const st_event *e);

@@ -11,6 +11,8 @@
  * driver loads (event.category driver).
  */
 #include <jansson.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -75,7 +77,7 @@ static bool has(json_t *o, const char *path, const char *value)
 	return false;
 }
 
-static int set_missing(struct st_event *e, st_event_field f, const char *v)
+static int set_missing(struct st_event *e, int f, const char *v)
 {
 	size_t n;
 	char *c;
@@ -144,7 +146,7 @@ static int64_t iso_time(const char *s)
 
 /* One line: 1 an execution event, 0 another record, -1 unreadable.
  * line_id stands for the record number when the shipper gives none. */
-static int from_json(struct st_event *e, json_t *rec, uint64_t line_id)
+static int from_json(struct st_event *e, json_t *rec, uint64_t line_id, const struct event_map **mapped)
 {
 	const char *provider = str_at(rec, "winlog.provider_name");
 	const struct event_map *m = NULL;
@@ -152,18 +154,30 @@ static int from_json(struct st_event *e, json_t *rec, uint64_t line_id)
 	const char *key, *obj;
 	long long id = 0, number = 0;
 
+	*mapped = NULL;
 	if (!json_is_object(rec))
 		return -1;
+	/* macOS Endpoint Security events as eslogger writes them. */
+	if (json_is_integer(json_object_get(rec, "event_type")) && json_is_object(json_object_get(rec, "event")))
+		return eslogger_event(e, rec, line_id);
 	if (!int_at(rec, "winlog.event_id", &id))
 		(void)int_at(rec, "event.code", &id);
 	if (provider && id > 0 && id <= UINT32_MAX)
 		m = event_map_find(provider, (uint32_t)id);
 	if (m) {
+		*mapped = m;
 		e->kind = m->kind;
 		e->source = m->source;
+		e->id = (uint32_t)id;
+		if (set_missing(e, EV_FIELD_ACTIVITY, str_at(rec, "winlog.activity_id")))
+			return -1;
 		json_object_foreach(data, key, v)
 			if (json_is_string(v) && event_map_apply(m, e, key, json_string_value(v)))
 				return -1;
+		if (m->signature_info)
+			return 0;
+		if (event_finish(e))
+			return -1;
 	} else if (has(rec, "event.category", "process") && has(rec, "event.type", "start")) {
 		e->kind = ST_EVENT_PROCESS;
 		e->source = "ecs";
@@ -227,34 +241,93 @@ static uint64_t line_hash(const char *s, size_t n)
 	return h & INT64_MAX;
 }
 
+/*
+ * One line into ev->line, at most ST_EVENT_LINE_MAX bytes: its length, 0
+ * for an empty line, -1 at the end, -2 for a longer line (read to its end
+ * and dropped: memory stays bounded whatever a line holds).
+ */
+static ssize_t read_line(struct st_events *ev)
+{
+	size_t n = 0;
+	bool too_long = false;
+
+	if (!ev->line && !(ev->line = malloc(ST_EVENT_LINE_MAX + 2)))
+		return -1;
+	for (;;) {
+		char *got = fgets(ev->line + (too_long ? 0 : n), (int)(ST_EVENT_LINE_MAX + 2 - (too_long ? 0 : n)),
+				  ev->fp);
+		size_t len;
+		if (!got)
+			return n == 0 && !too_long ? -1 : too_long ? -2 : (ssize_t)n;
+		len = strlen(got);
+		if (!too_long)
+			n += len;
+		if (len && got[len - 1] == '\n')
+			break;
+		if (!too_long && n > ST_EVENT_LINE_MAX)
+			too_long = true;
+	}
+	if (too_long)
+		return -2;
+	while (n > 0 && (ev->line[n - 1] == '\n' || ev->line[n - 1] == '\r'))
+		ev->line[--n] = '\0';
+	return (ssize_t)n;
+}
+
+/* The signer of a Code Integrity load: its 3089, one of the next few
+ * lines with the same ActivityID; the lines are read again in their turn. */
+static void find_signer(struct st_events *ev)
+{
+	off_t at_line = ftello(ev->fp);
+
+	if (at_line < 0)
+		return;
+	for (int i = 0; i < ST_EVENT_CI_LOOKAHEAD; i++) {
+		struct st_event s = { 0 };
+		const struct event_map *m = NULL;
+		ssize_t n = read_line(ev);
+		json_t *rec;
+		bool done = false;
+
+		if (n == -1)
+			break;
+		if (n <= 0 || !(rec = json_loadb(ev->line, (size_t)n, JSON_REJECT_DUPLICATES, NULL)))
+			continue;
+		if (from_json(&s, rec, 0, &m) == 0 && m && m->signature_info)
+			done = event_take_signer(&ev->ev, &s);
+		json_decref(rec);
+		event_clear(&s);
+		if (done)
+			break;
+	}
+	clearerr(ev->fp);
+	(void)fseeko(ev->fp, at_line, SEEK_SET);
+}
+
 int ndjson_next(struct st_events *ev, const st_event **out)
 {
-	char *line = NULL;
-	size_t cap = 0;
 	ssize_t n;
-	int rc = 0;
 
-	while ((n = getline(&line, &cap, ev->fp)) > 0) {
+	while ((n = read_line(ev)) != -1) {
+		const struct event_map *m = NULL;
 		json_t *rec;
 		json_error_t jerr;
 		int r;
 
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
 		if (n == 0)
 			continue;
 		ev->records++;
-		if ((size_t)n > ST_EVENT_LINE_MAX ||
-		    !(rec = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &jerr))) {
+		if (n < 0 || !(rec = json_loadb(ev->line, (size_t)n, JSON_REJECT_DUPLICATES, &jerr))) {
 			ev->malformed++;
 			continue;
 		}
-		r = from_json(&ev->ev, rec, line_hash(line, (size_t)n));
+		r = from_json(&ev->ev, rec, line_hash(ev->line, (size_t)n), &m);
 		json_decref(rec);
 		if (r == 1) {
+			if (m && ev->ev.field[EV_FIELD_ACTIVITY] && strcmp(m->source, "codeintegrity") == 0)
+				find_signer(ev);
 			*out = &ev->ev;
-			rc = 1;
-			break;
+			return 1;
 		}
 		event_clear(&ev->ev);
 		if (r == 0)
@@ -262,6 +335,5 @@ int ndjson_next(struct st_events *ev, const st_event **out)
 		else
 			ev->malformed++;
 	}
-	free(line);
-	return rc;
+	return 0;
 }

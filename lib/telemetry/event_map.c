@@ -1,37 +1,62 @@
 /*
  * The execution events sigtrace takes from Windows logs, and how their
  * EventData names become fields (docs/telemetry.md lists them with their
- * sources). Data names are Sysmon's schema (v10 and later) and the
- * Security log's 4688 template.
+ * sources). Data names are Sysmon's schema (v10 and later), the Security
+ * log's 4688 template and Code Integrity's manifest (3033/3034 name their
+ * values FileNameBuffer..., 3076/3077 "File Name"..., 3089 PublisherName...).
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "telemetry/telemetry.h"
 
 #define SYSMON "Microsoft-Windows-Sysmon"
 #define SECURITY "Microsoft-Windows-Security-Auditing"
 
+#define CI_LEVEL_NAMES \
+	{ { "FileNameBuffer", ST_FIELD_IMAGE }, { "ProcessNameBuffer", ST_FIELD_PROCESS_IMAGE }, \
+	  { "RequestedPolicy", EV_FIELD_REQUESTED_LEVEL }, { "ValidatedPolicy", EV_FIELD_VALIDATED_LEVEL } }
+/* The flat hashes are of the whole file, as sigtrace's inventory keeps
+ * them ("SHA256 Hash" is the Authenticode digest). */
+#define CI_POLICY_NAMES \
+	{ { "File Name", ST_FIELD_IMAGE }, { "Process Name", ST_FIELD_PROCESS_IMAGE }, \
+	  { "Requested Signing Level", EV_FIELD_REQUESTED_LEVEL }, \
+	  { "Validated Signing Level", EV_FIELD_VALIDATED_LEVEL }, { "SHA256 Flat Hash", ST_FIELD_SHA256 }, \
+	  { "SHA1 Flat Hash", ST_FIELD_SHA1 }, { "PolicyName", EV_FIELD_POLICY } }
+
 static const struct event_map maps[] = {
-	{ SYSMON, 1, "sysmon", ST_EVENT_PROCESS,
+	{ SYSMON, 1, "sysmon", ST_EVENT_PROCESS, false,
 	  { { "Image", ST_FIELD_IMAGE }, { "CommandLine", ST_FIELD_COMMAND_LINE },
 	    { "ParentImage", ST_FIELD_PARENT_IMAGE }, { "ParentCommandLine", ST_FIELD_PARENT_COMMAND_LINE },
 	    { "User", ST_FIELD_USER }, { "ProcessGuid", ST_FIELD_PROCESS_GUID }, { "Hashes", ST_FIELD_SHA256 } } },
-	{ SYSMON, 6, "sysmon", ST_EVENT_DRIVER_LOAD,
+	{ SYSMON, 6, "sysmon", ST_EVENT_DRIVER_LOAD, false,
 	  { { "ImageLoaded", ST_FIELD_IMAGE }, { "Hashes", ST_FIELD_SHA256 }, { "Signed", ST_FIELD_SIGNED },
 	    { "Signature", ST_FIELD_SIGNATURE }, { "SignatureStatus", ST_FIELD_SIGNATURE_STATUS } } },
-	{ SYSMON, 7, "sysmon", ST_EVENT_IMAGE_LOAD,
+	{ SYSMON, 7, "sysmon", ST_EVENT_IMAGE_LOAD, false,
 	  { { "ImageLoaded", ST_FIELD_IMAGE }, { "Image", ST_FIELD_PROCESS_IMAGE },
 	    { "ProcessGuid", ST_FIELD_PROCESS_GUID }, { "User", ST_FIELD_USER }, { "Hashes", ST_FIELD_SHA256 },
 	    { "Signed", ST_FIELD_SIGNED }, { "Signature", ST_FIELD_SIGNATURE },
 	    { "SignatureStatus", ST_FIELD_SIGNATURE_STATUS } } },
 	/* The creator's account: SubjectDomainName\SubjectUserName. */
-	{ SECURITY, 4688, "security", ST_EVENT_PROCESS,
+	{ SECURITY, 4688, "security", ST_EVENT_PROCESS, false,
 	  { { "NewProcessName", ST_FIELD_IMAGE }, { "CommandLine", ST_FIELD_COMMAND_LINE },
 	    { "ParentProcessName", ST_FIELD_PARENT_IMAGE }, { "SubjectUserName", ST_FIELD_USER },
 	    { "SubjectDomainName", ST_FIELD_USER } } },
+	/* Code Integrity: 3033 a load refused because the image did not meet
+	 * the signing level the process requires, 3034 the same in audit
+	 * mode (it loaded); 3077 refused by an App Control policy, 3076 the
+	 * same in audit mode. The audited loads happened: image loads (driver
+	 * loads when the process is System, event_finish). */
+	{ CODE_INTEGRITY, 3033, "codeintegrity", ST_EVENT_BLOCKED_LOAD, false, CI_LEVEL_NAMES },
+	{ CODE_INTEGRITY, 3034, "codeintegrity", ST_EVENT_IMAGE_LOAD, false, CI_LEVEL_NAMES },
+	{ CODE_INTEGRITY, 3076, "codeintegrity", ST_EVENT_IMAGE_LOAD, false, CI_POLICY_NAMES },
+	{ CODE_INTEGRITY, 3077, "codeintegrity", ST_EVENT_BLOCKED_LOAD, false, CI_POLICY_NAMES },
+	/* One per signature of the file, after the load it belongs to. */
+	{ CODE_INTEGRITY, 3089, "codeintegrity", ST_EVENT_BLOCKED_LOAD, true,
+	  { { "PublisherName", ST_FIELD_SIGNATURE }, { "SignatureType", EV_FIELD_SIGNATURE_TYPE } } },
 };
 
 const struct event_map *event_map_find(const char *provider, uint32_t id)
@@ -42,7 +67,7 @@ const struct event_map *event_map_find(const char *provider, uint32_t id)
 	return NULL;
 }
 
-static int set(struct st_event *e, st_event_field f, const char *v, size_t len)
+static int set(struct st_event *e, int f, const char *v, size_t len)
 {
 	char *c;
 
@@ -84,6 +109,68 @@ static int hashes(struct st_event *e, const char *v)
 	return 0;
 }
 
+int event_set(struct st_event *e, int f, const char *v)
+{
+	return set(e, f, v, strlen(v));
+}
+
+int event_set_hex(struct st_event *e, int f, const char *v, size_t hexlen)
+{
+	char hex[129];
+
+	if (strncmp(v, "0x", 2) == 0 || strncmp(v, "0X", 2) == 0)
+		v += 2;
+	if (hexlen >= sizeof(hex) || strlen(v) != hexlen)
+		return 0;
+	for (size_t k = 0; k < hexlen; k++) {
+		if (!isxdigit((unsigned char)v[k]))
+			return 0;
+		hex[k] = (char)tolower((unsigned char)v[k]);
+	}
+	return set(e, f, hex, hexlen);
+}
+
+/* A signing level as Code Integrity logs it: a number (or 0x..). */
+static bool level_ok(const char *v)
+{
+	for (const char *c = v; *c; c++)
+		if (!isxdigit((unsigned char)*c) && !(c == v + 1 && (*c == 'x' || *c == 'X')))
+			return false;
+	return *v != '\0' && strlen(v) < 12;
+}
+
+int event_finish(struct st_event *e)
+{
+	const char *proc = e->field[ST_FIELD_PROCESS_IMAGE];
+	const char *req = e->field[EV_FIELD_REQUESTED_LEVEL], *val = e->field[EV_FIELD_VALIDATED_LEVEL];
+	const char *policy = e->field[EV_FIELD_POLICY];
+	char status[512];
+
+	if (!e->source || strcmp(e->source, "codeintegrity") != 0)
+		return 0;
+	/* Kernel modules load into the System process. */
+	if (e->kind == ST_EVENT_IMAGE_LOAD && proc && strcasecmp(proc, "System") == 0)
+		e->kind = ST_EVENT_DRIVER_LOAD;
+	snprintf(status, sizeof(status), "Code Integrity %u: %s: signing level %s required, %s validated%s%s",
+		 e->id, e->kind == ST_EVENT_BLOCKED_LOAD ? "blocked" : "audit only, loaded",
+		 req && level_ok(req) ? req : "?", val && level_ok(val) ? val : "?",
+		 policy ? "; policy " : "", policy ? policy : "");
+	return set(e, ST_FIELD_SIGNATURE_STATUS, status, strlen(status));
+}
+
+bool event_take_signer(struct st_event *e, const struct st_event *s)
+{
+	const char *a = e->field[EV_FIELD_ACTIVITY], *b = s->field[EV_FIELD_ACTIVITY];
+	const char *type = s->field[EV_FIELD_SIGNATURE_TYPE], *pub = s->field[ST_FIELD_SIGNATURE];
+
+	if (!a || !b || strcasecmp(a, b) != 0 || e->field[ST_FIELD_SIGNATURE])
+		return false;
+	/* SignatureType 0: the file had no signature Code Integrity could use. */
+	if (type && strcmp(type, "0") == 0)
+		return set(e, ST_FIELD_SIGNATURE, "(unsigned)", 10) == 0;
+	return pub && set(e, ST_FIELD_SIGNATURE, pub, strlen(pub)) == 0;
+}
+
 int event_map_apply(const struct event_map *m, struct st_event *e, const char *name, const char *value)
 {
 	for (size_t i = 0; i < sizeof(m->names) / sizeof(m->names[0]) && m->names[i].data; i++) {
@@ -91,6 +178,8 @@ int event_map_apply(const struct event_map *m, struct st_event *e, const char *n
 			continue;
 		if (strcmp(name, "Hashes") == 0)
 			return hashes(e, value);
+		if (m->names[i].field == ST_FIELD_SHA256 || m->names[i].field == ST_FIELD_SHA1)
+			return event_set_hex(e, m->names[i].field, value, m->names[i].field == ST_FIELD_SHA256 ? 64 : 40);
 		/* Sysmon writes "-" or "?" where it has no value. */
 		if (!*value || strcmp(value, "-") == 0 || strcmp(value, "?") == 0)
 			return 0;
@@ -114,7 +203,7 @@ int event_map_apply(const struct event_map *m, struct st_event *e, const char *n
 
 void event_clear(struct st_event *e)
 {
-	for (int i = 0; i < ST_FIELD_COUNT; i++)
+	for (int i = 0; i < EV_FIELD_TOTAL; i++)
 		free(e->field[i]);
 	memset(e, 0, sizeof(*e));
 }

@@ -132,6 +132,11 @@ int event_from_xml(struct st_event *e, const struct event_map *m, const char *xm
 					if (c)
 						snprintf(e->host, sizeof(e->host), "%s", (const char *)c);
 					xmlFree(c);
+				} else if (named(n, "Correlation")) {
+					xmlChar *a = xmlGetProp(n, (const xmlChar *)"ActivityID");
+					if (a && *a)
+						rc = event_set(e, EV_FIELD_ACTIVITY, (const char *)a);
+					xmlFree(a);
 				} else if (named(n, "EventRecordID")) {
 					/* The record number as the log shows it (the
 					 * record header's may restart in an exported log). */
@@ -163,13 +168,78 @@ int event_from_xml(struct st_event *e, const struct event_map *m, const char *xm
 		}
 	}
 	xmlFreeDoc(doc);
-	return rc;
+	return rc ? rc : event_finish(e);
 }
 
 /* 100 ns intervals since 1601 to seconds since 1970. */
 static int64_t unix_time(uint64_t filetime)
 {
 	return (int64_t)(filetime / 10000000u) - INT64_C(11644473600);
+}
+
+/* The provider and event ID of the record at index i, and its XML when
+ * the pair has a map: 1, 0 when the record is not one sigtrace takes, -1
+ * when it cannot be read. */
+static int read_record(st_events *ev, int i, const struct event_map **m, char **xml, uint64_t *number,
+		       uint64_t *written)
+{
+	libevtx_record_t *r = NULL;
+	libevtx_error_t *error = NULL;
+	uint32_t id = 0;
+	char *provider;
+
+	*m = NULL;
+	*xml = NULL;
+	if (libevtx_file_get_record_by_index((libevtx_file_t *)ev->file, i, &r, &error) != 1) {
+		drop(&error);
+		return -1;
+	}
+	provider = record_string(r, libevtx_record_get_utf8_source_name_size, libevtx_record_get_utf8_source_name,
+				 1024);
+	if (libevtx_record_get_event_identifier(r, &id, &error) != 1 || !provider) {
+		drop(&error);
+		free(provider);
+		libevtx_record_free(&r, NULL);
+		return -1;
+	}
+	*m = event_map_find(provider, id & 0xffff);
+	free(provider);
+	if (!*m) {
+		libevtx_record_free(&r, NULL);
+		return 0;
+	}
+	(void)libevtx_record_get_identifier(r, number, NULL);
+	(void)libevtx_record_get_written_time(r, written, NULL);
+	*xml = record_string(r, libevtx_record_get_utf8_xml_string_size, libevtx_record_get_utf8_xml_string,
+			     ST_EVENT_XML_MAX);
+	libevtx_record_free(&r, NULL);
+	return 1;
+}
+
+/* The signer of a Code Integrity load: its 3089, one of the next few
+ * records with the same ActivityID. Records looked at here are read again
+ * in their turn (and counted then). */
+static void find_signer(st_events *ev)
+{
+	for (int i = ev->next; i < ev->count && i < ev->next + ST_EVENT_CI_LOOKAHEAD; i++) {
+		const struct event_map *m;
+		struct st_event s = { 0 };
+		uint64_t number = 0, written = 0;
+		char *xml;
+		bool done = false;
+
+		if (read_record(ev, i, &m, &xml, &number, &written) != 1 || !m->signature_info) {
+			free(xml);
+			continue;
+		}
+		s.source = m->source;
+		if (xml && event_from_xml(&s, m, xml, strlen(xml)) == 0)
+			done = event_take_signer(&ev->ev, &s);
+		event_clear(&s);
+		free(xml);
+		if (done)
+			break;
+	}
 }
 
 int st_events_next(st_events *ev, const st_event **out)
@@ -179,41 +249,22 @@ int st_events_next(st_events *ev, const st_event **out)
 	if (ev->ndjson)
 		return ndjson_next(ev, out);
 	while (ev->next < ev->count) {
-		libevtx_record_t *r = NULL;
-		libevtx_error_t *error = NULL;
 		const struct event_map *m;
-		uint32_t id = 0;
 		uint64_t number = 0, written = 0;
-		char *provider, *xml;
+		char *xml;
 		int ok;
 
 		ev->records++;
-		if (libevtx_file_get_record_by_index((libevtx_file_t *)ev->file, ev->next++, &r, &error) != 1) {
-			drop(&error);
+		ok = read_record(ev, ev->next++, &m, &xml, &number, &written);
+		if (ok < 0) {
 			ev->malformed++;
 			continue;
 		}
-		provider = record_string(r, libevtx_record_get_utf8_source_name_size,
-					 libevtx_record_get_utf8_source_name, 1024);
-		if (libevtx_record_get_event_identifier(r, &id, &error) != 1 || !provider) {
-			drop(&error);
-			free(provider);
-			libevtx_record_free(&r, NULL);
-			ev->malformed++;
-			continue;
-		}
-		m = event_map_find(provider, id & 0xffff);
-		free(provider);
-		if (!m) {
-			libevtx_record_free(&r, NULL);
+		if (ok == 0 || m->signature_info) {
+			free(xml);
 			ev->other++;
 			continue;
 		}
-		(void)libevtx_record_get_identifier(r, &number, NULL);
-		(void)libevtx_record_get_written_time(r, &written, NULL);
-		xml = record_string(r, libevtx_record_get_utf8_xml_string_size,
-				    libevtx_record_get_utf8_xml_string, ST_EVENT_XML_MAX);
-		libevtx_record_free(&r, NULL);
 		ev->ev = (struct st_event){ .kind = m->kind, .source = m->source, .id = m->id,
 					    .record = number, .time = unix_time(written) };
 		ok = xml && event_from_xml(&ev->ev, m, xml, strlen(xml)) == 0 && ev->ev.field[ST_FIELD_IMAGE];
@@ -223,6 +274,8 @@ int st_events_next(st_events *ev, const st_event **out)
 			ev->malformed++;
 			continue;
 		}
+		if (ev->ev.field[EV_FIELD_ACTIVITY] && strcmp(m->source, "codeintegrity") == 0)
+			find_signer(ev);
 		*out = &ev->ev;
 		return 1;
 	}
@@ -245,6 +298,7 @@ void st_events_free(st_events *ev)
 	}
 	if (ev->fp)
 		fclose(ev->fp);
+	free(ev->line);
 	free(ev);
 }
 
@@ -256,6 +310,7 @@ const char *st_event_kind_name(st_event_kind k)
 	case ST_EVENT_PROCESS: return "process";
 	case ST_EVENT_IMAGE_LOAD: return "image_load";
 	case ST_EVENT_DRIVER_LOAD: return "driver_load";
+	case ST_EVENT_BLOCKED_LOAD: return "blocked_load";
 	}
 	return "?";
 }

@@ -1,7 +1,7 @@
 /* Fuzz target: execution telemetry. The input is read twice: as an event
  * log file (libevtx for the file, its chunks and records, evtx_events.c
- * for what is taken from them; libevtx reads files, so it is written to
- * one), and as the XML rendering of one record under each event map
+ * for what is taken from them; or NDJSON lines of Winlogbeat, Elastic Agent
+ * or eslogger; the readers take paths, so it is written to one), and as the XML rendering of one record under each event map
  * (event_from_xml, event_map.c: the EventData names, Sysmon's Hashes,
  * DOMAIN\\user). Seeded with XML records written from the providers'
  * schemas and an empty log made by tests/e2e/tools/make-evtx.py. */
@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct { const char *provider; uint32_t id; } maps[] = {
 		{ "Microsoft-Windows-Sysmon", 1 }, { "Microsoft-Windows-Sysmon", 6 },
 		{ "Microsoft-Windows-Sysmon", 7 }, { "Microsoft-Windows-Security-Auditing", 4688 },
+		{ CODE_INTEGRITY, 3033 }, { CODE_INTEGRITY, 3076 }, { CODE_INTEGRITY, 3089 },
 	};
 	char path[] = "/tmp/fuzz_evtx.XXXXXX";
 	int fd = mkstemp(path);
@@ -39,9 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unlink(path);
 	}
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		struct st_event e = { 0 };
-		(void)event_from_xml(&e, event_map_find(maps[i].provider, maps[i].id), (const char *)data, size);
+		const struct event_map *m = event_map_find(maps[i].provider, maps[i].id);
+		struct st_event e = { .kind = m->kind, .source = m->source, .id = m->id }, s = e;
+		(void)event_from_xml(&e, m, (const char *)data, size);
+		(void)event_take_signer(&s, &e);
 		event_clear(&e);
+		event_clear(&s);
 	}
 	return 0;
 }

@@ -327,23 +327,33 @@ static const struct rule rules[] = {
 	  "  AND s.digest_algorithm NOT IN ('md5', 'sha1') AND instr(coalesce(s.reasons, ''), 'weak_') = 0)", NULL },
 };
 
+/* The count of a one-value lookup. */
+static int64_t count_of(struct db_stmt *s, const char *v)
+{
+	int64_t n = 0;
+
+	db_bind_text(s, 1, v);
+	if (db_step(s) == DB_ROW)
+		n = db_int64(s, 0);
+	db_reset(s);
+	return n;
+}
+
 /* How many logged executions a recorded file has (docs/telemetry.md): by
- * its SHA-256, or by a logged path key that is a '/'-bounded suffix of its
- * recorded path (each suffix an index lookup). */
-static int64_t executions_of(struct db_stmt *by_hash, struct db_stmt *by_key, const char *path, const char *sha)
+ * its SHA-256, by the CDHash of its Mach-O signature (macOS), or by a
+ * logged path key that is a '/'-bounded suffix of its recorded path (each
+ * suffix an index lookup). */
+static int64_t executions_of(struct db_stmt *by_hash, struct db_stmt *by_cdhash, struct db_stmt *by_key,
+			     const char *path, const char *sha, const char *cdhash)
 {
 	char lower[8192];
 	int64_t n = 0;
 	size_t len = strlen(path);
 
-	if (sha && *sha) {
-		db_bind_text(by_hash, 1, sha);
-		if (db_step(by_hash) == DB_ROW)
-			n = db_int64(by_hash, 0);
-		db_reset(by_hash);
-		if (n)
-			return n;
-	}
+	if (sha && *sha && (n = count_of(by_hash, sha)))
+		return n;
+	if (cdhash && *cdhash && (n = count_of(by_cdhash, cdhash)))
+		return n;
 	if (len >= sizeof(lower))
 		return 0;
 	for (size_t i = 0; i <= len; i++)
@@ -367,27 +377,35 @@ static int64_t executions_of(struct db_stmt *by_hash, struct db_stmt *by_key, co
  */
 static void executed_boost(struct db *db, struct findings *f)
 {
-	struct db_stmt *any = NULL, *hash = NULL, *by_hash = NULL, *by_key = NULL;
+	struct db_stmt *any = NULL, *hash = NULL, *by_hash = NULL, *by_cdhash = NULL, *by_key = NULL;
 	bool have = false;
 
 	if (db_prepare(db, "SELECT 1 FROM executions LIMIT 1", &any))
 		return;
 	have = db_step(any) == DB_ROW;
 	db_finalize(any);
-	if (!have || db_prepare(db, "SELECT sha256 FROM files WHERE path = ?1 ORDER BY id LIMIT 1", &hash) ||
+	if (!have ||
+	    db_prepare(db,
+		       "SELECT f.sha256, (SELECT p.value FROM properties p WHERE p.file_id = f.id"
+		       " AND p.key = 'macho.cdhash' ORDER BY p.part_idx LIMIT 1) FROM files f WHERE f.path = ?1"
+		       " ORDER BY f.id LIMIT 1",
+		       &hash) ||
 	    db_prepare(db, "SELECT count(*) FROM executions WHERE sha256 = ?1", &by_hash) ||
+	    db_prepare(db, "SELECT count(*) FROM executions WHERE cdhash = ?1", &by_cdhash) ||
 	    db_prepare(db, "SELECT count(*) FROM executions WHERE image_key = ?1", &by_key))
 		goto out;
 	for (size_t i = 0; i < f->n; i++) {
 		struct finding *x = &f->v[i];
-		char sha[65] = "", *ev;
+		char sha[65] = "", cdhash[65] = "", *ev;
 		int64_t n;
 
 		db_bind_text(hash, 1, x->path);
-		if (db_step(hash) == DB_ROW)
+		if (db_step(hash) == DB_ROW) {
 			snprintf(sha, sizeof(sha), "%s", db_text(hash, 0));
+			snprintf(cdhash, sizeof(cdhash), "%s", db_text(hash, 1));
+		}
 		db_reset(hash);
-		if ((n = executions_of(by_hash, by_key, x->path, sha)) == 0)
+		if ((n = executions_of(by_hash, by_cdhash, by_key, x->path, sha, cdhash)) == 0)
 			continue;
 		x->executed = n;
 		x->severity = x->severity + 10 > 100 ? 100 : x->severity + 10;
@@ -400,6 +418,7 @@ static void executed_boost(struct db *db, struct findings *f)
 out:
 	db_finalize(hash);
 	db_finalize(by_hash);
+	db_finalize(by_cdhash);
 	db_finalize(by_key);
 }
 

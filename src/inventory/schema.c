@@ -9,14 +9,14 @@
 #include <string.h>
 
 
-/* The executions table (schema 6, docs/telemetry.md) on both databases,
+/* The executions table (schema 7, docs/telemetry.md) on both databases,
  * given the id and the record number types. */
 #define EXECUTIONS_COLUMNS(id, big) \
 	" id " id ", host TEXT NOT NULL, source TEXT NOT NULL, event_id INTEGER NOT NULL," \
 	" record " big " NOT NULL, time TEXT, kind TEXT NOT NULL, image TEXT NOT NULL, image_key TEXT NOT NULL," \
 	" process_image TEXT, command_line TEXT, parent_image TEXT, parent_command_line TEXT," \
 	" user_name TEXT, process_guid TEXT, sha256 TEXT, sha1 TEXT, md5 TEXT, signed INTEGER," \
-	" signature TEXT, signature_status TEXT, log TEXT," \
+	" signature TEXT, signature_status TEXT, log TEXT, cdhash TEXT," \
 	" UNIQUE (host, source, event_id, record, time));"
 
 /*
@@ -77,7 +77,12 @@ static const char schema[] =
 	/* Schema 6: execution events read from logs (sigtrace ingest). */
 	"CREATE TABLE IF NOT EXISTS executions (" EXECUTIONS_COLUMNS("INTEGER PRIMARY KEY", "INTEGER")
 	"CREATE INDEX IF NOT EXISTS executions_sha256 ON executions(sha256);"
-	"CREATE INDEX IF NOT EXISTS executions_image ON executions(image_key);";
+	"CREATE INDEX IF NOT EXISTS executions_image ON executions(image_key);"
+	"CREATE INDEX IF NOT EXISTS executions_cdhash ON executions(cdhash);";
+
+/* Version 6 to 7: the CDHash of a macOS execution (eslogger), its join
+ * key to the signatures that carry it. */
+static const char migrate_6_to_7[] = "ALTER TABLE executions ADD COLUMN cdhash TEXT;";
 
 /* Version 1 (before Mach-O) lacked the Apple columns of version 2; the
  * step to 2 adds them so that one path (2 to 3) moves every old database
@@ -236,6 +241,11 @@ static const char pg_migrate_5_to_6[] =
 	"CREATE INDEX executions_sha256 ON executions(sha256);"
 	"CREATE INDEX executions_image ON executions USING hash (image_key);";
 
+/* Version 6 to 7 on PostgreSQL (a table made by the step above has it). */
+static const char pg_migrate_6_to_7[] =
+	"ALTER TABLE executions ADD COLUMN IF NOT EXISTS cdhash TEXT;"
+	"CREATE INDEX IF NOT EXISTS executions_cdhash ON executions(cdhash);";
+
 /* Any number fits; one for sigtrace's schema changes. */
 #define PG_SCHEMA_LOCK "7361676e696e67"
 
@@ -276,8 +286,9 @@ static int apply_postgres(struct db *db, char *err, size_t errlen)
 		return -1;
 	}
 	if ((version == 0 && db_exec(db, pg_schema)) || (version <= 5 && db_exec(db, pg_migrate_5_to_6)) ||
+	    (version <= 6 && db_exec(db, pg_migrate_6_to_7)) ||
 	    (version < INVENTORY_SCHEMA_VERSION &&
-	     (db_exec(db, "DELETE FROM sigtrace_schema") || db_exec(db, "INSERT INTO sigtrace_schema VALUES (6)"))))
+	     (db_exec(db, "DELETE FROM sigtrace_schema") || db_exec(db, "INSERT INTO sigtrace_schema VALUES (7)"))))
 		return fail(db, err, errlen);
 	if (db_exec(db, "COMMIT"))
 		return fail(db, err, errlen);
@@ -305,10 +316,11 @@ int inventory_schema_apply(struct db *db, char *err, size_t errlen)
 		    (version <= 2 && db_exec(db, migrate_2_to_3)) ||
 		    (version <= 3 && db_exec(db, migrate_3_to_4)) ||
 		    (version <= 4 && db_exec(db, migrate_4_to_5)) ||
-		    db_exec(db, "PRAGMA user_version=6") || db_exec(db, "COMMIT"))
+		    (version == 6 && db_exec(db, migrate_6_to_7)) ||
+		    db_exec(db, "PRAGMA user_version=7") || db_exec(db, "COMMIT"))
 			return fail(db, err, errlen);
 	}
 	if (db_exec(db, schema))
 		return fail(db, err, errlen);
-	return db_exec(db, "PRAGMA user_version=6") ? fail(db, err, errlen) : 0;
+	return db_exec(db, "PRAGMA user_version=7") ? fail(db, err, errlen) : 0;
 }

@@ -6,7 +6,7 @@
 
 #include "inventory/db.h"
 
-#define INVENTORY_SCHEMA_VERSION 6
+#define INVENTORY_SCHEMA_VERSION 7
 
 /* Brings the database to the current schema (SQLite: from any earlier
  * user_version, 0 being new; PostgreSQL: its sigtrace_schema table).

@@ -13,7 +13,9 @@
  *   - hash_differs: the file at the logged path is not the file that ran;
  *   - not_in_evidence: no recorded file matches (deleted or never
  *     collected); loaded_unsigned if Windows found such a DLL or driver
- *     unsigned when it loaded.
+ *     unsigned when it loaded;
+ *   - code_integrity: Windows' Code Integrity refused to load the image,
+ *     or logged in audit mode that it would have.
  * Strongest first; one line per image with its execution context.
  */
 #include <jansson.h>
@@ -36,7 +38,8 @@ struct distinct {
 };
 
 struct image {
-	char *key, *sha256, *logged, *command_line, *win_status, *win_signature;
+	char *key, *sha256, *cdhash, *logged, *command_line, *win_status, *win_signature, *ci_status;
+	bool code_integrity;           /* a Code Integrity event names it */
 	unsigned kinds;                /* 1 << st_event_kind */
 	size_t count;
 	char first[32], last[32];
@@ -45,7 +48,7 @@ struct image {
 	/* the match */
 	char *path, *verdict, *reasons, *signer, *file_sha256;
 	size_t matches;
-	bool by_hash;
+	int by;                        /* 0 SHA-256, 1 CDHash, 2 path */
 	int score;
 	const char *finding;
 	char flags[128];
@@ -78,6 +81,8 @@ static void free_image(struct image *m)
 {
 	free(m->key);
 	free(m->sha256);
+	free(m->cdhash);
+	free(m->ci_status);
 	free(m->logged);
 	free(m->command_line);
 	free(m->win_status);
@@ -95,8 +100,10 @@ static void free_image(struct image *m)
 
 static int kind_of(const char *name)
 {
-	return strcmp(name, "process") == 0 ? ST_EVENT_PROCESS
-	       : strcmp(name, "image_load") == 0 ? ST_EVENT_IMAGE_LOAD : ST_EVENT_DRIVER_LOAD;
+	return strcmp(name, "process") == 0	       ? ST_EVENT_PROCESS
+	       : strcmp(name, "image_load") == 0   ? ST_EVENT_IMAGE_LOAD
+	       : strcmp(name, "blocked_load") == 0 ? ST_EVENT_BLOCKED_LOAD
+						   : ST_EVENT_DRIVER_LOAD;
 }
 
 /* Folders any user can write to, where a DLL next to a signed program is
@@ -113,21 +120,23 @@ static const char *const match_sql =
 	"  WHERE s.file_id = f.id ORDER BY s.depth, s.idx LIMIT 1), '')"
 	" FROM files f WHERE %s ORDER BY f.verdict = 'valid', f.path";
 
-/* The recorded files of an image: by the logged hash, else by path. */
-static void match(struct db_stmt *by_hash, struct db_stmt *by_path, struct image *m)
+/* The recorded files of an image: by the logged hash, else by the CDHash,
+ * else by path. */
+static void match(struct db_stmt *by_hash, struct db_stmt *by_cdhash, struct db_stmt *by_path, struct image *m)
 {
 	struct db_stmt *s = by_hash;
 	char pattern[8200];
 
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 0 && !*m->sha256)
+	for (int pass = 0; pass < 3; pass++) {
+		if ((pass == 0 && !*m->sha256) || (pass == 1 && !*m->cdhash))
 			continue;
-		if (pass == 1) {
+		if (pass == 2) {
 			s = by_path;
 			snprintf(pattern, sizeof(pattern), "/%s|", m->key);
 			db_bind_text(s, 1, pattern);
 		} else {
-			db_bind_text(s, 1, m->sha256);
+			s = pass == 0 ? by_hash : by_cdhash;
+			db_bind_text(s, 1, pass == 0 ? m->sha256 : m->cdhash);
 		}
 		while (db_step(s) == DB_ROW) {
 			if (m->matches++ == 0) {
@@ -136,7 +145,7 @@ static void match(struct db_stmt *by_hash, struct db_stmt *by_path, struct image
 				m->reasons = dup(db_text(s, 2));
 				m->file_sha256 = dup(db_text(s, 3));
 				m->signer = dup(db_text(s, 4));
-				m->by_hash = pass == 0;
+				m->by = pass;
 			}
 		}
 		db_reset(s);
@@ -159,6 +168,11 @@ static void judge(struct image *m)
 		FLAG("not_in_evidence");
 		m->score = 30;
 		m->finding = "not_in_evidence";
+		if (m->code_integrity) {
+			FLAG("code_integrity");
+			m->score = 60;
+			m->finding = "code_integrity";
+		}
 		if ((m->kinds & (1u << ST_EVENT_IMAGE_LOAD)) && user_writable(m->key) && m->win_signed == 0) {
 			FLAG("side_loaded");
 			m->score = 90;
@@ -191,11 +205,21 @@ static void judge(struct image *m)
 			m->finding = "judgement_differs";
 		}
 	}
-	if (*m->sha256 && !m->by_hash && *m->file_sha256 && strcmp(m->sha256, m->file_sha256) != 0) {
+	if (*m->sha256 && m->by == 2 && *m->file_sha256 && strcmp(m->sha256, m->file_sha256) != 0) {
 		FLAG("hash_differs");
 		if (m->score < 60) {
 			m->score = 60;
 			m->finding = "hash_differs";
+		}
+	}
+	/* Code Integrity's refusal of a file sigtrace finds valid is a
+	 * signing-level or policy matter (a genuine third-party DLL kept out
+	 * of a protected process), listed, not scored. */
+	if (m->code_integrity) {
+		FLAG("code_integrity");
+		if (!valid && m->score < 60) {
+			m->score = 60;
+			m->finding = "code_integrity";
 		}
 	}
 #undef FLAG
@@ -217,7 +241,7 @@ static void kinds_text(unsigned kinds, char *buf, size_t len)
 	size_t o = 0;
 
 	buf[0] = '\0';
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k <= ST_EVENT_BLOCKED_LOAD; k++)
 		if (kinds & (1u << k))
 			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", st_event_kind_name((st_event_kind)k));
 }
@@ -242,6 +266,8 @@ static void print_ndjson(const struct image *m)
 		json_object_set_new(proc, "command_line", json_string(m->command_line));
 	if (*m->sha256)
 		json_object_set_new(proc, "hash", json_pack("{s:s}", "sha256", m->sha256));
+	if (*m->cdhash)
+		json_object_set_new(proc, "code_signature", json_pack("{s:s}", "cdhash", m->cdhash));
 	json_object_set_new(r, "process", proc);
 	json_object_set_new(r, "host", json_pack("{s:o}", "name", strings(&m->hosts)));
 	json_object_set_new(r, "user", json_pack("{s:o}", "name", strings(&m->users)));
@@ -259,6 +285,8 @@ static void print_ndjson(const struct image *m)
 		json_object_set_new(exe, "windows_status", json_string(m->win_status ? m->win_status : ""));
 		json_object_set_new(exe, "windows_signature", json_string(m->win_signature ? m->win_signature : ""));
 	}
+	if (m->ci_status)
+		json_object_set_new(exe, "code_integrity", json_string(m->ci_status));
 	json_object_set_new(st, "finding", json_string(m->finding));
 	json_object_set_new(st, "score", json_integer(m->score));
 	json_object_set_new(st, "flags", json_string(m->flags));
@@ -266,7 +294,7 @@ static void print_ndjson(const struct image *m)
 		json_object_set_new(st, "verdict", json_string(m->verdict));
 		json_object_set_new(st, "reasons", json_string(m->reasons));
 		json_object_set_new(st, "signer", json_string(m->signer));
-		json_object_set_new(st, "matched_by", json_string(m->by_hash ? "sha256" : "path"));
+		json_object_set_new(st, "matched_by", json_string(m->by == 0 ? "sha256" : m->by == 1 ? "cdhash" : "path"));
 		json_object_set_new(st, "files", json_integer((json_int_t)m->matches));
 	}
 	json_object_set_new(st, "executed", exe);
@@ -287,7 +315,8 @@ static void print_text(const struct image *m)
 	putchar('\n');
 	if (m->matches)
 		printf("    file %s: %s%s%s%s%s (matched by %s)\n", m->path, m->verdict, *m->reasons ? " (" : "",
-		       m->reasons, *m->reasons ? ")" : "", *m->signer ? "" : "", m->by_hash ? "SHA-256" : "path");
+		       m->reasons, *m->reasons ? ")" : "", *m->signer ? "" : "",
+		       m->by == 0 ? "SHA-256" : m->by == 1 ? "CDHash" : "path");
 	if (m->users.n)
 		printf("    user %s%s\n", m->users.v[0], m->users.total > 1 ? " and others" : "");
 	if (m->parents.n)
@@ -297,36 +326,42 @@ static void print_text(const struct image *m)
 	if (*m->command_line)
 		printf("    command %s\n", m->command_line);
 	if (m->win_signed >= 0)
-		printf("    Windows at load time: %s, %s%s%s\n", m->win_signed ? "signed" : "not signed",
-		       m->win_status ? m->win_status : "?", m->win_signature && *m->win_signature ? ", " : "",
-		       m->win_signature ? m->win_signature : "");
+		printf("    %s at load time: %s, %s%s%s\n", *m->cdhash ? "macOS" : "Windows",
+		       m->win_signed ? "signed" : "not signed", m->win_status ? m->win_status : "?",
+		       m->win_signature && *m->win_signature ? ", " : "", m->win_signature ? m->win_signature : "");
+	if (m->ci_status)
+		printf("    %s\n", m->ci_status);
 }
 
 int cmd_executed(const struct opts *o)
 {
 	struct db *db = NULL;
-	struct db_stmt *s = NULL, *by_hash = NULL, *by_path = NULL;
+	struct db_stmt *s = NULL, *by_hash = NULL, *by_cdhash = NULL, *by_path = NULL;
 	struct image *v = NULL;
 	size_t n = 0, cap = 0;
-	char err[512] = "", q1[1024], q2[1024];
+	char err[512] = "", q1[1024], q2[1024], q3[1024];
 	int rc = EXIT_CLEAN;
 
 	snprintf(q1, sizeof(q1), match_sql, "f.sha256 = ?1");
 	snprintf(q2, sizeof(q2), match_sql, "instr(lower(f.path) || '|', ?1) > 0");
+	snprintf(q3, sizeof(q3), match_sql,
+		 "f.id IN (SELECT file_id FROM properties WHERE key = 'macho.cdhash' AND value = ?1)");
 	if (db_open(&db, o->db, true, err, sizeof(err)) ||
 	    db_prepare(db,
 		       "SELECT image_key, coalesce(sha256, ''), image, kind, time, host, user_name, parent_image,"
-		       " process_image, command_line, signed, signature_status, signature FROM executions"
-		       " ORDER BY image_key, coalesce(sha256, ''), time, host, record",
+		       " process_image, command_line, signed, signature_status, signature, source,"
+		       " coalesce(cdhash, '') FROM executions"
+		       " ORDER BY image_key, coalesce(sha256, ''), coalesce(cdhash, ''), time, host, record",
 		       &s) ||
-	    db_prepare(db, q1, &by_hash) || db_prepare(db, q2, &by_path)) {
+	    db_prepare(db, q1, &by_hash) || db_prepare(db, q2, &by_path) || db_prepare(db, q3, &by_cdhash)) {
 		fprintf(stderr, "sigtrace: --db %s: %s\n", o->db, *err ? err : db_errmsg(db));
 		rc = EXIT_UNREADABLE;
 		goto out;
 	}
 	while (db_step(s) == DB_ROW) {
 		struct image *m = n ? &v[n - 1] : NULL;
-		if (!m || strcmp(m->key, db_text(s, 0)) != 0 || strcmp(m->sha256, db_text(s, 1)) != 0) {
+		if (!m || strcmp(m->key, db_text(s, 0)) != 0 || strcmp(m->sha256, db_text(s, 1)) != 0 ||
+		    strcmp(m->cdhash, db_text(s, 14)) != 0) {
 			if (n == cap) {
 				size_t nc = cap ? cap * 2 : 64;
 				struct image *nv = realloc(v, nc * sizeof(*nv));
@@ -339,6 +374,7 @@ int cmd_executed(const struct opts *o)
 			memset(m, 0, sizeof(*m));
 			m->key = dup(db_text(s, 0));
 			m->sha256 = dup(db_text(s, 1));
+			m->cdhash = dup(db_text(s, 14));
 			m->logged = dup(db_text(s, 2));
 			m->command_line = dup(db_text(s, 9));
 			m->win_signed = -1;
@@ -351,7 +387,16 @@ int cmd_executed(const struct opts *o)
 		add_distinct(&m->users, db_text(s, 6));
 		add_distinct(&m->parents, db_text(s, 7));
 		add_distinct(&m->loaders, db_text(s, 8));
-		if (!db_is_null(s, 10) && m->win_signed != 0) {
+		if (strcmp(db_text(s, 13), "codeintegrity") == 0) {
+			/* Its status says what Code Integrity did; the
+			 * signer comes from the load's 3089. */
+			char *ci = NULL;
+			m->code_integrity = true;
+			if (asprintf(&ci, "%s%s%s", db_text(s, 11), *db_text(s, 12) ? "; signer " : "", db_text(s, 12)) >= 0) {
+				free(m->ci_status);
+				m->ci_status = ci;
+			}
+		} else if (!db_is_null(s, 10) && m->win_signed != 0) {
 			/* Any load Windows found unsigned counts. */
 			m->win_signed = (int)db_int64(s, 10);
 			free(m->win_status);
@@ -361,7 +406,7 @@ int cmd_executed(const struct opts *o)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		match(by_hash, by_path, &v[i]);
+		match(by_hash, by_cdhash, by_path, &v[i]);
 		judge(&v[i]);
 	}
 	if (n)
@@ -381,6 +426,7 @@ out:
 	db_finalize(s);
 	db_finalize(by_hash);
 	db_finalize(by_path);
+	db_finalize(by_cdhash);
 	db_close(db);
 	return rc;
 }

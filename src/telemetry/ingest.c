@@ -22,8 +22,8 @@
 static const char insert_sql[] =
 	"INSERT INTO executions (host, source, event_id, record, time, kind, image, image_key,"
 	" process_image, command_line, parent_image, parent_command_line, user_name, process_guid,"
-	" sha256, sha1, md5, signed, signature, signature_status, log)"
-	" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
+	" sha256, sha1, md5, signed, signature, signature_status, log, cdhash)"
+	" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)"
 	" ON CONFLICT DO NOTHING";
 
 static int begin(struct db *db)
@@ -70,6 +70,7 @@ static int put(struct db_stmt *s, const st_event *e, const char *log)
 	db_bind_text(s, 19, st_event_get(e, ST_FIELD_SIGNATURE));
 	db_bind_text(s, 20, st_event_get(e, ST_FIELD_SIGNATURE_STATUS));
 	db_bind_text(s, 21, log);
+	db_bind_text(s, 22, st_event_get(e, ST_FIELD_CDHASH));
 	rc = db_step(s);
 	db_reset(s);
 	return rc == DB_ERROR ? -1 : 0;
@@ -87,7 +88,8 @@ static int ingest_log(struct db *db, struct db_stmt *ins, const char *log, int *
 
 	if (rc != ST_OK) {
 		fprintf(stderr, "sigtrace: %s: %s\n", log,
-			rc == ST_EINVAL ? "not a Windows event log (EVTX) or NDJSON from Winlogbeat or Elastic Agent"
+			rc == ST_EINVAL ? "not a Windows event log (EVTX), NDJSON from Winlogbeat or Elastic"
+					       " Agent, or eslogger JSON"
 				  : "cannot be read");
 		*status = EXIT_UNREADABLE;
 		return 0;

@@ -100,7 +100,7 @@ python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.executescript(
 before=$(q "$mdb" "select count(*) from files")
 "$st" scan -q --db "$mdb" "${common[@]}" "$fix/sha1.dll" >/dev/null 2>&1
 pq() { q "$mdb" "select count(*) from properties where key = '$1' and value = '$2'"; }
-[ "$(q "$mdb" "pragma user_version")" -eq 6 ] &&
+[ "$(q "$mdb" "pragma user_version")" -eq 7 ] &&
 	[ "$(q "$mdb" "select count(*) from signatures where source is not 'embedded'")" -eq 0 ] &&
 	[ "$(q "$mdb" "pragma integrity_check")" = ok ] &&
 	[ "$(q "$mdb" "select count(*) from files")" -eq $((before + 1)) ] &&
@@ -113,7 +113,7 @@ pq() { q "$mdb" "select count(*) from properties where key = '$1' and value = '$
 	[ "$(q "$mdb" "select group_concat(part_idx) from signatures s join files f on f.id = s.file_id where f.path like '%sentry-cli'")" = "1,2" ] &&
 	[ "$(q "$mdb" "select count(*) from properties where key = 'pe.table_entry'")" -ge 6 ] &&
 	[ "$(q "$mdb" "select count(*) from pragma_table_info('files') where name = 'company'")" -eq 0 ]
-check "a schema-2 inventory is migrated to schema 6 without losing a value" $?
+check "a schema-2 inventory is migrated to schema 7 without losing a value" $?
 
 # Members of containers name the file they were found in (files.container,
 # schema 5); a schema-4 inventory gets the column filled from the paths.
@@ -126,10 +126,10 @@ cp "$db" "$m4"
 members=$(q "$m4" "select count(*) from files where path like '%//%'")
 python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.executescript('drop index files_container; alter table files drop column container; pragma user_version=4;'); d.commit()" "$m4"
 "$st" scan -q --db "$m4" "${common[@]}" "$fix/sha1.dll" >/dev/null 2>&1
-[ "$(q "$m4" "pragma user_version")" -eq 6 ] &&
+[ "$(q "$m4" "pragma user_version")" -eq 7 ] &&
 	[ "$(q "$m4" "select count(*) from files where container is not null")" -eq "$members" ] &&
 	[ "$(q "$m4" "select count(*) from files where container is not null and path not like container || '//%'")" -eq 0 ]
-check "a schema-4 inventory is migrated to schema 6 (containers of members)" $?
+check "a schema-4 inventory is migrated to schema 7 (containers of members)" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

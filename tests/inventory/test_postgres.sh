@@ -51,7 +51,7 @@ rc=$?
 want=$(counts_lite "$lite")
 [ $rc -le 1 ] && [ "$(counts_pg "$url")" = "$want" ] &&
 	[ "$(pq "$url" "select count(*) from files where path like '%//%'")" -gt 0 ] &&
-	[ "$(pq "$url" "select version from sigtrace_schema")" = 6 ]
+	[ "$(pq "$url" "select version from sigtrace_schema")" = 7 ]
 check "a scan records in PostgreSQL the rows it records in SQLite ($want)" $?
 
 # Signed content, property types and times read back as written.
@@ -70,7 +70,8 @@ check "a rescan replaces rows instead of duplicating them; scans marked complete
 "$st" outliers --db "$lite" --format ndjson --min-score 0 >"$tmp/o-lite" 2>&1
 "$st" outliers --db "$url" --format ndjson --min-score 0 >"$tmp/o-pg" 2>&1
 [ -s "$tmp/o-lite" ] && cmp -s "$tmp/o-lite" "$tmp/o-pg"
-check "outliers from PostgreSQL equal outliers from SQLite ($(wc -l <"$tmp/o-lite") groups)" $?
+rc=$?  # before the check's own $(...) resets it
+check "outliers from PostgreSQL equal outliers from SQLite ($(wc -l <"$tmp/o-lite") groups)" $rc
 
 # Several hosts (--host): a signer found on one host of two.
 lite2=$tmp/hosts.db
@@ -179,12 +180,21 @@ if [ -n "$logs" ]; then
 	[ "$(pq "$url8" "select count(*) from executions")" = "$(lq "$lite8" "select count(*) from executions")" ] &&
 		[ "$(wc -l <"$tmp/e-lite")" -gt 50 ] && cmp -s "$tmp/e-lite" "$tmp/e-pg"
 	check "ingest and executed: the same events and the same joined report as SQLite" $?
-	# A schema-5 inventory (before executions) is moved to 6.
+	# A schema-6 inventory (before the CDHash column) is moved to 7, its
+	# rows kept.
+	n6=$(pq "$url8" "select count(*) from executions")
+	pq "$url8" "drop index executions_cdhash; alter table executions drop column cdhash; update sigtrace_schema set version = 6" >/dev/null
+	"$st" ingest --db "$url8" "$logs/sysmon-7-1-11-sideloading.evtx" >/dev/null 2>&1
+	[ "$(pq "$url8" "select version from sigtrace_schema")" = 7 ] &&
+		[ "$(pq "$url8" "select count(*) from executions")" -eq "$n6" ] &&
+		[ "$(pq "$url8" "select count(*) from pg_indexes where indexname = 'executions_cdhash'")" -eq 1 ]
+	check "a schema-6 PostgreSQL inventory is migrated to 7, its executions kept" $?
+	# A schema-5 inventory (before executions) is moved to 7.
 	pq "$url8" "drop table executions; update sigtrace_schema set version = 5" >/dev/null
 	"$st" ingest --db "$url8" "$logs/sysmon-7-1-11-sideloading.evtx" >/dev/null 2>&1
-	[ "$(pq "$url8" "select version from sigtrace_schema")" = 6 ] &&
+	[ "$(pq "$url8" "select version from sigtrace_schema")" = 7 ] &&
 		[ "$(pq "$url8" "select count(*) from executions")" -eq 4 ]
-	check "a schema-5 PostgreSQL inventory is migrated to 6" $?
+	check "a schema-5 PostgreSQL inventory is migrated to 7" $?
 fi
 
 # No server: a clear error and exit 2.

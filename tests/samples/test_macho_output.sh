@@ -78,8 +78,10 @@ print(db.execute("pragma user_version").fetchone()[0])
 PY
 )
 [ "$rows" = "x86_64:97JCY7859U:fcd45ae4:developer_id_application arm64:97JCY7859U:0b061c70:developer_id_application
-3" ]
-check "inventory records slice parts, team ID, CDHash and signer class ($(echo $rows))" $?
+7" ]
+# $? taken first: the check's own $(...) would reset it.
+rc=$?
+check "inventory records slice parts, team ID, CDHash and signer class, schema 7 ($(echo $rows))" $rc
 
 # Outliers: a vendor's name under Apple's roots is Apple-vetted (msal's
 # "3rd Party Mac Developer Application: Microsoft Corporation" is no
@@ -123,7 +125,7 @@ PRAGMA user_version=1;""")
 db.commit()
 PY
 "$st" scan -q --db "$work/old.db" "${args[@]}" "$sentry" >/dev/null &&
-	[ "$(python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); print(d.execute('pragma user_version').fetchone()[0], d.execute('select count(*) from properties where key=\'macho.team_id\' and value=\'97JCY7859U\'').fetchone()[0])" "$work/old.db")" = "6 2" ]
+	[ "$(python3 -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); print(d.execute('pragma user_version').fetchone()[0], d.execute('select count(*) from properties where key=\'macho.team_id\' and value=\'97JCY7859U\'').fetchone()[0])" "$work/old.db")" = "7 2" ]
 check "a schema-1 inventory is migrated and filled" $?
 
 echo "$passed passed, $failed failed"

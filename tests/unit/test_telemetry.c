@@ -27,7 +27,16 @@ static int load(struct st_event *e, const char *name, const char *provider, uint
 {
 	size_t len = 0;
 	char *xml = slurp(name, &len);
-	int rc = xml ? event_from_xml(e, event_map_find(provider, id), xml, len) : -1;
+	const struct event_map *m = event_map_find(provider, id);
+	int rc;
+
+	/* As the reader starts an event of its map. */
+	if (m) {
+		e->kind = m->kind;
+		e->source = m->source;
+		e->id = m->id;
+	}
+	rc = xml ? event_from_xml(e, m, xml, len) : -1;
 
 	free(xml);
 	return rc;
@@ -76,6 +85,53 @@ int main(void)
 		      EQ(e.field[ST_FIELD_USER], "EXAMPLE\\alice") && EQ(e.field[ST_FIELD_COMMAND_LINE], "cmd.exe /c whoami"),
 	      "Security 4688: NewProcessName, DOMAIN\\user, CommandLine");
 	event_clear(&e);
+	{
+		struct st_event sig = { 0 };
+		CHECK(load(&e, "codeintegrity-3033.xml", CODE_INTEGRITY, 3033) == 0 &&
+			      e.kind == ST_EVENT_BLOCKED_LOAD &&
+			      EQ(e.field[ST_FIELD_IMAGE],
+				 "\\Device\\HarddiskVolume3\\Users\\alice\\AppData\\Local\\App\\hook.dll") &&
+			      EQ(e.field[ST_FIELD_PROCESS_IMAGE], "\\Device\\HarddiskVolume3\\Windows\\System32\\lsass.exe") &&
+			      EQ(e.field[ST_FIELD_SIGNATURE_STATUS],
+				 "Code Integrity 3033: blocked: signing level 8 required, 1 validated") &&
+			      EQ(e.field[EV_FIELD_ACTIVITY], "{E4DB489E-1037-0002-799D-F2E43710DA01}") &&
+			      e.field[ST_FIELD_SIGNED] == NULL,
+		      "Code Integrity 3033: a blocked load, its process, levels and correlation ActivityID; no Signed");
+		CHECK(load(&sig, "codeintegrity-3089.xml", CODE_INTEGRITY, 3089) == 0 && event_take_signer(&e, &sig) &&
+			      EQ(e.field[ST_FIELD_SIGNATURE], "Example Publisher") && !event_take_signer(&e, &sig),
+		      "Code Integrity 3089: the signer joins the load of the same ActivityID (case aside), once");
+		event_clear(&sig);
+		event_clear(&e);
+		CHECK(load(&e, "codeintegrity-3076.xml", CODE_INTEGRITY, 3076) == 0 && e.kind == ST_EVENT_DRIVER_LOAD &&
+			      EQ(e.field[ST_FIELD_SHA256],
+				 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff") &&
+			      e.field[ST_FIELD_SHA1] == NULL &&
+			      EQ(e.field[ST_FIELD_SIGNATURE_STATUS], "Code Integrity 3076: audit only, loaded: signing "
+								     "level 12 required, 1 validated; policy Example Driver Policy"),
+		      "Code Integrity 3076: loaded by System is a driver load; the flat hash, not the Authenticode one; "
+		      "a hash that is not hex left out");
+		event_clear(&e);
+		CHECK(load(&e, "codeintegrity-3089.xml", CODE_INTEGRITY, 3076) == 0 &&
+			      !event_take_signer(&e, &e) && e.field[ST_FIELD_IMAGE] == NULL,
+		      "Code Integrity: a record without a file name is no load");
+		event_clear(&e);
+	}
+	{
+		char path[1024];
+		st_events *ev = NULL;
+		const st_event *x = NULL;
+		snprintf(path, sizeof(path), "%s/fuzz/corpus/fuzz_evtx/eslogger-exec.json", SOURCE_ROOT);
+		CHECK(st_events_open(&ev, path) == ST_OK && st_events_next(ev, &x) == 1 &&
+			      st_event_kind_of(x) == ST_EVENT_PROCESS && EQ(st_event_source(x), "eslogger") &&
+			      EQ(st_event_get(x, ST_FIELD_IMAGE), "/Applications/Demo.app/Contents/MacOS/Demo") &&
+			      EQ(st_event_get(x, ST_FIELD_CDHASH), "681fb7b8a0fc209810598c6fc06f82a2cdb61223") &&
+			      EQ(st_event_get(x, ST_FIELD_SIGNATURE), "org.sigtrace.e2e.demo (team SIGTRACE42)") &&
+			      EQ(st_event_get(x, ST_FIELD_SIGNATURE_STATUS), "Valid") &&
+			      EQ(st_event_get(x, ST_FIELD_PARENT_IMAGE), "/sbin/launchd") &&
+			      st_event_record(x) == 4242 && st_events_next(ev, &x) == 0 && st_events_other(ev) == 1,
+		      "eslogger: an exec event (target, CDHash, signing identity, the kernel's judgement); other events counted");
+		st_events_free(ev);
+	}
 	CHECK(load(&e, "empty.evtx", "Microsoft-Windows-Sysmon", 1) == -1, "not XML: refused, nothing taken");
 	event_clear(&e);
 	CHECK(event_map_find("Microsoft-Windows-Sysmon", 11) == NULL &&
