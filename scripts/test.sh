@@ -121,7 +121,7 @@ for b in build build-asan; do
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_formats.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
-	bash tests/cli/test_procedures.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
+	bash tests/cli/test_procedures.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" "$work/macho-fixtures" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_elastic_template.sh "$b/src/sigtrace" "$work/pki" "$work/fixtures" \
 		"$work/macho-fixtures" "$work/catalog-fixtures" $([ $samples_ok = 1 ] && echo "$samples") 2>/dev/null |

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "report/attack.h"
 
 extern const char st_cli_reasons_md[];
 
@@ -76,6 +77,15 @@ static void card(void)
 		if (*p->hunt)
 			printf("        outliers and executed: %s\n", p->hunt);
 	}
+	puts("\nNeighbouring techniques a finding also belongs to (in its threat.* fields):");
+	for (size_t i = 0; attack_neighbour_at(i); i++) {
+		const struct attack_neighbour *n = attack_neighbour_at(i);
+		char label[40], text[256];
+		snprintf(label, sizeof(label), "  %-18s ", n->reason);
+		snprintf(text, sizeof(text), "%s %s (%s %s, tactic %s %s)", n->subtechnique_id, n->subtechnique_name,
+			 n->technique_id, n->technique_name, n->tactic_id, n->tactic_name);
+		wrap(label, text);
+	}
 	puts("\nsigtrace explain REASON tells what a reason code means and what to do.");
 }
 
@@ -138,6 +148,7 @@ static int one_reason(const char *code)
 {
 	st_reason r = st_reason_by_name(code);
 	char meaning[4096] = "", action[4096] = "", catches[512] = "";
+	const struct attack_neighbour *n;
 	size_t o = 0;
 
 	if (r == ST_R__COUNT) {
@@ -163,6 +174,10 @@ static int one_reason(const char *code)
 	}
 	if (*catches)
 		printf("\nT1036.001 procedure examples it catches: %s (sigtrace explain)\n", catches);
+	if ((n = attack_neighbour_of(code)))
+		printf("\nAlso ATT&CK %s %s (%s %s), tactic %s %s: in the threat.* fields of its records\n",
+		       n->subtechnique_id, n->subtechnique_name, n->technique_id, n->technique_name, n->tactic_id,
+		       n->tactic_name);
 	return EXIT_CLEAN;
 }
 

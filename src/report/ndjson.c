@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "report/attack.h"
 #include "report/json.h"
 #include "report/record.h"
 
@@ -259,26 +260,56 @@ static json_t *part_obj(const struct record *r, size_t i)
  * Code Signature in threat.technique.subtechnique, and the tactic as
  * ATT&CK v19 names it: Defense Evasion was split there, TA0005 keeping
  * Masquerading under the name Stealth (the new Defense Impairment is
- * TA0112). docs/output.md records the release.
+ * TA0112). A finding that also belongs to a neighbouring technique
+ * (report/attack.c: an added root, T1553.004) adds it to the same parallel
+ * arrays. docs/output.md records the release.
  */
-static json_t *threat_obj(void)
+static void add_attack(json_t *t, const char *tactic_id, const char *tactic_name, const char *tech_id,
+		       const char *tech_name, const char *sub_id, const char *sub_name)
+{
+	json_t *tactic = json_object_get(t, "tactic"), *tech = json_object_get(t, "technique");
+	json_t *sub = json_object_get(tech, "subtechnique");
+	char url[96];
+
+	json_array_append_new(json_object_get(tactic, "id"), json_string(tactic_id));
+	json_array_append_new(json_object_get(tactic, "name"), json_string(tactic_name));
+	snprintf(url, sizeof(url), "https://attack.mitre.org/tactics/%s/", tactic_id);
+	json_array_append_new(json_object_get(tactic, "reference"), json_string(url));
+	json_array_append_new(json_object_get(tech, "id"), json_string(tech_id));
+	json_array_append_new(json_object_get(tech, "name"), json_string(tech_name));
+	snprintf(url, sizeof(url), "https://attack.mitre.org/techniques/%s/", tech_id);
+	json_array_append_new(json_object_get(tech, "reference"), json_string(url));
+	json_array_append_new(json_object_get(sub, "id"), json_string(sub_id));
+	json_array_append_new(json_object_get(sub, "name"), json_string(sub_name));
+	snprintf(url, sizeof(url), "https://attack.mitre.org/techniques/%.5s/%s/", sub_id, sub_id + 6);
+	json_array_append_new(json_object_get(sub, "reference"), json_string(url));
+}
+
+static json_t *threat_obj(const st_part *part)
 {
 	json_t *t = json_object(), *tactic = json_object(), *tech = json_object();
 	json_t *sub = json_object();
+	const char *fields[] = { "id", "name", "reference" };
 
 	set(t, "framework", json_string("MITRE ATT&CK"));
-	set(tactic, "id", one("TA0005"));
-	set(tactic, "name", one("Stealth"));
-	set(tactic, "reference", one("https://attack.mitre.org/tactics/TA0005/"));
-	set(tech, "id", one("T1036"));
-	set(tech, "name", one("Masquerading"));
-	set(tech, "reference", one("https://attack.mitre.org/techniques/T1036/"));
-	set(sub, "id", one("T1036.001"));
-	set(sub, "name", one("Invalid Code Signature"));
-	set(sub, "reference", one("https://attack.mitre.org/techniques/T1036/001/"));
+	for (size_t i = 0; i < 3; i++) {
+		set(tactic, fields[i], json_array());
+		set(tech, fields[i], json_array());
+		set(sub, fields[i], json_array());
+	}
 	set(tech, "subtechnique", sub);
 	set(t, "tactic", tactic);
 	set(t, "technique", tech);
+	add_attack(t, "TA0005", "Stealth", "T1036", "Masquerading", "T1036.001", "Invalid Code Signature");
+	for (size_t i = 0; i < st_part_reason_count(part); i++) {
+		const struct attack_neighbour *n = attack_neighbour_of(st_reason_name(st_part_reason(part, i)));
+		bool seen = false;
+		for (size_t k = 0; n && k < i; k++)
+			seen |= st_part_reason(part, k) == st_part_reason(part, i);
+		if (n && !seen)
+			add_attack(t, n->tactic_id, n->tactic_name, n->technique_id, n->technique_name,
+				   n->subtechnique_id, n->subtechnique_name);
+	}
 	return t;
 }
 
@@ -369,7 +400,7 @@ void report_ndjson(FILE *out, const struct record *r)
 	}
 	if (finding) {
 		set(json_object_get(rec, "event"), "kind", json_string("alert"));
-		set(rec, "threat", threat_obj());
+		set(rec, "threat", threat_obj(part));
 	}
 	set(st, "verdict", json_string(st_verdict_name(v)));
 	set_if(st, "format", format);

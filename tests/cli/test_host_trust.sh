@@ -44,6 +44,18 @@ check "a root the host added to its Root store is named: host_root ($r)" $?
 d=$(detail "${common[@]}" --host-trust "$tmp/SOFTWARE" "$fix/rekeyed.dll")
 grep -qF "which the host added to its Root store ($tmp/SOFTWARE)" <<<"$d"
 check "host_root names the root, the store and the hive" $?
+"$st" verify --format ndjson "${common[@]}" --host-trust "$tmp/SOFTWARE" "$fix/rekeyed.dll" 2>/dev/null | python3 -c '
+import json, sys
+t = json.loads(sys.stdin.readline())["threat"]
+sys.exit(not (t["technique"]["id"] == ["T1036", "T1553"] and t["technique"]["subtechnique"]["id"] == ["T1036.001", "T1553.004"]
+              and t["tactic"]["id"] == ["TA0005", "TA0112"] and t["tactic"]["name"] == ["Stealth", "Defense Impairment"]
+              and t["technique"]["subtechnique"]["reference"][1] == "https://attack.mitre.org/techniques/T1553/004/"))'
+check "host_root adds T1553.004 Install Root Certificate (Defense Impairment) to the ATT&CK fields" $?
+"$st" verify --format ndjson "${common[@]}" "$fix/rekeyed.dll" 2>/dev/null | python3 -c '
+import json, sys
+t = json.loads(sys.stdin.readline())["threat"]
+sys.exit(not (t["technique"]["id"] == ["T1036"] and t["tactic"]["id"] == ["TA0005"]))'
+check "without host_root the finding maps to T1036.001 alone" $?
 r=$(vr "${common[@]}" --host-trust "$tmp/SOFTWARE" "$fix/sha256.dll")
 case $r in invalid\ *revoked*) true ;; *) false ;; esac
 check "a certificate in the host's Disallowed store makes the file revoked ($r)" $?

@@ -3,12 +3,12 @@
 # a fixture that recreates its signature trait with the test PKI, the
 # reason codes sigtrace gives it, the ATT&CK fields of its record, and the
 # explain entry that names those codes. Gelsemium's DLLs loaded by a signed
-# process are tests/telemetry's side_loaded case; WindTail's trait (a
-# revoked certificate, here one of the deny-list) is checked on a PE file
-# until macOS bundles are read.
-# usage: test_procedures.sh SIGTRACE FIXTURE_DIR PKI_DIR
+# process are tests/telemetry's side_loaded case; WindTail's traits are a
+# revoked certificate (here one of the deny-list, on a PE file) and an
+# incompletely signed app bundle (MACHO_FIXTURE_DIR/bundles).
+# usage: test_procedures.sh SIGTRACE FIXTURE_DIR PKI_DIR [MACHO_FIXTURE_DIR]
 set -uo pipefail
-st=$1 fix=$2 pki=$3
+st=$1 fix=$2 pki=$3 mfix=${4:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
@@ -22,8 +22,13 @@ check "sigtrace explain prints the technique card" $?
 # procedure, fixture, reason codes it must carry, extra options
 while IFS='|' read -r proc file codes extra; do
 	[ -n "$proc" ] || continue
+	root=$pki/root.pem dir=$fix
+	case $file in bundles/*)
+		[ -n "$mfix" ] || continue
+		root=$pki/apple-root.pem dir=$mfix ;;
+	esac
 	# shellcheck disable=SC2086
-	"$st" verify --format ndjson --trust "$pki/root.pem" --at 2025-06-01T00:00:00Z $extra "$fix/$file" \
+	"$st" verify --format ndjson --trust "$root" --at 2025-06-01T00:00:00Z $extra "$dir/$file" \
 		>"$tmp/rec" 2>/dev/null
 	python3 - "$tmp/rec" "$tmp/card" "$proc" "$codes" <<'PY'
 import json, sys
@@ -53,6 +58,7 @@ Regin|regin-broadcom.exe|untrusted_root,publisher_impersonation|
 APT37|apt37-tencent.exe|untrusted_root,publisher_impersonation|
 Windshift|revoked.exe|revoked|--crl $pki/inter-crl.pem
 WindTail|nv-leaked.exe|revoked|
+WindTail|bundles/bundle-windtail.app|unsealed_resource|
 BADNEWS|attack-code-byte.dll|digest_mismatch|
 NETWIRE|selfsigned.dll|self_signed|
 NETWIRE|ms-impostor.dll|publisher_impersonation|
@@ -74,6 +80,9 @@ check "every code of the card is a reason or a documented finding${missing:+ (un
 "$st" explain digest_mismatch >"$tmp/one" 2>&1 && grep -q "^What to do: Tampered file" "$tmp/one" &&
 	grep -q "procedure examples it catches: .*BADNEWS" "$tmp/one"
 check "explain REASON: the meaning and action of docs/reasons.md and the procedures it catches" $?
+"$st" explain host_root >"$tmp/hr" 2>&1 && grep -q "^Also ATT&CK T1553.004 Install Root Certificate" "$tmp/hr" &&
+	grep -A1 "^Neighbouring techniques" "$tmp/card" | grep -q "host_root .*T1553.004"
+check "explain: a neighbouring technique (host_root: T1553.004) on the card and on its reason" $?
 "$st" explain no_such_reason >/dev/null 2>&1
 [ $? -eq 64 ]
 check "explain of an unknown code is a usage error" $?
