@@ -223,6 +223,22 @@ int st_context_add_archive_password(st_context *ctx, const char *password);
 void st_context_set_time(st_context *ctx, int64_t when);
 int64_t st_context_time(const st_context *ctx);
 
+/*
+ * Files the caller wants from inside containers (disk images, archives,
+ * whatever their content): each regular file whose name ends with one of
+ * `suffixes` (a NULL-terminated list of at most 8, compared without case:
+ * ".evtx") is handed to fn while st_verify_file() walks the container:
+ * its record path ("disk.E01//p2//Windows/System32/winevt/Logs/x.evtx"),
+ * its size, and a reader valid during the call only (read exactly len
+ * bytes at offset: ST_OK, or ST_EIO). A file inside an archive is decoded
+ * into memory first, up to 256 MiB (docs/limits.md); a larger one is not
+ * handed over. fn may be called from several scanning threads at once.
+ * fn NULL turns it off. ST_EINVAL for an empty or too long list.
+ */
+typedef int (*st_read_fn)(void *handle, uint64_t offset, void *buf, size_t len);
+typedef void (*st_found_fn)(void *arg, const char *path, uint64_t size, st_read_fn read, void *handle);
+int st_context_set_found_files(st_context *ctx, const char *const *suffixes, st_found_fn fn, void *arg);
+
 /* Largest file verified (default 4 GiB); larger files give ST_ETOOBIG. */
 void st_context_set_max_file_size(st_context *ctx, uint64_t bytes);
 

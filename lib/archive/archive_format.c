@@ -3,6 +3,7 @@
  * input through its window, never a copy of the whole file.
  */
 #include <archive.h>
+#include <errno.h>
 #include <archive_entry.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,24 @@ static int read_rest(struct archive *a, const uint8_t *head, size_t have, la_int
 	return ST_OK;
 }
 
+/* A decoded file handed to the caller (st_walk_found). */
+struct mem_src {
+	const uint8_t *data;
+	size_t len;
+};
+
+static int mem_read(void *h, uint64_t off, void *buf, size_t len)
+{
+	const struct mem_src *m = h;
+
+	if (off > m->len || len > m->len - off) {
+		errno = ESTALE;
+		return ST_EIO;
+	}
+	memcpy(buf, m->data + off, len);
+	return ST_OK;
+}
+
 int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
 {
 	struct archive_feed f;
@@ -221,6 +240,26 @@ int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
 			if (archive_errno(a) && !archive_entry_is_encrypted(e) &&
 			    (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW)
 				break;
+			continue;
+		}
+		if (st_walk_wants(w, m.name)) {
+			/* A file the caller asked for (an event log): decoded
+			 * whole into memory, within its own limit. */
+			struct mem_src ms;
+			rc = read_rest(a, head, have, size, ST_LIMIT_FOUND_IN_MEMORY, &buf, &len, &too_big);
+			if (rc)
+				break;
+			if (buf) {
+				ms = (struct mem_src){ buf, len };
+				st_walk_found(w, part, m.name, len, mem_read, &ms);
+				free(buf);
+			} else if (too_big) {
+				ST_ADD(&part->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
+				       "'%s' is larger than the %llu bytes a file asked for may hold in memory: not read",
+				       m.name, (unsigned long long)ST_LIMIT_FOUND_IN_MEMORY);
+			} else {
+				note(&broken, m.name);
+			}
 			continue;
 		}
 		fmt = st_format_identify(w->ctx, st_span_make(head, have),

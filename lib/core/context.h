@@ -41,6 +41,13 @@ struct st_context {
 	/* Passwords tried on encrypted archive members (copies). */
 	char **archive_passwords;
 	size_t narchive_passwords;
+	/* Files the caller wants from inside containers, by name suffix
+	 * (st_context_set_found_files; copies, at most
+	 * ST_LIMIT_FOUND_SUFFIXES). */
+	char *found_suffixes[8];
+	size_t nfound_suffixes;
+	st_found_fn found_fn;
+	void *found_arg;
 };
 
 #endif

@@ -156,6 +156,14 @@ int st_walk_file(struct st_walk *w, struct st_part *parent, int dirfd, const cha
 int st_walk_directory(struct st_walk *w, struct st_part *parent, int dirfd, const char *relpath,
 		      const char *name, const struct st_format *fmt, struct st_part **child);
 
+/* Whether the caller wants the member `name` handed over whatever its
+ * content (st_context_set_found_files: its name ends with a suffix). */
+bool st_walk_wants(const struct st_walk *w, const char *name);
+/* Hands the wanted member `name` of parent to the caller's callback, with
+ * its record path and a reader valid during the call. */
+void st_walk_found(struct st_walk *w, const struct st_part *parent, const char *name, uint64_t size,
+		   int (*read)(void *handle, uint64_t off, void *buf, size_t len), void *handle);
+
 /* The format a file's first bytes show, or NULL (st_format.probe, in
  * registry order). */
 const struct st_format *st_format_identify(const st_context *ctx, st_span head, uint64_t size);

@@ -27,6 +27,9 @@
 #define ST_LIMIT_PART_DEPTH 8
 #define ST_LIMIT_PARTS 100000
 #define ST_LIMIT_DECODED_BYTES (1ULL << 30)
+/* Largest file inside an archive handed to a found-files callback (it is
+ * decoded into memory first). */
+#define ST_LIMIT_FOUND_IN_MEMORY (256ULL << 20)
 
 /* Entries of the context's caches: decoded certificates, rendered
  * certificates and chain results. When full, a cache starts over. */

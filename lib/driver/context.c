@@ -58,6 +58,7 @@ void st_context_free(st_context *ctx)
 	for (size_t i = 0; i < ctx->narchive_passwords; i++)
 		free(ctx->archive_passwords[i]);
 	free(ctx->archive_passwords);
+	(void)st_context_set_found_files(ctx, NULL, NULL, NULL);
 	free(ctx);
 }
 
@@ -77,6 +78,36 @@ int st_context_add_archive_password(st_context *ctx, const char *password)
 	}
 	ctx->archive_passwords = nv;
 	ctx->archive_passwords[ctx->narchive_passwords++] = copy;
+	return ST_OK;
+}
+
+int st_context_set_found_files(st_context *ctx, const char *const *suffixes, st_found_fn fn, void *arg)
+{
+	size_t n = 0;
+
+	if (!ctx)
+		return ST_EINVAL;
+	for (size_t i = 0; i < ctx->nfound_suffixes; i++)
+		free(ctx->found_suffixes[i]);
+	ctx->nfound_suffixes = 0;
+	ctx->found_fn = NULL;
+	ctx->found_arg = NULL;
+	if (!fn)
+		return ST_OK;
+	while (suffixes && suffixes[n])
+		n++;
+	if (n == 0 || n > sizeof(ctx->found_suffixes) / sizeof(ctx->found_suffixes[0]))
+		return ST_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (!(ctx->found_suffixes[i] = strdup(suffixes[i]))) {
+			ctx->nfound_suffixes = i;
+			(void)st_context_set_found_files(ctx, NULL, NULL, NULL);
+			return ST_ENOMEM;
+		}
+	}
+	ctx->nfound_suffixes = n;
+	ctx->found_fn = fn;
+	ctx->found_arg = arg;
 	return ST_OK;
 }
 

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -232,6 +233,36 @@ int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *paren
 	if (rc == ST_OK)
 		*child = c;
 	return rc;
+}
+
+bool st_walk_wants(const struct st_walk *w, const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (!w->ctx->found_fn)
+		return false;
+	for (size_t i = 0; i < w->ctx->nfound_suffixes; i++) {
+		size_t k = strlen(w->ctx->found_suffixes[i]);
+		if (n >= k && strcasecmp(name + n - k, w->ctx->found_suffixes[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+void st_walk_found(struct st_walk *w, const struct st_part *parent, const char *name, uint64_t size,
+		   int (*read)(void *handle, uint64_t off, void *buf, size_t len), void *handle)
+{
+	const char *root = w->path ? w->path : "";
+	const char *inner = parent && parent->path ? parent->path : "";
+	size_t len = strlen(root) + strlen(inner) + strlen(name) + 8;
+	char *path = malloc(len);
+
+	if (!path)
+		return;
+	/* Pieces joined with "//" where there are two (a buffer has no path). */
+	snprintf(path, len, "%s%s%s%s%s", root, *root && *inner ? "//" : "", inner, *root || *inner ? "//" : "", name);
+	w->ctx->found_fn(w->ctx->found_arg, path, size, read, handle);
+	free(path);
 }
 
 /* Verifies the root input of a file. */

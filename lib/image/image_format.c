@@ -302,6 +302,8 @@ static int member(struct walk *wk, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, cons
 		wk->limited = true;
 		return 1;
 	}
+	if (size && st_walk_wants(wk->w, name))
+		st_walk_found(wk->w, wk->part, name, size, src_read, &s);
 	if (size == 0 || src_read(&s, 0, head, n) != ST_OK)
 		return ST_OK;   /* unreadable content (sparse, damaged runs): nothing to verify */
 	fmt = st_format_identify(wk->w->ctx, st_span_make(head, n), size);

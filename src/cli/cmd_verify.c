@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "telemetry/found_logs.h"
 #include "inventory/inventory.h"
 #include "scan/engine.h"
 
@@ -293,6 +294,7 @@ int cmd_verify(const struct opts *o, int argc, char **argv)
 	struct engine_opts eo = { 0 };
 	struct engine *eng = NULL;
 	struct inventory *inv = NULL;
+	struct found_logs *logs = NULL;
 	st_context *ctx;
 	int rc = EXIT_USAGE;
 
@@ -317,6 +319,10 @@ int cmd_verify(const struct opts *o, int argc, char **argv)
 		}
 		eo.inv = inv;
 		eo.resume = o->resume;
+		/* Event logs inside the disk images and archives scanned are
+		 * ingested after the scan (docs/telemetry.md). */
+		if (scan && found_logs_attach(&logs, ctx))
+			fprintf(stderr, "sigtrace: warning: no temporary folder: event logs inside containers are not read\n");
 	}
 	if (o->format == OUT_CSV || o->format == OUT_SIGCHECK)
 		report_csv_header(stdout, o->format == OUT_SIGCHECK); /* once, before any row */
@@ -340,8 +346,16 @@ int cmd_verify(const struct opts *o, int argc, char **argv)
 			rc = EXIT_UNREADABLE;
 		}
 		inv = NULL;
+		if (logs && found_logs_count(logs) + found_logs_skipped(logs)) {
+			if (!o->quiet)
+				fprintf(stderr, "sigtrace: %zu event log%s found inside the evidence, ingested for sigtrace executed\n",
+					found_logs_count(logs), found_logs_count(logs) == 1 ? "" : "s");
+			if (ingest_found(o->db, logs, o->quiet) == EXIT_UNREADABLE)
+				rc = EXIT_UNREADABLE;
+		}
 	}
 out:
+	found_logs_free(logs, ctx);
 	inventory_close(inv, false);
 	st_context_free(ctx);
 	return rc;

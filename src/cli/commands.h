@@ -15,6 +15,10 @@ int cmd_trust(const struct opts *o);
 int cmd_outliers(const struct opts *o);
 /* ingest and executed (telemetry/ingest.c, telemetry/executed.c). */
 int cmd_ingest(const struct opts *o);
+/* Ingests the event logs a scan found inside containers into the
+ * inventory at dbpath (src/telemetry/ingest.c): an exit status. */
+struct found_logs;
+int ingest_found(const char *dbpath, const struct found_logs *fl, bool quiet);
 int cmd_executed(const struct opts *o);
 /* explain (cmd_explain.c). */
 int cmd_explain(const struct opts *o);

@@ -729,8 +729,12 @@ static int write_batch(struct inventory *inv)
 		snprintf(inv->err, sizeof(inv->err), "out of memory");
 		return -1;
 	}
-	qsort(inv->certs, inv->ncerts, sizeof(*inv->certs), cmp_cert);
-	qsort(inv->units, inv->nunits, sizeof(*inv->units), cmp_unit);
+	/* A batch of unsigned files has no certificates (and an array never
+	 * allocated): qsort must not be given NULL. */
+	if (inv->ncerts)
+		qsort(inv->certs, inv->ncerts, sizeof(*inv->certs), cmp_cert);
+	if (inv->nunits)
+		qsort(inv->units, inv->nunits, sizeof(*inv->units), cmp_unit);
 	for (int attempt = 1;; attempt++) {
 		if (write_once(inv) == 0)
 			break;

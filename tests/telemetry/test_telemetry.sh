@@ -166,6 +166,39 @@ s = r["sigtrace"]
 sys.exit(not (s["matched_by"] == "sha256" and s["verdict"] == "invalid" and r["file"]["path"].endswith("/taskschd.dll")))' "$tmp/exec3.ndjson"
 check "executed: a shipped process start matched to the recorded file by its logged hash" $?
 
+# Logs inside the evidence: an ext4 image (mke2fs -d) holding the
+# side-loading log where Windows keeps it and the side-loaded DLL. scan --db
+# finds and ingests the log; ingest reads an image, an archive and a
+# folder for their *.evtx files.
+it=$tmp/imgtree
+mkdir -p "$it/Windows/System32/winevt/Logs" "$it/ProgramData/Intel"
+cp "$logs/sysmon-7-1-11-sideloading.evtx" "$it/Windows/System32/winevt/Logs/Microsoft-Windows-Sysmon%4Operational.evtx"
+cp "$fix/unsigned.dll" "$it/ProgramData/Intel/wwlib.dll"
+mke2fs -q -F -t ext4 -d "$it" "$tmp/host.img" 16M >/dev/null 2>&1
+"$st" scan --db "$tmp/img.db" "${common[@]}" "$tmp/host.img" >/dev/null 2>"$tmp/err"
+grep -q "1 event log found inside the evidence, ingested" "$tmp/err" &&
+	[ "$(q "$tmp/img.db" "select count(*) from executions where log = '$tmp/host.img//Windows/System32/winevt/Logs/Microsoft-Windows-Sysmon%4Operational.evtx'")" -eq 4 ]
+check "scan --db of a disk image ingests the event log inside it, named by its path in the image" $?
+"$st" executed --db "$tmp/img.db" --format ndjson >"$tmp/img-exec" 2>/dev/null
+python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if "wwlib.dll" in l][0]
+sys.exit(not (r["sigtrace"]["finding"] == "side_loaded" and r["file"]["path"] == sys.argv[2] + "//ProgramData/Intel/wwlib.dll"))' "$tmp/img-exec" "$tmp/host.img"
+check "executed: the side-loaded DLL inside the image, joined with the log found beside it" $?
+tar -C "$it" -czf "$tmp/logs.tgz" Windows
+"$st" ingest --db "$tmp/img2.db" "$tmp/host.img" "$tmp/logs.tgz" "$it" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c ": 7 records, 4 execution events" "$tmp/out")" -eq 3 ] &&
+	grep -q "^$tmp/logs.tgz//Windows/System32/winevt/Logs/Microsoft-Windows-Sysmon%4Operational.evtx: " "$tmp/out" &&
+	grep -q "^$it/Windows/System32/winevt/Logs/Microsoft-Windows-Sysmon%4Operational.evtx: " "$tmp/out" &&
+	[ "$(q "$tmp/img2.db" "select count(*) from executions")" -eq 4 ]
+check "ingest of a disk image, an archive and a folder reads the event logs inside each" $?
+"$st" ingest --db "$tmp/img3.db" "$fix" >"$tmp/out" 2>&1
+rc=$?
+"$st" ingest --db "$tmp/img3.db" "$fix/sha256.dll" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "no event log (.evtx) inside" "$tmp/err" && [ $rc -eq 0 ] && [ ! -s "$tmp/out" ]
+check "ingest of a file with no log inside is an error (exit 2); a folder without logs adds nothing" $?
+
 # outliers: a finding on a file that ran ranks above the same finding at
 # rest (+10), and says so.
 "$st" scan -q --db "$tmp/rest.db" "${common[@]}" "$vol" >/dev/null 2>&1

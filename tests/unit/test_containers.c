@@ -146,6 +146,46 @@ static bool has_reason(const st_part *p, st_reason r)
 	return false;
 }
 
+/* A ustar member: header (name, mode, size in octal, type '0', magic and
+ * checksum) and its data padded to 512 bytes. */
+static void tar_member(struct buf *b, const char *name, const char *data)
+{
+	unsigned char h[512] = { 0 };
+	size_t n = strlen(data);
+	unsigned sum = 0;
+
+	snprintf((char *)h, 100, "%s", name);
+	snprintf((char *)h + 100, 8, "%07o", 0644);
+	snprintf((char *)h + 124, 12, "%011o", (unsigned)(n & 0777777));
+	snprintf((char *)h + 136, 12, "%011o", 0);
+	memset(h + 148, ' ', 8);
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	for (size_t i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	put(b, h, 512);
+	put(b, data, n);
+	for (size_t i = n; i % 512; i++)
+		put(b, "", 1);
+}
+
+struct found {
+	int calls;
+	char path[256], data[64];
+};
+
+static void on_found(void *arg, const char *path, uint64_t size, st_read_fn read, void *handle)
+{
+	struct found *f = arg;
+
+	f->calls++;
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	if (size < sizeof(f->data) && read(handle, 0, f->data, (size_t)size) == ST_OK)
+		f->data[size] = '\0';
+}
+
 int main(void)
 {
 	st_context *ctx = NULL;
@@ -242,6 +282,32 @@ int main(void)
 			      has_reason(st_result_part(res), ST_R_LIMIT_EXCEEDED) &&
 			      st_part_child_count(st_result_part(res)) == 0,
 		      "too many architectures: limit_exceeded, no slice verified");
+		st_result_free(res);
+		free(b.p);
+	}
+	{
+		/* Files asked for by name are handed over from an archive
+		 * whatever their content, with their path and a reader. */
+		static const char *const suffixes[] = { ".evtx", NULL };
+		static const char *const nine[] = { "1", "2", "3", "4", "5", "6", "7", "8", "9", NULL };
+		struct found f = { 0 };
+		b = (struct buf){ 0 };
+		tar_member(&b, "logs/Security.EVTX", "ElfFile event log bytes");
+		tar_member(&b, "logs/readme.txt", "not asked for");
+		put(&b, "", 0);
+		for (int i = 0; i < 1024; i++)
+			put(&b, "", 1);
+		CHECK(st_context_set_found_files(ctx, NULL, on_found, &f) == ST_EINVAL &&
+			      st_context_set_found_files(ctx, nine, on_found, &f) == ST_EINVAL &&
+			      st_context_set_found_files(ctx, suffixes, on_found, &f) == ST_OK,
+		      "found files: an empty or too long suffix list is refused");
+		CHECK(st_verify_buffer(ctx, b.p, b.n, &res) == ST_OK && f.calls == 1 &&
+			      strcmp(f.path, "logs/Security.EVTX") == 0 && strcmp(f.data, "ElfFile event log bytes") == 0,
+		      "found files: a member named *.evtx (any case) is handed over with its path and its bytes");
+		st_result_free(res);
+		CHECK(st_context_set_found_files(ctx, NULL, NULL, NULL) == ST_OK &&
+			      st_verify_buffer(ctx, b.p, b.n, &res) == ST_OK && f.calls == 1,
+		      "found files: turned off, nothing is handed over");
 		st_result_free(res);
 		free(b.p);
 	}
