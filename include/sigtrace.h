@@ -533,7 +533,7 @@ const char *st_cert_key_sha256(const st_cert *c);
  * Sysmon's process creations (1), driver loads (6) and image loads (7),
  * the Security log's process creations (4688), Code Integrity's blocked
  * and audited loads (3033, 3034, 3076, 3077, with the signer of their
- * 3089), ECS process start, library and driver events, and the exec
+ * 3089), CAPI2's WinVerifyTrust results (81), ECS process start, library and driver events, and the exec
  * events of macOS's eslogger. Other records are counted, not returned; a
  * record that cannot be read is counted as malformed and the stream goes
  * on.
@@ -545,7 +545,8 @@ typedef enum {
 	ST_EVENT_PROCESS = 0,      /* a process started from the image */
 	ST_EVENT_IMAGE_LOAD = 1,   /* a DLL loaded into a process */
 	ST_EVENT_DRIVER_LOAD = 2,  /* a kernel driver loaded */
-	ST_EVENT_BLOCKED_LOAD = 3  /* Code Integrity refused to load the image */
+	ST_EVENT_BLOCKED_LOAD = 3, /* Code Integrity refused to load the image */
+	ST_EVENT_TRUST_CHECK = 4   /* a program had Windows verify the file's signature (CAPI2) */
 } st_event_kind;
 
 typedef enum {
@@ -578,9 +579,9 @@ size_t st_events_malformed(const st_events *ev);
 void st_events_free(st_events *ev);
 
 st_event_kind st_event_kind_of(const st_event *e);
-/* "process", "image_load", "driver_load", "blocked_load" */
+/* "process", "image_load", "driver_load", "blocked_load", "trust_check" */
 const char *st_event_kind_name(st_event_kind k);
-/* "sysmon", "security", "codeintegrity", "eslogger", or "ecs" (a
+/* "sysmon", "security", "codeintegrity", "capi2", "eslogger", or "ecs" (a
  * shipper's event without EventData);
  * the Windows event ID (0 when the record gives none). */
 const char *st_event_source(const st_event *e);

@@ -28,20 +28,20 @@
 	  { "SHA1 Flat Hash", ST_FIELD_SHA1 }, { "PolicyName", EV_FIELD_POLICY } }
 
 static const struct event_map maps[] = {
-	{ SYSMON, 1, "sysmon", ST_EVENT_PROCESS, false,
+	{ SYSMON, 1, "sysmon", ST_EVENT_PROCESS, false, false,
 	  { { "Image", ST_FIELD_IMAGE }, { "CommandLine", ST_FIELD_COMMAND_LINE },
 	    { "ParentImage", ST_FIELD_PARENT_IMAGE }, { "ParentCommandLine", ST_FIELD_PARENT_COMMAND_LINE },
 	    { "User", ST_FIELD_USER }, { "ProcessGuid", ST_FIELD_PROCESS_GUID }, { "Hashes", ST_FIELD_SHA256 } } },
-	{ SYSMON, 6, "sysmon", ST_EVENT_DRIVER_LOAD, false,
+	{ SYSMON, 6, "sysmon", ST_EVENT_DRIVER_LOAD, false, false,
 	  { { "ImageLoaded", ST_FIELD_IMAGE }, { "Hashes", ST_FIELD_SHA256 }, { "Signed", ST_FIELD_SIGNED },
 	    { "Signature", ST_FIELD_SIGNATURE }, { "SignatureStatus", ST_FIELD_SIGNATURE_STATUS } } },
-	{ SYSMON, 7, "sysmon", ST_EVENT_IMAGE_LOAD, false,
+	{ SYSMON, 7, "sysmon", ST_EVENT_IMAGE_LOAD, false, false,
 	  { { "ImageLoaded", ST_FIELD_IMAGE }, { "Image", ST_FIELD_PROCESS_IMAGE },
 	    { "ProcessGuid", ST_FIELD_PROCESS_GUID }, { "User", ST_FIELD_USER }, { "Hashes", ST_FIELD_SHA256 },
 	    { "Signed", ST_FIELD_SIGNED }, { "Signature", ST_FIELD_SIGNATURE },
 	    { "SignatureStatus", ST_FIELD_SIGNATURE_STATUS } } },
 	/* The creator's account: SubjectDomainName\SubjectUserName. */
-	{ SECURITY, 4688, "security", ST_EVENT_PROCESS, false,
+	{ SECURITY, 4688, "security", ST_EVENT_PROCESS, false, false,
 	  { { "NewProcessName", ST_FIELD_IMAGE }, { "CommandLine", ST_FIELD_COMMAND_LINE },
 	    { "ParentProcessName", ST_FIELD_PARENT_IMAGE }, { "SubjectUserName", ST_FIELD_USER },
 	    { "SubjectDomainName", ST_FIELD_USER } } },
@@ -50,13 +50,20 @@ static const struct event_map maps[] = {
 	 * mode (it loaded); 3077 refused by an App Control policy, 3076 the
 	 * same in audit mode. The audited loads happened: image loads (driver
 	 * loads when the process is System, event_finish). */
-	{ CODE_INTEGRITY, 3033, "codeintegrity", ST_EVENT_BLOCKED_LOAD, false, CI_LEVEL_NAMES },
-	{ CODE_INTEGRITY, 3034, "codeintegrity", ST_EVENT_IMAGE_LOAD, false, CI_LEVEL_NAMES },
-	{ CODE_INTEGRITY, 3076, "codeintegrity", ST_EVENT_IMAGE_LOAD, false, CI_POLICY_NAMES },
-	{ CODE_INTEGRITY, 3077, "codeintegrity", ST_EVENT_BLOCKED_LOAD, false, CI_POLICY_NAMES },
+	{ CODE_INTEGRITY, 3033, "codeintegrity", ST_EVENT_BLOCKED_LOAD, false, false, CI_LEVEL_NAMES },
+	{ CODE_INTEGRITY, 3034, "codeintegrity", ST_EVENT_IMAGE_LOAD, false, false, CI_LEVEL_NAMES },
+	{ CODE_INTEGRITY, 3076, "codeintegrity", ST_EVENT_IMAGE_LOAD, false, false, CI_POLICY_NAMES },
+	{ CODE_INTEGRITY, 3077, "codeintegrity", ST_EVENT_BLOCKED_LOAD, false, false, CI_POLICY_NAMES },
 	/* One per signature of the file, after the load it belongs to. */
-	{ CODE_INTEGRITY, 3089, "codeintegrity", ST_EVENT_BLOCKED_LOAD, true,
+	{ CODE_INTEGRITY, 3089, "codeintegrity", ST_EVENT_BLOCKED_LOAD, true, false,
 	  { { "PublisherName", ST_FIELD_SIGNATURE }, { "SignatureType", EV_FIELD_SIGNATURE_TYPE } } },
+	/* CAPI2 81: the result of WinVerifyTrust on a file, asked for by a
+	 * program (an installer checking what it is about to run, the shell
+	 * checking a download). Windows' own judgement of the signature,
+	 * at that time. */
+	{ "Microsoft-Windows-CAPI2", 81, "capi2", ST_EVENT_TRUST_CHECK, false, true,
+	  { { "FileInfo@filePath", ST_FIELD_IMAGE }, { "EventAuxInfo@ProcessName", ST_FIELD_PROCESS_IMAGE },
+	    { "Result@value", EV_FIELD_RESULT } } },
 };
 
 const struct event_map *event_map_find(const char *provider, uint32_t id)
@@ -146,6 +153,16 @@ int event_finish(struct st_event *e)
 	const char *policy = e->field[EV_FIELD_POLICY];
 	char status[512];
 
+	if (e->source && strcmp(e->source, "capi2") == 0) {
+		/* Result: 0, or the HRESULT in hex ("800B0100": no signature). */
+		const char *r = e->field[EV_FIELD_RESULT];
+		bool ok = r && strspn(r, "0") == strlen(r) && *r;
+		if (!r || !level_ok(r))
+			return 0;
+		snprintf(status, sizeof(status), "WinVerifyTrust 0x%s", r);
+		return set(e, ST_FIELD_SIGNED, ok ? "true" : "false", ok ? 4 : 5) ||
+		       set(e, ST_FIELD_SIGNATURE_STATUS, ok ? "Valid" : status, strlen(ok ? "Valid" : status));
+	}
 	if (!e->source || strcmp(e->source, "codeintegrity") != 0)
 		return 0;
 	/* Kernel modules load into the System process. */

@@ -155,6 +155,25 @@ int event_from_xml(struct st_event *e, const struct event_map *m, const char *xm
 					xmlFree(t);
 				}
 			}
+		} else if (named(sec, "UserData") && m->user_data) {
+			/* <UserData><WinVerifyTrust><FileInfo filePath=".."/>...:
+			 * the names are "Element@attribute" of the children. */
+			for (xmlNode *top = sec->children; top && rc == 0; top = top->next) {
+				if (top->type != XML_ELEMENT_NODE)
+					continue;
+				for (xmlNode *d = top->children; d && rc == 0; d = d->next) {
+					if (d->type != XML_ELEMENT_NODE)
+						continue;
+					for (xmlAttr *a = d->properties; a && rc == 0; a = a->next) {
+						char name[128];
+						xmlChar *value = xmlNodeGetContent((xmlNode *)a);
+						snprintf(name, sizeof(name), "%s@%s", (const char *)d->name,
+							 (const char *)a->name);
+						rc = event_map_apply(m, e, name, value ? (const char *)value : "");
+						xmlFree(value);
+					}
+				}
+			}
 		} else if (named(sec, "EventData")) {
 			for (xmlNode *d = sec->children; d && rc == 0; d = d->next) {
 				xmlChar *name, *value;
@@ -311,6 +330,7 @@ const char *st_event_kind_name(st_event_kind k)
 	case ST_EVENT_IMAGE_LOAD: return "image_load";
 	case ST_EVENT_DRIVER_LOAD: return "driver_load";
 	case ST_EVENT_BLOCKED_LOAD: return "blocked_load";
+	case ST_EVENT_TRUST_CHECK: return "trust_check";
 	}
 	return "?";
 }

@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{ "Microsoft-Windows-Sysmon", 1 }, { "Microsoft-Windows-Sysmon", 6 },
 		{ "Microsoft-Windows-Sysmon", 7 }, { "Microsoft-Windows-Security-Auditing", 4688 },
 		{ CODE_INTEGRITY, 3033 }, { CODE_INTEGRITY, 3076 }, { CODE_INTEGRITY, 3089 },
+		{ "Microsoft-Windows-CAPI2", 81 },
 	};
 	char path[] = "/tmp/fuzz_evtx.XXXXXX";
 	int fd = mkstemp(path);

@@ -29,6 +29,7 @@ enum {
 	EV_FIELD_VALIDATED_LEVEL,
 	EV_FIELD_POLICY,
 	EV_FIELD_SIGNATURE_TYPE,
+	EV_FIELD_RESULT,
 	EV_FIELD_TOTAL
 };
 
@@ -78,6 +79,9 @@ struct event_map {
 	const char *source;
 	st_event_kind kind;
 	bool signature_info;
+	/* The values are attributes of UserData elements (CAPI2), not
+	 * EventData: names[] then reads "Element@attribute". */
+	bool user_data;
 	struct { const char *data; int field; } names[12];
 };
 

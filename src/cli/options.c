@@ -25,7 +25,7 @@ void usage(FILE *out)
 	      "outliers  ranked findings across an inventory written by scan --db\n"
 	      "trust   the trust anchors in use and the built-in store's snapshot\n"
 	      "ingest  read execution events from Windows event logs (Sysmon 1, 6, 7;\n"
-	      "        Security 4688; Code Integrity 3033, 3034, 3076, 3077) and macOS\n"
+	      "        Security 4688; Code Integrity 3033, 3034, 3076, 3077; CAPI2 81) and macOS\n"
 	      "        eslogger exec events into the inventory\n"
 	      "executed  what ran, joined with the verdicts of the inventory: findings on\n"
 	      "        executed files first, executed files not in the evidence, and\n"

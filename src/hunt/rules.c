@@ -369,6 +369,10 @@ static int64_t executions_of(struct db_stmt *by_hash, struct db_stmt *by_cdhash,
 	return n;
 }
 
+/* Events in which the file ran: not a load Code Integrity refused, not a
+ * signature check (CAPI2). */
+#define RAN " AND kind NOT IN ('blocked_load', 'trust_check')"
+
 /*
  * A finding on a file that ran ranks above the same finding at rest: +10
  * (at most 100), and its evidence says so. Only when the inventory holds
@@ -390,9 +394,9 @@ static void executed_boost(struct db *db, struct findings *f)
 		       " AND p.key = 'macho.cdhash' ORDER BY p.part_idx LIMIT 1) FROM files f WHERE f.path = ?1"
 		       " ORDER BY f.id LIMIT 1",
 		       &hash) ||
-	    db_prepare(db, "SELECT count(*) FROM executions WHERE sha256 = ?1", &by_hash) ||
-	    db_prepare(db, "SELECT count(*) FROM executions WHERE cdhash = ?1", &by_cdhash) ||
-	    db_prepare(db, "SELECT count(*) FROM executions WHERE image_key = ?1", &by_key))
+	    db_prepare(db, "SELECT count(*) FROM executions WHERE sha256 = ?1" RAN, &by_hash) ||
+	    db_prepare(db, "SELECT count(*) FROM executions WHERE cdhash = ?1" RAN, &by_cdhash) ||
+	    db_prepare(db, "SELECT count(*) FROM executions WHERE image_key = ?1" RAN, &by_key))
 		goto out;
 	for (size_t i = 0; i < f->n; i++) {
 		struct finding *x = &f->v[i];

@@ -103,6 +103,7 @@ static int kind_of(const char *name)
 	return strcmp(name, "process") == 0	       ? ST_EVENT_PROCESS
 	       : strcmp(name, "image_load") == 0   ? ST_EVENT_IMAGE_LOAD
 	       : strcmp(name, "blocked_load") == 0 ? ST_EVENT_BLOCKED_LOAD
+	       : strcmp(name, "trust_check") == 0  ? ST_EVENT_TRUST_CHECK
 						   : ST_EVENT_DRIVER_LOAD;
 }
 
@@ -166,7 +167,9 @@ static void judge(struct image *m)
 	m->finding = v;
 	if (!m->matches) {
 		FLAG("not_in_evidence");
-		m->score = 30;
+		/* A file Windows only verified (an installer's temporary
+		 * file) is not known to have run. */
+		m->score = m->kinds == (1u << ST_EVENT_TRUST_CHECK) ? 0 : 30;
 		m->finding = "not_in_evidence";
 		if (m->code_integrity) {
 			FLAG("code_integrity");
@@ -177,7 +180,8 @@ static void judge(struct image *m)
 			FLAG("side_loaded");
 			m->score = 90;
 			m->finding = "side_loaded";
-		} else if ((m->kinds & ~(1u << ST_EVENT_PROCESS)) && m->win_signed == 0) {
+		} else if ((m->kinds & ((1u << ST_EVENT_IMAGE_LOAD) | (1u << ST_EVENT_DRIVER_LOAD))) &&
+			   m->win_signed == 0) {
 			/* A module or driver Windows found unsigned, gone since. */
 			FLAG("loaded_unsigned");
 			m->score = 60;
@@ -241,7 +245,7 @@ static void kinds_text(unsigned kinds, char *buf, size_t len)
 	size_t o = 0;
 
 	buf[0] = '\0';
-	for (int k = 0; k <= ST_EVENT_BLOCKED_LOAD; k++)
+	for (int k = 0; k <= ST_EVENT_TRUST_CHECK; k++)
 		if (kinds & (1u << k))
 			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", st_event_kind_name((st_event_kind)k));
 }

@@ -47,9 +47,12 @@ check "ingesting a log again adds nothing ($before events)" $?
 "$st" ingest --db "$db" "$logs/capi2-operational.evtx" "$logs/security-4826-testsigning.evtx" >"$tmp/out" 2>&1
 rc=$?
 grep -q "security-4826-testsigning.evtx: 6 records, 0 execution events, 6 other events" "$tmp/out" &&
-	grep -q "capi2-operational.evtx: 340 records, 0 execution events" "$tmp/out" && [ $rc -eq 2 ] &&
-	[ "$(q "$db" "select count(*) from executions")" -eq "$before" ]
-check "logs without execution events are counted; unreadable records reported (exit 2)" $?
+	grep -q "capi2-operational.evtx: 340 records, 8 execution events, 329 other events, 3 unreadable" "$tmp/out" &&
+	[ $rc -eq 2 ] && [ "$(q "$db" "select count(*) from executions")" -eq $((before + 8)) ]
+check "a log without execution events is counted; CAPI2's 8 WinVerifyTrust results taken; unreadable records reported (exit 2)" $?
+[ "$(q "$db" "select kind || '|' || image || '|' || process_image || '|' || signed || '|' || signature_status || '|' || time || '|' || host from executions where source = 'capi2' and record = 232")" = \
+  'trust_check|C:\9c456c06d3204f0aa7f47418cd\SetupUtility.exe|Setup.exe|1|Valid|2018-07-12T10:00:33Z|WIN-M5327EF98B9' ]
+check "CAPI2 81, field by field: the file WinVerifyTrust checked, the program that asked, the result" $?
 
 "$st" ingest --db "$db" "$fix/sha256.dll" >/dev/null 2>"$tmp/err"
 rc=$?
@@ -65,13 +68,15 @@ check "a log cut short: what can be read is taken (exit $rc)" $?
 # The join. Fixtures at logged paths in a tree scanned into the same
 # inventory: an invalid file where PING.EXE ran 131 times, a valid one where
 # rundll32.exe ran, an unsigned DLL where wwlib.dll was side-loaded from
-# ProgramData, an invalid one where Windows loaded a Valid taskschd.dll.
+# ProgramData, an invalid one where Windows loaded a Valid taskschd.dll, an
+# invalid one where WinVerifyTrust found SetupUtility.exe valid (CAPI2).
 vol=$tmp/vol
-mkdir -p "$vol/Windows/SysWOW64" "$vol/Windows/System32" "$vol/ProgramData/Intel"
+mkdir -p "$vol/Windows/SysWOW64" "$vol/Windows/System32" "$vol/ProgramData/Intel" "$vol/9c456c06d3204f0aa7f47418cd"
 cp "$fix/attack-sigthief.dll" "$vol/Windows/SysWOW64/PING.EXE"
 cp "$fix/sha256.dll" "$vol/Windows/System32/rundll32.exe"
 cp "$fix/unsigned.dll" "$vol/ProgramData/Intel/wwlib.dll"
 cp "$fix/attack-code-byte.dll" "$vol/Windows/System32/taskschd.dll"
+cp "$fix/attack-signature-byte.dll" "$vol/9c456c06d3204f0aa7f47418cd/SetupUtility.exe"
 "$st" scan -q --db "$db" "${common[@]}" "$vol" >/dev/null 2>&1
 "$st" executed --db "$db" --format ndjson >"$tmp/exec.ndjson" 2>"$tmp/err"
 rc=$?
@@ -102,6 +107,13 @@ ok("executed: a valid file at the path of a program that ran, but not the file t
 hj = by.get("C:\\Windows\\System32\\WindowsCoreDeviceInfo.dll", {}).get("sigtrace", {})
 ok("executed: a DLL Windows loaded unsigned and not in the evidence: loaded_unsigned",
    hj.get("finding") == "loaded_unsigned" and "not_in_evidence" in hj.get("flags", ""))
+su = by.get("C:\\9c456c06d3204f0aa7f47418cd\\SetupUtility.exe", {}).get("sigtrace", {})
+ok("executed: WinVerifyTrust found the file valid (CAPI2 81), sigtrace finds the file there invalid: judgement_differs",
+   "judgement_differs" in su.get("flags", "") and su.get("verdict") == "invalid" and su["executed"]["kinds"] == "trust_check"
+   and su["executed"]["windows_status"] == "Valid")
+msu = by.get("C:\\70340c279e95140f69\\Windows6.1-KB958488-v6001-x64.msu", {}).get("sigtrace", {})
+ok("executed: a file Windows only verified and that is gone is listed, not scored",
+   msu.get("score") == 0 and msu.get("flags") == "not_in_evidence")
 ok("executed: strongest first", [r["sigtrace"]["score"] for r in rows] == sorted((r["sigtrace"]["score"] for r in rows), reverse=True))
 PY
 [ $rc -eq 1 ]

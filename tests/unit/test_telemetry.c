@@ -132,6 +132,12 @@ int main(void)
 		      "eslogger: an exec event (target, CDHash, signing identity, the kernel's judgement); other events counted");
 		st_events_free(ev);
 	}
+	CHECK(load(&e, "capi2-81.xml", "Microsoft-Windows-CAPI2", 81) == 0 && e.kind == ST_EVENT_TRUST_CHECK &&
+		      EQ(e.field[ST_FIELD_IMAGE], "C:\\Users\\alice\\Downloads\\setup.exe") &&
+		      EQ(e.field[ST_FIELD_PROCESS_IMAGE], "explorer.exe") && EQ(e.field[ST_FIELD_SIGNED], "false") &&
+		      EQ(e.field[ST_FIELD_SIGNATURE_STATUS], "WinVerifyTrust 0x800B0100"),
+	      "CAPI2 81: UserData attributes; a failed WinVerifyTrust is not signed, its HRESULT the status");
+	event_clear(&e);
 	CHECK(load(&e, "empty.evtx", "Microsoft-Windows-Sysmon", 1) == -1, "not XML: refused, nothing taken");
 	event_clear(&e);
 	CHECK(event_map_find("Microsoft-Windows-Sysmon", 11) == NULL &&
