@@ -248,6 +248,11 @@ void st_context_set_max_file_size(st_context *ctx, uint64_t bytes);
  * off. */
 void st_context_set_file_hash(st_context *ctx, int enabled);
 
+/* Whether results with a whole-file SHA-256 also carry the file's SHA-1
+ * and MD5 (default 0), computed in the same read: execution logs name files
+ * by whichever their configuration chose (Sysmon's HashAlgorithms). */
+void st_context_set_legacy_hashes(st_context *ctx, int enabled);
+
 /* Whether files a file system in a disk image marks deleted are verified
  * too, where their metadata and content survive (default 0). Their
  * records carry image.deleted; their verdicts judge what is left on the
@@ -346,6 +351,10 @@ uint64_t st_part_size(const st_part *p);
 /* Lower-case hex SHA-256 of the part's bytes, for the root and for members
  * (NULL for slices, non-executables and without the file hash). */
 const char *st_part_sha256(const st_part *p);
+/* Lower-case hex SHA-1 and MD5 of the same bytes, where the SHA-256 is
+ * given and st_context_set_legacy_hashes() asked for them; else NULL. */
+const char *st_part_sha1(const st_part *p);
+const char *st_part_md5(const st_part *p);
 /* Format name, subformat and architecture as for the st_result_* forms;
  * NULL when the part is in no supported format. */
 const char *st_part_format(const st_part *p);

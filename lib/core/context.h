@@ -20,6 +20,7 @@ struct st_context {
 	int64_t at;                 /* verification time without timestamp */
 	uint64_t max_file_size;
 	bool file_hash;             /* compute the whole-file SHA-256 */
+	bool legacy_hashes;         /* and SHA-1 and MD5 beside it */
 	bool deleted_files;         /* disk images: verify deleted files too */
 	/* Inputs up to this size are read whole into memory; larger ones
 	 * through views and a window (core/input.h). */

@@ -25,19 +25,19 @@ static bool monotonic(const struct st_range *r, size_t n)
 struct pass {
 	EVP_MD_CTX *ctx[8];
 	size_t nctx;
-	int ctx_out[8];          /* index into outs, -1 for the whole input */
+	int ctx_out[8];          /* index into outs; the whole input: -1 SHA-256, -2 SHA-1, -3 MD5 */
 	struct st_sha256 whole, range;
 	bool whole_lane, range_lane;
 	int range_out;           /* outs index of the lane range digest */
 };
 
-static int pass_init(struct pass *p, bool whole, struct st_hash_out *outs, size_t nouts)
+static int pass_init(struct pass *p, bool whole, bool legacy, struct st_hash_out *outs, size_t nouts)
 {
 	bool lanes = st_sha256_lanes_available();
 
 	memset(p, 0, sizeof(*p));
 	p->range_out = -1;
-	if (nouts + 1 > sizeof(p->ctx) / sizeof(p->ctx[0]))
+	if (nouts + 3 > sizeof(p->ctx) / sizeof(p->ctx[0]))
 		return ST_EINVAL;
 	/* Two lanes only pay when both run: the whole input with a SHA-256
 	 * over the ranges. */
@@ -62,6 +62,12 @@ static int pass_init(struct pass *p, bool whole, struct st_hash_out *outs, size_
 		if (!(p->ctx[p->nctx] = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(p->ctx[p->nctx], md, NULL))
 			return ST_ENOMEM;
 		p->ctx_out[p->nctx++] = i < nouts ? (int)i : -1;
+	}
+	for (int k = 0; whole && legacy && k < 2; k++) {
+		if (!(p->ctx[p->nctx] = EVP_MD_CTX_new()) ||
+		    !EVP_DigestInit_ex(p->ctx[p->nctx], k == 0 ? EVP_sha1() : EVP_md5(), NULL))
+			return ST_ENOMEM;
+		p->ctx_out[p->nctx++] = k == 0 ? -2 : -3;
 	}
 	return ST_OK;
 }
@@ -105,7 +111,8 @@ static int pass_final(struct pass *p, struct st_input *in, bool whole, struct st
 				 outs[p->range_out].zero_pad > 8 ? 8 : outs[p->range_out].zero_pad);
 	for (size_t i = 0; i < p->nctx; i++) {
 		unsigned len = 0;
-		uint8_t *dst = p->ctx_out[i] < 0 ? in->sha256 : outs[p->ctx_out[i]].md;
+		int o = p->ctx_out[i];
+		uint8_t *dst = o == -1 ? in->sha256 : o == -2 ? in->sha1 : o == -3 ? in->md5 : outs[o].md;
 		if (!EVP_DigestFinal_ex(p->ctx[i], dst, &len))
 			return ST_ENOMEM;
 		if (p->ctx_out[i] >= 0)
@@ -119,6 +126,8 @@ static int pass_final(struct pass *p, struct st_input *in, bool whole, struct st
 		st_sha256_final(&p->whole, in->sha256);
 	if (whole)
 		in->sha256_done = true;
+	if (whole && in->legacy_wanted)
+		in->legacy_done = true;
 	return ST_OK;
 }
 
@@ -164,7 +173,7 @@ int st_hash_pass(struct st_input *in, const struct st_range *ranges, size_t nran
 
 	if (!whole && nouts == 0)
 		return ST_OK;
-	if ((rc = pass_init(&p, whole, outs, nouts)) != ST_OK)
+	if ((rc = pass_init(&p, whole, in->legacy_wanted, outs, nouts)) != ST_OK)
 		goto out;
 	if (!monotonic(ranges, nranges)) {
 		if ((rc = hash_ranges_in_order(in, ranges, nranges, &p)))

@@ -49,6 +49,10 @@ struct st_input {
 	/* the whole-input SHA-256, once computed */
 	bool sha256_done;
 	uint8_t sha256[32];
+	/* SHA-1 and MD5 of the whole input, computed in the same pass when
+	 * wanted (st_context_set_legacy_hashes): logs name files by them */
+	bool legacy_wanted, legacy_done;
+	uint8_t sha1[20], md5[16];
 };
 
 /* An input over memory (not copied: it must outlive the input). */

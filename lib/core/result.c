@@ -285,6 +285,8 @@ int st_part_has_range(const st_part *p) { return p->has_range; }
 uint64_t st_part_offset(const st_part *p) { return p->offset; }
 uint64_t st_part_size(const st_part *p) { return p->size; }
 const char *st_part_sha256(const st_part *p) { return p->hashed ? p->sha256 : NULL; }
+const char *st_part_sha1(const st_part *p) { return p->legacy_hashed ? p->sha1 : NULL; }
+const char *st_part_md5(const st_part *p) { return p->legacy_hashed ? p->md5 : NULL; }
 const char *st_part_format(const st_part *p) { return p->format; }
 const char *st_part_subformat(const st_part *p) { return p->subformat; }
 const char *st_part_arch(const st_part *p) { return p->arch; }

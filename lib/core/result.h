@@ -159,6 +159,8 @@ struct st_part {
 	bool signed_structure;       /* some signature structure exists */
 	bool hashed;
 	char sha256[65];
+	bool legacy_hashed;    /* SHA-1 and MD5 too (st_context_set_legacy_hashes) */
+	char sha1[41], md5[33];
 	st_reasons reasons;          /* the part's own */
 	st_reasons all_reasons;      /* own, signatures', constituent children's */
 	st_signature *sigs;

@@ -173,6 +173,11 @@ void st_context_set_file_hash(st_context *ctx, int enabled)
 	ctx->file_hash = enabled != 0;
 }
 
+void st_context_set_legacy_hashes(st_context *ctx, int enabled)
+{
+	ctx->legacy_hashes = enabled != 0;
+}
+
 void st_context_set_deleted_files(st_context *ctx, int enabled)
 {
 	ctx->deleted_files = enabled != 0;

@@ -167,6 +167,11 @@ static int verify_input(struct st_walk *w, struct st_input *in, struct st_part *
 	if (rc == ST_OK && want && in->sha256_done) {
 		st_hex_into(part->sha256, in->sha256, sizeof(in->sha256));
 		part->hashed = true;
+		if (in->legacy_done) {
+			st_hex_into(part->sha1, in->sha1, sizeof(in->sha1));
+			st_hex_into(part->md5, in->md5, sizeof(in->md5));
+			part->legacy_hashed = true;
+		}
 	}
 	return rc;
 }
@@ -223,6 +228,7 @@ int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *paren
 	/* A constituent is judged with its container, which is hashed whole;
 	 * a member is a file of its own and gets its own hash. */
 	cin.sha256_done = m->constituent || !ctx->file_hash;
+	cin.legacy_wanted = !cin.sha256_done && ctx->legacy_hashes;
 	w->parts++;
 	w->depth++;
 	w->hint = m->format ? m->hint : NULL;
@@ -302,6 +308,7 @@ int st_verify_buffer(st_context *ctx, const uint8_t *data, size_t len,
 		return rc;
 	st_input_init_mem(&in, data, len);
 	in.sha256_done = !ctx->file_hash;
+	in.legacy_wanted = ctx->file_hash && ctx->legacy_hashes;
 	fmt = probe(ctx, st_span_make(in.mem, len < ST_PROBE_LEN ? len : ST_PROBE_LEN), len, &how);
 	rc = run(ctx, &in, fmt, false, NULL, out);
 	st_input_clear(&in);
@@ -549,6 +556,7 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 		st_input_init_source(&in, (struct st_source){ fd_read, &fd }, 0, size);
 	}
 	in.sha256_done = !ctx->file_hash;
+	in.legacy_wanted = ctx->file_hash && ctx->legacy_hashes;
 	rc = run(ctx, &in, fmt, fmt == byext, path, out);
 	saved = errno;
 	st_input_clear(&in);

@@ -231,6 +231,8 @@ st_context *make_context(const struct opts *o, int *rc)
 		st_context_set_time(ctx, o->at);
 	if (o->no_file_hash)
 		st_context_set_file_hash(ctx, 0);
+	if (o->legacy_hashes)
+		st_context_set_legacy_hashes(ctx, 1);
 	if (o->deleted)
 		st_context_set_deleted_files(ctx, 1);
 	if (o->max_size)

@@ -73,6 +73,8 @@ void usage(FILE *out)
 	      "  --all               scan: also list files that are not executables\n"
 	      "  -q, --quiet         no progress line and no summary on stderr\n"
 	      "  --no-file-hash      skip the whole-file SHA-256 (file.hash.sha256)\n"
+	      "  --legacy-hashes     also the whole-file SHA-1 and MD5 (file.hash.sha1, .md5),\n"
+	      "                      which execution logs may name files by\n"
 	      "  --db DB             scan: record files, signatures and certificates in the\n"
 	      "                      inventory DB: a SQLite file (created if needed) or a\n"
 	      "                      postgresql:// URL; outliers: the inventory to read\n"
@@ -142,6 +144,7 @@ static const struct option longopts[] = {
 	{ "all", no_argument, NULL, 'A' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "no-file-hash", no_argument, NULL, 'H' },
+	{ "legacy-hashes", no_argument, NULL, 'G' },
 	{ "deleted", no_argument, NULL, 'E' },
 	{ "db", required_argument, NULL, 'D' },
 	{ "resume", no_argument, NULL, 'R' },
@@ -282,6 +285,9 @@ int options_parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'H':
 			o->no_file_hash = true;
+			break;
+		case 'G':
+			o->legacy_hashes = true;
 			break;
 		case 'D':
 			o->db = optarg;

@@ -340,20 +340,20 @@ static int64_t count_of(struct db_stmt *s, const char *v)
 }
 
 /* How many logged executions a recorded file has (docs/telemetry.md): by
- * its SHA-256, by the CDHash of its Mach-O signature (macOS), or by a
- * logged path key that is a '/'-bounded suffix of its recorded path (each
- * suffix an index lookup). */
-static int64_t executions_of(struct db_stmt *by_hash, struct db_stmt *by_cdhash, struct db_stmt *by_key,
-			     const char *path, const char *sha, const char *cdhash)
+ * its SHA-256, SHA-1 or MD5 (hashes[0..2], by[0..2]), by the CDHash of its
+ * Mach-O signature (hashes[3], by[3]), or by a logged path key that is a
+ * '/'-bounded suffix of its recorded path (by_key; each suffix an index
+ * lookup). */
+static int64_t executions_of(struct db_stmt *const *by, struct db_stmt *by_key, const char *path,
+			     char hashes[4][65])
 {
 	char lower[8192];
 	int64_t n = 0;
 	size_t len = strlen(path);
 
-	if (sha && *sha && (n = count_of(by_hash, sha)))
-		return n;
-	if (cdhash && *cdhash && (n = count_of(by_cdhash, cdhash)))
-		return n;
+	for (int i = 0; i < 4; i++)
+		if (*hashes[i] && (n = count_of(by[i], hashes[i])))
+			return n;
 	if (len >= sizeof(lower))
 		return 0;
 	for (size_t i = 0; i <= len; i++)
@@ -381,7 +381,13 @@ static int64_t executions_of(struct db_stmt *by_hash, struct db_stmt *by_cdhash,
  */
 static void executed_boost(struct db *db, struct findings *f)
 {
-	struct db_stmt *any = NULL, *hash = NULL, *by_hash = NULL, *by_cdhash = NULL, *by_key = NULL;
+	static const char *const by_sql[4] = {
+		"SELECT count(*) FROM executions WHERE sha256 = ?1" RAN,
+		"SELECT count(*) FROM executions WHERE sha1 = ?1" RAN,
+		"SELECT count(*) FROM executions WHERE md5 = ?1" RAN,
+		"SELECT count(*) FROM executions WHERE cdhash = ?1" RAN,
+	};
+	struct db_stmt *any = NULL, *hash = NULL, *by[4] = { 0 }, *by_key = NULL;
 	bool have = false;
 
 	if (db_prepare(db, "SELECT 1 FROM executions LIMIT 1", &any))
@@ -390,26 +396,25 @@ static void executed_boost(struct db *db, struct findings *f)
 	db_finalize(any);
 	if (!have ||
 	    db_prepare(db,
-		       "SELECT f.sha256, (SELECT p.value FROM properties p WHERE p.file_id = f.id"
+		       "SELECT f.sha256, f.sha1, f.md5, (SELECT p.value FROM properties p WHERE p.file_id = f.id"
 		       " AND p.key = 'macho.cdhash' ORDER BY p.part_idx LIMIT 1) FROM files f WHERE f.path = ?1"
 		       " ORDER BY f.id LIMIT 1",
 		       &hash) ||
-	    db_prepare(db, "SELECT count(*) FROM executions WHERE sha256 = ?1" RAN, &by_hash) ||
-	    db_prepare(db, "SELECT count(*) FROM executions WHERE cdhash = ?1" RAN, &by_cdhash) ||
+	    db_prepare(db, by_sql[0], &by[0]) || db_prepare(db, by_sql[1], &by[1]) ||
+	    db_prepare(db, by_sql[2], &by[2]) || db_prepare(db, by_sql[3], &by[3]) ||
 	    db_prepare(db, "SELECT count(*) FROM executions WHERE image_key = ?1" RAN, &by_key))
 		goto out;
 	for (size_t i = 0; i < f->n; i++) {
 		struct finding *x = &f->v[i];
-		char sha[65] = "", cdhash[65] = "", *ev;
+		char hashes[4][65] = { "", "", "", "" }, *ev;
 		int64_t n;
 
 		db_bind_text(hash, 1, x->path);
-		if (db_step(hash) == DB_ROW) {
-			snprintf(sha, sizeof(sha), "%s", db_text(hash, 0));
-			snprintf(cdhash, sizeof(cdhash), "%s", db_text(hash, 1));
-		}
+		if (db_step(hash) == DB_ROW)
+			for (int k = 0; k < 4; k++)
+				snprintf(hashes[k], sizeof(hashes[k]), "%s", db_text(hash, k));
 		db_reset(hash);
-		if ((n = executions_of(by_hash, by_cdhash, by_key, x->path, sha, cdhash)) == 0)
+		if ((n = executions_of(by, by_key, x->path, hashes)) == 0)
 			continue;
 		x->executed = n;
 		x->severity = x->severity + 10 > 100 ? 100 : x->severity + 10;
@@ -421,8 +426,8 @@ static void executed_boost(struct db *db, struct findings *f)
 	}
 out:
 	db_finalize(hash);
-	db_finalize(by_hash);
-	db_finalize(by_cdhash);
+	for (int k = 0; k < 4; k++)
+		db_finalize(by[k]);
 	db_finalize(by_key);
 }
 

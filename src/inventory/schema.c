@@ -4,6 +4,7 @@
  */
 #include "inventory/schema.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,8 @@ static const char schema[] =
 	" id INTEGER PRIMARY KEY, host TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, mtime INTEGER,"
 	" sha256 TEXT, format TEXT, subformat TEXT, arch TEXT, verdict TEXT NOT NULL,"
 	" reasons TEXT, status TEXT,"
-	" scan_id INTEGER REFERENCES scans(id), verified_at TEXT, container TEXT, UNIQUE (host, path));"
+	" scan_id INTEGER REFERENCES scans(id), verified_at TEXT, container TEXT, sha1 TEXT, md5 TEXT,"
+	" UNIQUE (host, path));"
 	"CREATE TABLE IF NOT EXISTS reasons ("
 	" file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
 	" code TEXT NOT NULL, detail TEXT);"
@@ -65,6 +67,8 @@ static const char schema[] =
 	" cert_sha256 TEXT NOT NULL REFERENCES certificates(sha256),"
 	" PRIMARY KEY (file_id, sig_idx, position));"
 	"CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256);"
+	"CREATE INDEX IF NOT EXISTS files_sha1 ON files(sha1);"
+	"CREATE INDEX IF NOT EXISTS files_md5 ON files(md5);"
 	"CREATE INDEX IF NOT EXISTS files_path ON files(path);"
 	"CREATE INDEX IF NOT EXISTS files_container ON files(host, container);"
 	"CREATE INDEX IF NOT EXISTS files_verdict ON files(verdict);"
@@ -83,6 +87,11 @@ static const char schema[] =
 /* Version 6 to 7: the CDHash of a macOS execution (eslogger), its join
  * key to the signatures that carry it. */
 static const char migrate_6_to_7[] = "ALTER TABLE executions ADD COLUMN cdhash TEXT;";
+/* Version 6 to 7, any version before: the files' SHA-1 and MD5 (--legacy-hashes),
+ * which logs name files by. */
+static const char migrate_to_7_files[] =
+	"ALTER TABLE files ADD COLUMN sha1 TEXT;"
+	"ALTER TABLE files ADD COLUMN md5 TEXT;";
 
 /* Version 1 (before Mach-O) lacked the Apple columns of version 2; the
  * step to 2 adds them so that one path (2 to 3) moves every old database
@@ -184,7 +193,7 @@ static const char pg_schema[] =
 	" id BIGSERIAL PRIMARY KEY, host TEXT NOT NULL, path TEXT NOT NULL, size BIGINT, mtime BIGINT,"
 	" sha256 TEXT, format TEXT, subformat TEXT, arch TEXT, verdict TEXT NOT NULL,"
 	" reasons TEXT, status TEXT, scan_id BIGINT REFERENCES scans(id), verified_at TEXT,"
-	" container TEXT);"
+	" container TEXT, sha1 TEXT, md5 TEXT);"
 	"CREATE UNIQUE INDEX files_host_path ON files (host, md5(path));"
 	"CREATE TABLE reasons ("
 	" file_id BIGINT NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
@@ -244,7 +253,11 @@ static const char pg_migrate_5_to_6[] =
 /* Version 6 to 7 on PostgreSQL (a table made by the step above has it). */
 static const char pg_migrate_6_to_7[] =
 	"ALTER TABLE executions ADD COLUMN IF NOT EXISTS cdhash TEXT;"
-	"CREATE INDEX IF NOT EXISTS executions_cdhash ON executions(cdhash);";
+	"CREATE INDEX IF NOT EXISTS executions_cdhash ON executions(cdhash);"
+	"ALTER TABLE files ADD COLUMN IF NOT EXISTS sha1 TEXT;"
+	"ALTER TABLE files ADD COLUMN IF NOT EXISTS md5 TEXT;"
+	"CREATE INDEX IF NOT EXISTS files_sha1 ON files(sha1);"
+	"CREATE INDEX IF NOT EXISTS files_md5 ON files(md5);";
 
 /* Any number fits; one for sigtrace's schema changes. */
 #define PG_SCHEMA_LOCK "7361676e696e67"
@@ -267,6 +280,22 @@ static int version_of(struct db *db, const char *sql, int *version)
 		*version = (int)db_int64(s, 0);
 	db_finalize(s);
 	return 0;
+}
+
+/* Whether a SQLite table has a column (a step that adds columns is not
+ * repeated on a database that has them). */
+static bool has_column(struct db *db, const char *table, const char *column)
+{
+	struct db_stmt *s;
+	char sql[256];
+	bool found = false;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'", table, column);
+	if (db_prepare(db, sql, &s))
+		return false;
+	found = db_step(s) == DB_ROW;
+	db_finalize(s);
+	return found;
 }
 
 static int apply_postgres(struct db *db, char *err, size_t errlen)
@@ -317,6 +346,7 @@ int inventory_schema_apply(struct db *db, char *err, size_t errlen)
 		    (version <= 3 && db_exec(db, migrate_3_to_4)) ||
 		    (version <= 4 && db_exec(db, migrate_4_to_5)) ||
 		    (version == 6 && db_exec(db, migrate_6_to_7)) ||
+		    (!has_column(db, "files", "sha1") && db_exec(db, migrate_to_7_files)) ||
 		    db_exec(db, "PRAGMA user_version=7") || db_exec(db, "COMMIT"))
 			return fail(db, err, errlen);
 	}

@@ -44,10 +44,11 @@ enum {
 
 #define FILE_COLUMNS \
 	"INSERT INTO files (path, size, mtime, sha256, format, subformat, arch, verdict," \
-	" reasons, status, scan_id, verified_at, host, container)" \
-	" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+	" reasons, status, scan_id, verified_at, host, container, sha1, md5)" \
+	" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
 #define FILE_UPDATE \
 	" DO UPDATE SET size = excluded.size, mtime = excluded.mtime, sha256 = excluded.sha256," \
+	" sha1 = excluded.sha1, md5 = excluded.md5," \
 	" format = excluded.format, subformat = excluded.subformat, arch = excluded.arch," \
 	" verdict = excluded.verdict, reasons = excluded.reasons, status = excluded.status," \
 	" scan_id = excluded.scan_id, verified_at = excluded.verified_at, container = excluded.container"
@@ -101,8 +102,8 @@ static const char *const pg_sql[P_COUNT] = {
 	[P_DELETE_FILE] = "DELETE FROM files WHERE host = ?1 AND md5(path) = md5(?2) AND path = ?2",
 	[P_INSERT_FILE] =
 		"INSERT INTO files (path, size, mtime, sha256, format, subformat, arch, verdict,"
-		" reasons, status, scan_id, verified_at, host, container, id)"
-		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+		" reasons, status, scan_id, verified_at, host, container, sha1, md5, id)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
 };
 
 static const char seen_sql[] =
@@ -446,7 +447,7 @@ static void add_record(struct inventory *inv, const struct record *r, const char
 	struct row *w;
 	char reasons[1024], now[32];
 
-	if (!(w = need(inv, S_UPSERT_FILE, 14)))
+	if (!(w = need(inv, S_UPSERT_FILE, 16)))
 		return;
 	put_text(w, 1, r->path);
 	put_int(w, 2, (int64_t)st_part_size(part));
@@ -466,6 +467,8 @@ static void add_record(struct inventory *inv, const struct record *r, const char
 	put_text(w, 13, inv->host);
 	if (strcmp(r->path, canon) != 0)
 		put_text(w, 14, canon);
+	put_text(w, 15, st_part_sha1(part));
+	put_text(w, 16, st_part_md5(part));
 
 	for (size_t i = 0; i < st_part_reason_count(part); i++) {
 		if (!(w = need(inv, S_INSERT_REASON, 3)))
@@ -694,7 +697,7 @@ static int pipeline_pg(struct inventory *inv)
 			db_bind_text(inv->pg[P_DELETE_FILE], 1, inv->host);
 			db_bind_text(inv->pg[P_DELETE_FILE], 2, r->v[0].s);
 			bind_row(inv->pg[P_INSERT_FILE], r, fid);
-			db_bind_int64(inv->pg[P_INSERT_FILE], 15, fid);
+			db_bind_int64(inv->pg[P_INSERT_FILE], 17, fid);
 			if (run(inv->pg[P_DELETE_FILE]) || run(inv->pg[P_INSERT_FILE]))
 				return -1;
 		}

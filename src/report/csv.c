@@ -228,7 +228,7 @@ void report_csv(FILE *out, const struct record *r, bool sigcheck)
 	const st_signature *ps = p >= 0 ? r->sigs[p].sig : NULL;
 	const st_cert *signer = ps ? st_signature_signer(ps) : NULL;
 	char verified[256], date[40], signing[32], stamp[32], size[24];
-	char sha256[72], pesha1[48], pesha256[72], *reasons = NULL, *details = NULL;
+	char sha256[72], pesha1[48], pesha256[72], sha1[48], md5[40], *reasons = NULL, *details = NULL;
 	bool pe = st_part_format(part) && strcmp(st_part_format(part), "pe") == 0;
 
 	verified_text(part, verified, sizeof(verified));
@@ -255,6 +255,8 @@ void report_csv(FILE *out, const struct record *r, bool sigcheck)
 			upper_hex(d, pesha256, sizeof(pesha256));
 	}
 	upper_hex(st_part_sha256(part), sha256, sizeof(sha256));
+	upper_hex(st_part_sha1(part), sha1, sizeof(sha1));
+	upper_hex(st_part_md5(part), md5, sizeof(md5));
 	snprintf(size, sizeof(size), "%llu", (unsigned long long)st_part_size(part));
 	reason_lists(part, &reasons, &details);
 
@@ -270,6 +272,8 @@ void report_csv(FILE *out, const struct record *r, bool sigcheck)
 	v[C_PESHA1] = pesha1;
 	v[C_PESHA256] = pesha256;
 	v[C_SHA256] = sha256;
+	v[C_SHA1] = sha1;
+	v[C_MD5] = md5;
 	v[C_VERDICT] = st_verdict_name(st_part_verdict(part));
 	v[C_REASONS] = reasons;
 	v[C_STATUS] = st_part_ecs_status(part);

@@ -362,6 +362,10 @@ void report_ndjson(FILE *out, const struct record *r)
 	set(file, "size", json_integer((json_int_t)st_part_size(part)));
 	if (st_part_sha256(part))
 		set_path(rec, "file.hash.sha256", js(st_part_sha256(part)));
+	if (st_part_sha1(part)) {
+		set_path(rec, "file.hash.sha1", js(st_part_sha1(part)));
+		set_path(rec, "file.hash.md5", js(st_part_md5(part)));
+	}
 	if (format) {
 		json_t *cs = json_object();
 		bool exists = v != ST_VERDICT_UNSIGNED;

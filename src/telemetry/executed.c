@@ -38,7 +38,7 @@ struct distinct {
 };
 
 struct image {
-	char *key, *sha256, *cdhash, *logged, *command_line, *win_status, *win_signature, *ci_status;
+	char *key, *sha256, *sha1, *md5, *cdhash, *logged, *command_line, *win_status, *win_signature, *ci_status;
 	bool code_integrity;           /* a Code Integrity event names it */
 	unsigned kinds;                /* 1 << st_event_kind */
 	size_t count;
@@ -48,7 +48,7 @@ struct image {
 	/* the match */
 	char *path, *verdict, *reasons, *signer, *file_sha256;
 	size_t matches;
-	int by;                        /* 0 SHA-256, 1 CDHash, 2 path */
+	int by;                        /* BY_... */
 	int score;
 	const char *finding;
 	char flags[128];
@@ -81,6 +81,8 @@ static void free_image(struct image *m)
 {
 	free(m->key);
 	free(m->sha256);
+	free(m->sha1);
+	free(m->md5);
 	free(m->cdhash);
 	free(m->ci_status);
 	free(m->logged);
@@ -121,24 +123,31 @@ static const char *const match_sql =
 	"  WHERE s.file_id = f.id ORDER BY s.depth, s.idx LIMIT 1), '')"
 	" FROM files f WHERE %s ORDER BY f.verdict = 'valid', f.path";
 
-/* The recorded files of an image: by the logged hash, else by the CDHash,
- * else by path. */
-static void match(struct db_stmt *by_hash, struct db_stmt *by_cdhash, struct db_stmt *by_path, struct image *m)
+/* How an image is matched to recorded files, in order of preference: by
+ * a hash the log gives (SHA-256, SHA-1, MD5: Sysmon logs those its
+ * configuration names; the files' SHA-1 and MD5 are recorded with
+ * --legacy-hashes), by the CDHash the macOS kernel saw, by path. */
+enum { BY_SHA256, BY_SHA1, BY_MD5, BY_CDHASH, BY_PATH, BY_COUNT };
+static const char *const by_name[BY_COUNT] = { "sha256", "sha1", "md5", "cdhash", "path" };
+static const char *const by_label[BY_COUNT] = { "SHA-256", "SHA-1", "MD5", "CDHash", "path" };
+static const char *const by_where[BY_COUNT] = {
+	"f.sha256 = ?1", "f.sha1 = ?1", "f.md5 = ?1",
+	"f.id IN (SELECT file_id FROM properties WHERE key = 'macho.cdhash' AND value = ?1)",
+	"instr(lower(f.path) || '|', ?1) > 0",
+};
+
+static void match(struct db_stmt *const *by, struct image *m)
 {
-	struct db_stmt *s = by_hash;
+	const char *keys[BY_COUNT] = { m->sha256, m->sha1, m->md5, m->cdhash, NULL };
 	char pattern[8200];
 
-	for (int pass = 0; pass < 3; pass++) {
-		if ((pass == 0 && !*m->sha256) || (pass == 1 && !*m->cdhash))
+	snprintf(pattern, sizeof(pattern), "/%s|", m->key);
+	keys[BY_PATH] = pattern;
+	for (int pass = 0; pass < BY_COUNT; pass++) {
+		struct db_stmt *s = by[pass];
+		if (!*keys[pass])
 			continue;
-		if (pass == 2) {
-			s = by_path;
-			snprintf(pattern, sizeof(pattern), "/%s|", m->key);
-			db_bind_text(s, 1, pattern);
-		} else {
-			s = pass == 0 ? by_hash : by_cdhash;
-			db_bind_text(s, 1, pass == 0 ? m->sha256 : m->cdhash);
-		}
+		db_bind_text(s, 1, keys[pass]);
 		while (db_step(s) == DB_ROW) {
 			if (m->matches++ == 0) {
 				m->path = dup(db_text(s, 0));
@@ -209,7 +218,7 @@ static void judge(struct image *m)
 			m->finding = "judgement_differs";
 		}
 	}
-	if (*m->sha256 && m->by == 2 && *m->file_sha256 && strcmp(m->sha256, m->file_sha256) != 0) {
+	if (*m->sha256 && m->by == BY_PATH && *m->file_sha256 && strcmp(m->sha256, m->file_sha256) != 0) {
 		FLAG("hash_differs");
 		if (m->score < 60) {
 			m->score = 60;
@@ -298,7 +307,7 @@ static void print_ndjson(const struct image *m)
 		json_object_set_new(st, "verdict", json_string(m->verdict));
 		json_object_set_new(st, "reasons", json_string(m->reasons));
 		json_object_set_new(st, "signer", json_string(m->signer));
-		json_object_set_new(st, "matched_by", json_string(m->by == 0 ? "sha256" : m->by == 1 ? "cdhash" : "path"));
+		json_object_set_new(st, "matched_by", json_string(by_name[m->by]));
 		json_object_set_new(st, "files", json_integer((json_int_t)m->matches));
 	}
 	json_object_set_new(st, "executed", exe);
@@ -320,7 +329,7 @@ static void print_text(const struct image *m)
 	if (m->matches)
 		printf("    file %s: %s%s%s%s%s (matched by %s)\n", m->path, m->verdict, *m->reasons ? " (" : "",
 		       m->reasons, *m->reasons ? ")" : "", *m->signer ? "" : "",
-		       m->by == 0 ? "SHA-256" : m->by == 1 ? "CDHash" : "path");
+		       by_label[m->by]);
 	if (m->users.n)
 		printf("    user %s%s\n", m->users.v[0], m->users.total > 1 ? " and others" : "");
 	if (m->parents.n)
@@ -340,24 +349,27 @@ static void print_text(const struct image *m)
 int cmd_executed(const struct opts *o)
 {
 	struct db *db = NULL;
-	struct db_stmt *s = NULL, *by_hash = NULL, *by_cdhash = NULL, *by_path = NULL;
+	struct db_stmt *s = NULL, *by[BY_COUNT] = { 0 };
 	struct image *v = NULL;
 	size_t n = 0, cap = 0;
-	char err[512] = "", q1[1024], q2[1024], q3[1024];
-	int rc = EXIT_CLEAN;
+	char err[512] = "";
+	int rc = EXIT_CLEAN, bad = 0;
 
-	snprintf(q1, sizeof(q1), match_sql, "f.sha256 = ?1");
-	snprintf(q2, sizeof(q2), match_sql, "instr(lower(f.path) || '|', ?1) > 0");
-	snprintf(q3, sizeof(q3), match_sql,
-		 "f.id IN (SELECT file_id FROM properties WHERE key = 'macho.cdhash' AND value = ?1)");
 	if (db_open(&db, o->db, true, err, sizeof(err)) ||
 	    db_prepare(db,
 		       "SELECT image_key, coalesce(sha256, ''), image, kind, time, host, user_name, parent_image,"
 		       " process_image, command_line, signed, signature_status, signature, source,"
-		       " coalesce(cdhash, '') FROM executions"
-		       " ORDER BY image_key, coalesce(sha256, ''), coalesce(cdhash, ''), time, host, record",
-		       &s) ||
-	    db_prepare(db, q1, &by_hash) || db_prepare(db, q2, &by_path) || db_prepare(db, q3, &by_cdhash)) {
+		       " coalesce(cdhash, ''), coalesce(sha1, ''), coalesce(md5, '') FROM executions"
+		       " ORDER BY image_key, coalesce(sha256, ''), coalesce(sha1, ''), coalesce(md5, ''),"
+		       " coalesce(cdhash, ''), time, host, record",
+		       &s))
+		bad = 1;
+	for (int i = 0; !bad && i < BY_COUNT; i++) {
+		char q[1024];
+		snprintf(q, sizeof(q), match_sql, by_where[i]);
+		bad = db_prepare(db, q, &by[i]);
+	}
+	if (bad) {
 		fprintf(stderr, "sigtrace: --db %s: %s\n", o->db, *err ? err : db_errmsg(db));
 		rc = EXIT_UNREADABLE;
 		goto out;
@@ -365,7 +377,8 @@ int cmd_executed(const struct opts *o)
 	while (db_step(s) == DB_ROW) {
 		struct image *m = n ? &v[n - 1] : NULL;
 		if (!m || strcmp(m->key, db_text(s, 0)) != 0 || strcmp(m->sha256, db_text(s, 1)) != 0 ||
-		    strcmp(m->cdhash, db_text(s, 14)) != 0) {
+		    strcmp(m->cdhash, db_text(s, 14)) != 0 || strcmp(m->sha1, db_text(s, 15)) != 0 ||
+		    strcmp(m->md5, db_text(s, 16)) != 0) {
 			if (n == cap) {
 				size_t nc = cap ? cap * 2 : 64;
 				struct image *nv = realloc(v, nc * sizeof(*nv));
@@ -379,6 +392,8 @@ int cmd_executed(const struct opts *o)
 			m->key = dup(db_text(s, 0));
 			m->sha256 = dup(db_text(s, 1));
 			m->cdhash = dup(db_text(s, 14));
+			m->sha1 = dup(db_text(s, 15));
+			m->md5 = dup(db_text(s, 16));
 			m->logged = dup(db_text(s, 2));
 			m->command_line = dup(db_text(s, 9));
 			m->win_signed = -1;
@@ -410,7 +425,7 @@ int cmd_executed(const struct opts *o)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		match(by_hash, by_cdhash, by_path, &v[i]);
+		match(by, &v[i]);
 		judge(&v[i]);
 	}
 	if (n)
@@ -428,9 +443,8 @@ out:
 		free_image(&v[i]);
 	free(v);
 	db_finalize(s);
-	db_finalize(by_hash);
-	db_finalize(by_path);
-	db_finalize(by_cdhash);
+	for (int i = 0; i < BY_COUNT; i++)
+		db_finalize(by[i]);
 	db_close(db);
 	return rc;
 }

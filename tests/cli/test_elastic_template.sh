@@ -12,7 +12,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for d in "$@"; do
-	"$st" scan -q --all --format ndjson --no-default-trust --trust "$pki/root.pem" \
+	# --legacy-hashes: its fields are mapped too.
+	"$st" scan -q --all --legacy-hashes --format ndjson --no-default-trust --trust "$pki/root.pem" \
 		--at 2025-06-01T00:00:00Z "$d" >>"$tmp/records.ndjson" 2>/dev/null
 done
 python3 - "$top/data/elastic/sigtrace-template.json" "$tmp/records.ndjson" "$top/docs/output.md" <<'PY'

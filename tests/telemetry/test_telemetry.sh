@@ -178,6 +178,40 @@ s = r["sigtrace"]
 sys.exit(not (s["matched_by"] == "sha256" and s["verdict"] == "invalid" and r["file"]["path"].endswith("/taskschd.dll")))' "$tmp/exec3.ndjson"
 check "executed: a shipped process start matched to the recorded file by its logged hash" $?
 
+# Logs that name files by SHA-1 or MD5 (Sysmon's HashAlgorithms): the
+# files' SHA-1 and MD5 are recorded with --legacy-hashes and the join uses
+# them, wherever the file now lies.
+lv=$tmp/legacy
+mkdir -p "$lv/Tools"
+cp "$fix/attack-code-byte.dll" "$lv/Tools/a.dll"
+cp "$fix/sha256.dll" "$lv/Tools/b.dll"
+"$st" scan -q --db "$tmp/legacy.db" --legacy-hashes --format ndjson "${common[@]}" "$lv" >"$tmp/legacy.ndjson" 2>/dev/null
+"$st" verify --format ndjson "${common[@]}" "$lv/Tools/b.dll" >"$tmp/nolegacy.ndjson" 2>/dev/null
+sha1a=$(sha1sum "$lv/Tools/a.dll" | cut -d' ' -f1) md5b=$(md5sum "$lv/Tools/b.dll" | cut -d' ' -f1)
+python3 - "$tmp/legacy.ndjson" "$tmp/nolegacy.ndjson" "$sha1a" "$md5b" <<'PY'
+import json, sys
+recs = {json.loads(l)["file"]["name"]: json.loads(l)["file"]["hash"] for l in open(sys.argv[1])}
+plain = json.loads(open(sys.argv[2]).readline())["file"]["hash"]
+sys.exit(not (recs["a.dll"]["sha1"] == sys.argv[3] and recs["b.dll"]["md5"] == sys.argv[4]
+              and "sha256" in recs["a.dll"] and set(plain) == {"sha256"}))
+PY
+check "--legacy-hashes: file.hash.sha1 and .md5 as sha1sum and md5sum give them; absent without it" $?
+printf '%s\n' \
+  '{"@timestamp":"2025-06-01T11:00:00Z","host":{"name":"ws08"},"winlog":{"provider_name":"Microsoft-Windows-Sysmon","event_id":1,"record_id":901,"event_data":{"Image":"C:\\Temp\\x1.exe","Hashes":"SHA1='"$sha1a"'"}}}' \
+  '{"@timestamp":"2025-06-01T11:00:01Z","host":{"name":"ws08"},"winlog":{"provider_name":"Microsoft-Windows-Sysmon","event_id":1,"record_id":902,"event_data":{"Image":"C:\\Temp\\x2.exe","Hashes":"MD5='"$md5b"'"}}}' \
+  >"$tmp/legacy-log.ndjson"
+"$st" ingest --db "$tmp/legacy.db" "$tmp/legacy-log.ndjson" >/dev/null 2>&1
+"$st" executed --db "$tmp/legacy.db" --format ndjson >"$tmp/legacy-exec" 2>/dev/null
+python3 - "$tmp/legacy-exec" "$lv" <<'PY'
+import json, sys
+rows = {r["process"]["executable"]: r for r in map(json.loads, open(sys.argv[1]))}
+x1, x2 = rows["C:\\Temp\\x1.exe"], rows["C:\\Temp\\x2.exe"]
+sys.exit(not (x1["sigtrace"]["matched_by"] == "sha1" and x1["file"]["path"] == sys.argv[2] + "/Tools/a.dll"
+              and x1["sigtrace"]["verdict"] == "invalid" and x2["sigtrace"]["matched_by"] == "md5"
+              and x2["file"]["path"] == sys.argv[2] + "/Tools/b.dll"))
+PY
+check "executed: programs logged by SHA-1 only and by MD5 only matched to the files recorded with --legacy-hashes" $?
+
 # Logs inside the evidence: an ext4 image (mke2fs -d) holding the
 # side-loading log where Windows keeps it and the side-loaded DLL. scan --db
 # finds and ingests the log; ingest reads an image, an archive and a
