@@ -239,6 +239,21 @@ typedef int (*st_read_fn)(void *handle, uint64_t offset, void *buf, size_t len);
 typedef void (*st_found_fn)(void *arg, const char *path, uint64_t size, st_read_fn read, void *handle);
 int st_context_set_found_files(st_context *ctx, const char *const *suffixes, st_found_fn fn, void *arg);
 
+/*
+ * Vulnerable signed kernel drivers: a file whose whole-file SHA-256 is on
+ * the built-in list (data/vulnerable-drivers.tsv) or on a list added here
+ * gets the reason vulnerable_driver (a warning: the signature is good).
+ * A list is tab-separated lines "sha256<TAB>file<TAB>product<TAB>why<TAB>
+ * source" (only the hash is needed; '#' starts a comment line). ST_EIO
+ * when it cannot be read, ST_EINVAL past 32 MiB or 100,000 entries in all.
+ * *added: the entries read.
+ */
+int st_context_add_vulnerable_drivers(st_context *ctx, const char *path, size_t *added);
+/* Whether a whole-file SHA-256 (hex) is a listed vulnerable driver: 1 with
+ * its file name, product and flaw, and the list's source; else 0. */
+int st_context_vulnerable_driver(const st_context *ctx, const char *sha256_hex, const char **name,
+				 const char **why, const char **source);
+
 /* Largest file verified (default 4 GiB); larger files give ST_ETOOBIG. */
 void st_context_set_max_file_size(st_context *ctx, uint64_t bytes);
 

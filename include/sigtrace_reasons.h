@@ -111,3 +111,5 @@ ST_REASON(MALFORMED_BUNDLE, "malformed_bundle", MALFORMED, "errorMalformed", 99,
 	  "an Apple bundle whose Info.plist or seal (CodeResources) cannot be used")
 ST_REASON(MALFORMED_PACKAGE, "malformed_package", MALFORMED, "errorMalformed", 100,
 	  "an installer package (xar) whose header, table of contents or heap cannot be used")
+ST_REASON(VULNERABLE_DRIVER, "vulnerable_driver", VALID, "errorVulnerableDriver", 37,
+	  "a genuine signed kernel driver with a known flaw attackers load to reach the kernel (T1068)")

@@ -136,6 +136,8 @@ for b in build build-asan; do
 		bash tests/inventory/test_outliers.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" "$benign" 2>/dev/null |
 			sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	fi
+	bash tests/cli/test_vulnerable_drivers.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/telemetry/test_code_integrity.sh "$b/src/sigtrace" "$work/fixtures" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/telemetry/test_eslogger.sh "$b/src/sigtrace" "$work/macho-fixtures" "$work/pki" 2>/dev/null |

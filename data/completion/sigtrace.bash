@@ -18,17 +18,17 @@ _sigtrace()
 		esac
 		return ;;
 	--at|--max-file-size|-j|--jobs|--min-score|--host|--archive-password) return ;;
-	--trust|--crl|--dbx|--catalogs|--host-trust|--files-from|--db|--allow|--baseline)
+	--trust|--crl|--dbx|--catalogs|--host-trust|--files-from|--db|--allow|--baseline|--vulnerable-drivers)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
-	local trust="--trust --no-default-trust --system-trust --crl --dbx --host-trust --at"
+	local trust="--trust --no-default-trust --system-trust --crl --dbx --host-trust --at --vulnerable-drivers"
 	local opts
 	case $cmd in
 	verify) opts="$trust --catalogs --archive-password --deleted --format --max-file-size -j --jobs --files-from -q --quiet --no-file-hash --legacy-hashes" ;;
 	scan) opts="$trust --catalogs --archive-password --deleted --no-catalogs --no-host-trust --format --max-file-size -j --jobs --files-from --all -q --quiet --no-file-hash --legacy-hashes --db --resume --host" ;;
 	outliers) opts="--db --allow --baseline --min-score --rates --format" ;;
 	ingest) opts="--db" ;;
-	executed) opts="--db --format" ;;
+	executed) opts="--db --format --vulnerable-drivers" ;;
 	explain) opts="digest_mismatch page_hash_mismatch signature_invalid untrusted_root self_signed revoked publisher_impersonation metadata_mismatch cert_expired" ;;
 	trust) opts="$trust --format show" ;;
 	esac

@@ -16,6 +16,12 @@ struct st_cache;      /* core/cache.h */
 struct st_catalogs;   /* catalog/catalog.h */
 struct st_format;
 
+/* A vulnerable signed kernel driver (driver/vulnerable_drivers.c). */
+struct st_vuln_driver {
+	uint8_t sha256[32];
+	char name[64], why[192], source[160];
+};
+
 struct st_context {
 	int64_t at;                 /* verification time without timestamp */
 	uint64_t max_file_size;
@@ -49,6 +55,14 @@ struct st_context {
 	size_t nfound_suffixes;
 	st_found_fn found_fn;
 	void *found_arg;
+	/* Vulnerable drivers by SHA-256, sorted (built-in and added). */
+	struct st_vuln_driver *vuln;
+	size_t nvuln;
 };
+
+/* Loads the built-in list into ctx (st_context_new). */
+int st_vuln_drivers_init(st_context *ctx);
+/* The entry of a whole-file SHA-256, or NULL. */
+const struct st_vuln_driver *st_vuln_driver_find(const st_context *ctx, const uint8_t sha256[32]);
 
 #endif

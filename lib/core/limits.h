@@ -30,6 +30,9 @@
 /* Largest file inside an archive handed to a found-files callback (it is
  * decoded into memory first). */
 #define ST_LIMIT_FOUND_IN_MEMORY (256ULL << 20)
+/* Entries of the vulnerable-driver lists, and the size of one list file. */
+#define ST_LIMIT_VULNERABLE_DRIVERS 100000
+#define ST_LIMIT_VULNERABLE_LIST_BYTES (32L << 20)
 
 /* Entries of the context's caches: decoded certificates, rendered
  * certificates and chain results. When full, a cache starts over. */

@@ -42,6 +42,10 @@ int st_context_new(st_context **out)
 	ctx->max_file_size = ST_LIMIT_FILE_SIZE_DEFAULT;
 	ctx->in_memory_limit = ST_IN_MEMORY_DEFAULT;
 	ctx->file_hash = true;
+	if (st_vuln_drivers_init(ctx) != ST_OK) {
+		st_context_free(ctx);
+		return ST_ENOMEM;
+	}
 	*out = ctx;
 	return ST_OK;
 }
@@ -59,6 +63,7 @@ void st_context_free(st_context *ctx)
 		free(ctx->archive_passwords[i]);
 	free(ctx->archive_passwords);
 	(void)st_context_set_found_files(ctx, NULL, NULL, NULL);
+	free(ctx->vuln);
 	free(ctx);
 }
 
@@ -102,6 +107,7 @@ int st_context_set_found_files(st_context *ctx, const char *const *suffixes, st_
 		if (!(ctx->found_suffixes[i] = strdup(suffixes[i]))) {
 			ctx->nfound_suffixes = i;
 			(void)st_context_set_found_files(ctx, NULL, NULL, NULL);
+	free(ctx->vuln);
 			return ST_ENOMEM;
 		}
 	}

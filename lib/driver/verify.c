@@ -172,6 +172,16 @@ static int verify_input(struct st_walk *w, struct st_input *in, struct st_part *
 			st_hex_into(part->md5, in->md5, sizeof(in->md5));
 			part->legacy_hashed = true;
 		}
+		/* A listed vulnerable driver: a warning on the file (its
+		 * verdict, already judged, stands). */
+		const struct st_vuln_driver *vd = st_vuln_driver_find(w->ctx, in->sha256);
+		if (vd && ((rc = st_reasons_add(&part->reasons, ST_R_VULNERABLE_DRIVER, ST_EFFECT_DEFAULT,
+						"%s%s%s%s%s", vd->name, *vd->why ? ", " : "", vd->why,
+						*vd->source ? "; listed by " : "", vd->source)) ||
+			   (rc = st_reasons_add(&part->all_reasons, ST_R_VULNERABLE_DRIVER, ST_EFFECT_DEFAULT,
+						"%s%s%s%s%s", vd->name, *vd->why ? ", " : "", vd->why,
+						*vd->source ? "; listed by " : "", vd->source))))
+			return rc;
 	}
 	return rc;
 }

@@ -47,6 +47,19 @@ static const struct procedure {
 
 static void wrap(const char *label, const char *text);
 
+/* "T1553.004 Install Root Certificate (T1553 Subvert Trust Controls,
+ * tactic TA0112 Defense Impairment)", or without a sub-technique "T1068
+ * Exploitation for Privilege Escalation (tactic TA0004 ...)". */
+static void attack_text(const struct attack_neighbour *n, char *text, size_t len)
+{
+	if (n->subtechnique_id)
+		snprintf(text, len, "%s %s (%s %s, tactic %s %s)", n->subtechnique_id, n->subtechnique_name,
+			 n->technique_id, n->technique_name, n->tactic_id, n->tactic_name);
+	else
+		snprintf(text, len, "%s %s (tactic %s %s)", n->technique_id, n->technique_name, n->tactic_id,
+			 n->tactic_name);
+}
+
 static void card(void)
 {
 	puts("T1036.001 Invalid Code Signature, a sub-technique of T1036 Masquerading\n"
@@ -82,8 +95,7 @@ static void card(void)
 		const struct attack_neighbour *n = attack_neighbour_at(i);
 		char label[40], text[256];
 		snprintf(label, sizeof(label), "  %-18s ", n->reason);
-		snprintf(text, sizeof(text), "%s %s (%s %s, tactic %s %s)", n->subtechnique_id, n->subtechnique_name,
-			 n->technique_id, n->technique_name, n->tactic_id, n->tactic_name);
+		attack_text(n, text, sizeof(text));
 		wrap(label, text);
 	}
 	puts("\nsigtrace explain REASON tells what a reason code means and what to do.");
@@ -174,10 +186,11 @@ static int one_reason(const char *code)
 	}
 	if (*catches)
 		printf("\nT1036.001 procedure examples it catches: %s (sigtrace explain)\n", catches);
-	if ((n = attack_neighbour_of(code)))
-		printf("\nAlso ATT&CK %s %s (%s %s), tactic %s %s: in the threat.* fields of its records\n",
-		       n->subtechnique_id, n->subtechnique_name, n->technique_id, n->technique_name, n->tactic_id,
-		       n->tactic_name);
+	if ((n = attack_neighbour_of(code))) {
+		char text[256];
+		attack_text(n, text, sizeof(text));
+		printf("\nAlso ATT&CK %s: in the threat.* fields of its records\n", text);
+	}
 	return EXIT_CLEAN;
 }
 

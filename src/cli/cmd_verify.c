@@ -219,6 +219,13 @@ st_context *make_context(const struct opts *o, int *rc)
 			goto usage;
 		}
 	}
+	for (size_t i = 0; i < o->nvulnlists; i++) {
+		if (st_context_add_vulnerable_drivers(ctx, o->vulnlists[i], NULL) != ST_OK) {
+			fprintf(stderr, "sigtrace: --vulnerable-drivers %s: cannot be read, or too large\n",
+				o->vulnlists[i]);
+			goto usage;
+		}
+	}
 	for (size_t i = 0; i < o->npasswords; i++) {
 		if (st_context_add_archive_password(ctx, o->passwords[i]) != ST_OK) {
 			fprintf(stderr, "sigtrace: --archive-password: at most 16 passwords\n");

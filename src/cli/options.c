@@ -42,6 +42,8 @@ void usage(FILE *out)
 	      "                      code-signing roots)\n"
 	      "  --crl PATH          certificate revocation lists, PEM/DER file or directory\n"
 	      "                      (repeatable; never fetched from the network)\n"
+	      "  --vulnerable-drivers FILE  also flag the drivers this list names by SHA-256\n"
+	      "                      (vulnerable_driver; repeatable; verify, scan, executed)\n"
 	      "  --dbx FILE          also refuse what this UEFI dbx lists (EFI signature lists,\n"
 	      "                      e.g. a machine's efivarfs dbx variable; repeatable)\n"
 	      "  --catalogs PATH     Windows security catalogs (.cat file, or a directory such\n"
@@ -128,6 +130,7 @@ static bool parse_time(const char *s, int64_t *out)
 static const struct option longopts[] = {
 	{ "trust", required_argument, NULL, 't' },
 	{ "crl", required_argument, NULL, 'C' },
+	{ "vulnerable-drivers", required_argument, NULL, 'K' },
 	{ "archive-password", required_argument, NULL, 'P' },
 	{ "dbx", required_argument, NULL, 'X' },
 	{ "catalogs", required_argument, NULL, 'c' },
@@ -199,7 +202,8 @@ int options_parse(int argc, char **argv, struct opts *o)
 	o->catalogs = calloc((size_t)argc, sizeof(*o->catalogs));
 	o->hives = calloc((size_t)argc, sizeof(*o->hives));
 	o->passwords = calloc((size_t)argc, sizeof(*o->passwords));
-	if (!o->trust || !o->crl || !o->dbx || !o->catalogs || !o->hives || !o->passwords)
+	o->vulnlists = calloc((size_t)argc, sizeof(*o->vulnlists));
+	if (!o->trust || !o->crl || !o->dbx || !o->catalogs || !o->hives || !o->passwords || !o->vulnlists)
 		return EXIT_UNREADABLE;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "hj:q", longopts, NULL)) != -1) {
@@ -209,6 +213,9 @@ int options_parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'C':
 			o->crl[o->ncrl++] = optarg;
+			break;
+		case 'K':
+			o->vulnlists[o->nvulnlists++] = optarg;
 			break;
 		case 'P':
 			o->passwords[o->npasswords++] = optarg;
@@ -342,6 +349,8 @@ int options_parse(int argc, char **argv, struct opts *o)
 									: "executed needs --db DB and no paths");
 		if (strcmp(cmd, "executed") == 0 && (o->allow || o->baseline || o->min_score_set || o->rates))
 			return usage_error("--allow, --baseline, --min-score and --rates are options of outliers");
+		if (strcmp(cmd, "outliers") == 0 && o->nvulnlists)
+			return usage_error("--vulnerable-drivers is an option of verify, scan and executed");
 		return -1;
 	}
 	if (strcmp(cmd, "explain") == 0) {
@@ -380,6 +389,7 @@ void options_free(struct opts *o)
 	free(o->trust);
 	free(o->crl);
 	free(o->passwords);
+	free(o->vulnlists);
 	free(o->dbx);
 	free(o->catalogs);
 	free(o->hives);

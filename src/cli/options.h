@@ -14,8 +14,8 @@ struct opts {
 	const char *cmd;             /* "verify", "scan", "outliers" */
 	enum out_format format;
 	bool no_default_trust, system_trust;
-	const char **trust, **crl, **dbx, **catalogs, **hives, **passwords;
-	size_t ntrust, ncrl, ndbx, ncatalogs, nhives, npasswords;
+	const char **trust, **crl, **dbx, **catalogs, **hives, **passwords, **vulnlists;
+	size_t ntrust, ncrl, ndbx, ncatalogs, nhives, npasswords, nvulnlists;
 	bool no_catalogs;            /* scan: no CatRoot discovery */
 	bool no_host_trust;          /* scan: no registry hive discovery */
 	int64_t at;

@@ -9,6 +9,12 @@ static const struct attack_neighbour neighbours[] = {
 	 * under Defense Impairment. */
 	{ "host_root", "TA0112", "Defense Impairment", "T1553", "Subvert Trust Controls", "T1553.004",
 	  "Install Root Certificate" },
+	/* A genuine, validly signed driver with a known flaw: loading it is
+	 * how attackers reach the kernel (bring your own vulnerable driver).
+	 * No sub-technique; its record maps to T1068 even when its signature
+	 * is valid. */
+	{ "vulnerable_driver", "TA0004", "Privilege Escalation", "T1068", "Exploitation for Privilege Escalation",
+	  NULL, NULL },
 };
 
 const struct attack_neighbour *attack_neighbour_at(size_t i)

@@ -14,7 +14,7 @@ struct attack_neighbour {
 	const char *reason;
 	const char *tactic_id, *tactic_name;
 	const char *technique_id, *technique_name;
-	const char *subtechnique_id, *subtechnique_name;
+	const char *subtechnique_id, *subtechnique_name;  /* NULL: none */
 };
 
 /* The i-th neighbour, or NULL past the last. */

@@ -279,13 +279,17 @@ static void add_attack(json_t *t, const char *tactic_id, const char *tactic_name
 	json_array_append_new(json_object_get(tech, "name"), json_string(tech_name));
 	snprintf(url, sizeof(url), "https://attack.mitre.org/techniques/%s/", tech_id);
 	json_array_append_new(json_object_get(tech, "reference"), json_string(url));
+	if (!sub_id)
+		return;
 	json_array_append_new(json_object_get(sub, "id"), json_string(sub_id));
 	json_array_append_new(json_object_get(sub, "name"), json_string(sub_name));
 	snprintf(url, sizeof(url), "https://attack.mitre.org/techniques/%.5s/%s/", sub_id, sub_id + 6);
 	json_array_append_new(json_object_get(sub, "reference"), json_string(url));
 }
 
-static json_t *threat_obj(const st_part *part)
+/* The ATT&CK mapping of a record: T1036.001 for a finding, and the
+ * neighbouring techniques its reasons belong to; NULL when neither. */
+static json_t *threat_obj(const st_part *part, bool finding)
 {
 	json_t *t = json_object(), *tactic = json_object(), *tech = json_object();
 	json_t *sub = json_object();
@@ -300,16 +304,29 @@ static json_t *threat_obj(const st_part *part)
 	set(tech, "subtechnique", sub);
 	set(t, "tactic", tactic);
 	set(t, "technique", tech);
-	add_attack(t, "TA0005", "Stealth", "T1036", "Masquerading", "T1036.001", "Invalid Code Signature");
+	size_t added = 0;
+
+	if (finding) {
+		add_attack(t, "TA0005", "Stealth", "T1036", "Masquerading", "T1036.001", "Invalid Code Signature");
+		added++;
+	}
 	for (size_t i = 0; i < st_part_reason_count(part); i++) {
 		const struct attack_neighbour *n = attack_neighbour_of(st_reason_name(st_part_reason(part, i)));
 		bool seen = false;
 		for (size_t k = 0; n && k < i; k++)
 			seen |= st_part_reason(part, k) == st_part_reason(part, i);
-		if (n && !seen)
+		if (n && !seen) {
 			add_attack(t, n->tactic_id, n->tactic_name, n->technique_id, n->technique_name,
 				   n->subtechnique_id, n->subtechnique_name);
+			added++;
+		}
 	}
+	if (!added) {
+		json_decref(t);
+		return NULL;
+	}
+	if (json_array_size(json_object_get(sub, "id")) == 0)
+		json_object_del(tech, "subtechnique");
 	return t;
 }
 
@@ -402,9 +419,12 @@ void report_ndjson(FILE *out, const struct record *r)
 		}
 		ecs_properties(rec, st_part_property_count(part), part_prop, part);
 	}
-	if (finding) {
-		set(json_object_get(rec, "event"), "kind", json_string("alert"));
-		set(rec, "threat", threat_obj(part));
+	{
+		json_t *threat = threat_obj(part, finding);
+		if (threat) {
+			set(json_object_get(rec, "event"), "kind", json_string("alert"));
+			set(rec, "threat", threat);
+		}
 	}
 	set(st, "verdict", json_string(st_verdict_name(v)));
 	set_if(st, "format", format);

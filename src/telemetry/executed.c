@@ -15,7 +15,9 @@
  *     collected); loaded_unsigned if Windows found such a DLL or driver
  *     unsigned when it loaded;
  *   - code_integrity: Windows' Code Integrity refused to load the image,
- *     or logged in audit mode that it would have.
+ *     or logged in audit mode that it would have;
+ *   - vulnerable_driver: the logged hash (or the matched file's) is a
+ *     listed vulnerable signed driver (T1068), whatever its signature.
  * Strongest first; one line per image with its execution context.
  */
 #include <jansson.h>
@@ -40,6 +42,7 @@ struct distinct {
 struct image {
 	char *key, *sha256, *sha1, *md5, *cdhash, *logged, *command_line, *win_status, *win_signature, *ci_status;
 	bool code_integrity;           /* a Code Integrity event names it */
+	const char *vulnerable, *vulnerable_why;  /* the listed driver it is, or NULL */
 	unsigned kinds;                /* 1 << st_event_kind */
 	size_t count;
 	char first[32], last[32];
@@ -164,7 +167,7 @@ static void match(struct db_stmt *const *by, struct image *m)
 	}
 }
 
-static void judge(struct image *m)
+static void judge(struct image *m, const st_context *ctx)
 {
 	const char *v = m->verdict ? m->verdict : "";
 	bool valid = strcmp(v, "valid") == 0;
@@ -196,7 +199,7 @@ static void judge(struct image *m)
 			m->score = 60;
 			m->finding = "loaded_unsigned";
 		}
-		return;
+		goto vulnerable;
 	}
 	if (strcmp(v, "invalid") == 0 || strcmp(v, "malformed") == 0)
 		m->score = 100;
@@ -233,6 +236,18 @@ static void judge(struct image *m)
 		if (!valid && m->score < 60) {
 			m->score = 60;
 			m->finding = "code_integrity";
+		}
+	}
+vulnerable:
+	/* A vulnerable signed driver that was loaded: the kernel is the
+	 * attacker's whatever the signature says. */
+	if (st_context_vulnerable_driver(ctx, m->sha256, &m->vulnerable, &m->vulnerable_why, NULL) ||
+	    (m->file_sha256 &&
+	     st_context_vulnerable_driver(ctx, m->file_sha256, &m->vulnerable, &m->vulnerable_why, NULL))) {
+		FLAG("vulnerable_driver");
+		if (m->score < 90) {
+			m->score = 90;
+			m->finding = "vulnerable_driver";
 		}
 	}
 #undef FLAG
@@ -300,6 +315,9 @@ static void print_ndjson(const struct image *m)
 	}
 	if (m->ci_status)
 		json_object_set_new(exe, "code_integrity", json_string(m->ci_status));
+	if (m->vulnerable)
+		json_object_set_new(st, "vulnerable_driver",
+				    json_pack("{s:s,s:s}", "name", m->vulnerable, "why", m->vulnerable_why));
 	json_object_set_new(st, "finding", json_string(m->finding));
 	json_object_set_new(st, "score", json_integer(m->score));
 	json_object_set_new(st, "flags", json_string(m->flags));
@@ -344,12 +362,15 @@ static void print_text(const struct image *m)
 		       m->win_signature && *m->win_signature ? ", " : "", m->win_signature ? m->win_signature : "");
 	if (m->ci_status)
 		printf("    %s\n", m->ci_status);
+	if (m->vulnerable)
+		printf("    a listed vulnerable driver (T1068): %s, %s\n", m->vulnerable, m->vulnerable_why);
 }
 
 int cmd_executed(const struct opts *o)
 {
 	struct db *db = NULL;
 	struct db_stmt *s = NULL, *by[BY_COUNT] = { 0 };
+	st_context *ctx = NULL;
 	struct image *v = NULL;
 	size_t n = 0, cap = 0;
 	char err[512] = "";
@@ -373,6 +394,19 @@ int cmd_executed(const struct opts *o)
 		fprintf(stderr, "sigtrace: --db %s: %s\n", o->db, *err ? err : db_errmsg(db));
 		rc = EXIT_UNREADABLE;
 		goto out;
+	}
+	/* The vulnerable-driver lists: the built-in one and --vulnerable-drivers. */
+	if (st_context_new(&ctx) != ST_OK) {
+		rc = EXIT_UNREADABLE;
+		goto out;
+	}
+	for (size_t i = 0; i < o->nvulnlists; i++) {
+		if (st_context_add_vulnerable_drivers(ctx, o->vulnlists[i], NULL) != ST_OK) {
+			fprintf(stderr, "sigtrace: --vulnerable-drivers %s: cannot be read, or too large\n",
+				o->vulnlists[i]);
+			rc = EXIT_USAGE;
+			goto out;
+		}
 	}
 	while (db_step(s) == DB_ROW) {
 		struct image *m = n ? &v[n - 1] : NULL;
@@ -426,7 +460,7 @@ int cmd_executed(const struct opts *o)
 	}
 	for (size_t i = 0; i < n; i++) {
 		match(by, &v[i]);
-		judge(&v[i]);
+		judge(&v[i], ctx);
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_images);
@@ -445,6 +479,7 @@ out:
 	db_finalize(s);
 	for (int i = 0; i < BY_COUNT; i++)
 		db_finalize(by[i]);
+	st_context_free(ctx);
 	db_close(db);
 	return rc;
 }

@@ -114,6 +114,10 @@ ok("executed: WinVerifyTrust found the file valid (CAPI2 81), sigtrace finds the
 msu = by.get("C:\\70340c279e95140f69\\Windows6.1-KB958488-v6001-x64.msu", {}).get("sigtrace", {})
 ok("executed: a file Windows only verified and that is gone is listed, not scored",
    msu.get("score") == 0 and msu.get("flags") == "not_in_evidence")
+vb = by.get("C:\\Windows\\System32\\drivers\\VBoxDrv.sys", {}).get("sigtrace", {})
+ok("executed: the Turla Driver Loader's VBoxDrv.sys load (Sysmon 6) is a listed vulnerable driver (T1068), though gone and Valid to Windows",
+   vb.get("finding") == "vulnerable_driver" and vb.get("score") == 90 and "not_in_evidence" in vb.get("flags", "")
+   and "CVE-2008-3431" in vb.get("vulnerable_driver", {}).get("why", ""))
 ok("executed: strongest first", [r["sigtrace"]["score"] for r in rows] == sorted((r["sigtrace"]["score"] for r in rows), reverse=True))
 PY
 [ $rc -eq 1 ]

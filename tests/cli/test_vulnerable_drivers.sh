@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Vulnerable signed kernel drivers (reason vulnerable_driver, ATT&CK T1068):
+# a site's list added with --vulnerable-drivers names a validly signed test
+# driver by its SHA-256; verify, scan --db and executed flag it, the
+# verdict stays valid, the ATT&CK fields carry T1068 alone, explain names
+# the neighbour. The built-in list is checked against a real log in
+# tests/telemetry (the Turla Driver Loader's VBoxDrv.sys).
+# usage: test_vulnerable_drivers.sh SIGTRACE FIXTURE_DIR PKI_DIR
+set -uo pipefail
+st=$1 fix=$2 pki=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+common=(--no-default-trust --trust "$pki/root.pem" --at 2025-06-01T00:00:00Z)
+passed=0 failed=0
+check() {
+	if [ "$2" -eq 0 ]; then echo "PASS vulnerable-drivers: $1"; passed=$((passed + 1));
+	else echo "FAIL vulnerable-drivers: $1"; failed=$((failed + 1)); fi
+}
+q() { python3 -c "import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print('' if r is None or r[0] is None else r[0])" "$@"; }
+mkdir -p "$tmp/Windows/System32/drivers"
+drv=$tmp/Windows/System32/drivers/exio64.sys
+cp "$fix/sha256.dll" "$drv"
+sha=$(sha256sum "$drv" | cut -d' ' -f1)
+{
+	echo "# a site's list: sha256, file, product, flaw, source"
+	echo "not a hash	ignored.sys"
+	printf '%s\texio64.sys\tExample Hardware I/O driver 1.0\tarbitrary physical memory read and write\tsite advisory 7\n' "$sha"
+} >"$tmp/list.tsv"
+
+"$st" verify --format ndjson "${common[@]}" --vulnerable-drivers "$tmp/list.tsv" "$drv" >"$tmp/rec" 2>/dev/null
+rc=$?
+python3 - "$tmp/rec" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+s, t = r["sigtrace"], r.get("threat", {})
+reasons = {x["code"]: x.get("detail", "") for x in s["reasons"]}
+sys.exit(not (s["verdict"] == "valid" and "vulnerable_driver" in reasons
+              and "exio64.sys, Example Hardware I/O driver 1.0: arbitrary physical memory read and write; listed by site advisory 7" == reasons["vulnerable_driver"]
+              and t.get("technique", {}).get("id") == ["T1068"] and t["tactic"]["id"] == ["TA0004"]
+              and "subtechnique" not in t["technique"] and r["event"]["kind"] == "alert"
+              and r["file"]["code_signature"]["status"] == "trusted"))
+PY
+[ $? -eq 0 ] && [ $rc -eq 0 ]
+check "a listed driver: vulnerable_driver with its flaw and list, verdict valid, ATT&CK T1068 (Privilege Escalation) alone" $?
+"$st" verify --format ndjson "${common[@]}" "$drv" 2>/dev/null | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.readline())
+sys.exit(not ("threat" not in r and not r["sigtrace"]["reasons"] and r["event"]["kind"] == "event"))'
+check "the same driver without the list: no reason, no ATT&CK fields" $?
+"$st" verify "${common[@]}" --vulnerable-drivers "$tmp/missing.tsv" "$drv" >/dev/null 2>"$tmp/err"
+[ $? -eq 64 ] && grep -q "vulnerable-drivers $tmp/missing.tsv: cannot be read" "$tmp/err"
+check "a list that cannot be read is a usage error (64)" $?
+
+"$st" scan -q --db "$tmp/inv.db" "${common[@]}" --vulnerable-drivers "$tmp/list.tsv" "$tmp/Windows" >/dev/null 2>&1
+[ "$(q "$tmp/inv.db" "select count(*) from reasons where code = 'vulnerable_driver'")" -eq 1 ]
+check "scan --db records the reason in the inventory" $?
+printf '%s\n' '{"@timestamp":"2025-06-01T12:00:00Z","host":{"name":"ws11"},"winlog":{"provider_name":"Microsoft-Windows-Sysmon","event_id":6,"record_id":61,"event_data":{"ImageLoaded":"C:\\Windows\\System32\\drivers\\exio64.sys","Hashes":"SHA256='"$sha"'","Signed":"true","Signature":"sigtrace Test Code Signer","SignatureStatus":"Valid"}}}' >"$tmp/load.ndjson"
+"$st" ingest --db "$tmp/inv.db" "$tmp/load.ndjson" >/dev/null 2>&1
+"$st" executed --db "$tmp/inv.db" --format ndjson --vulnerable-drivers "$tmp/list.tsv" >"$tmp/exec" 2>/dev/null
+rc=$?
+python3 -c '
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())["sigtrace"]
+sys.exit(not (r["finding"] == "vulnerable_driver" and r["score"] == 90 and r["verdict"] == "valid"
+              and r["vulnerable_driver"]["name"] == "exio64.sys" and r["executed"]["kinds"] == "driver_load"))' "$tmp/exec"
+[ $? -eq 0 ] && [ $rc -eq 1 ]
+check "executed: a logged load of a listed driver ranks 90 (vulnerable_driver) though its signature is valid; exit 1" $?
+"$st" explain vulnerable_driver 2>&1 | grep -q "^Also ATT&CK T1068 Exploitation for Privilege Escalation" &&
+	"$st" explain | grep -q "vulnerable_driver .*T1068"
+check "explain names T1068 on the reason and on the card" $?
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
