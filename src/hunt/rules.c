@@ -182,6 +182,11 @@ static const struct rule rules[] = {
 	{ "revoked", 100, false,
 	  "SELECT f.path, coalesce(" SIGNER_OF("f.id") ", f.path), coalesce(" SIGNER_CN_OF("f.id") ", ''),"
 	  " r.detail FROM files f JOIN reasons r ON r.file_id = f.id WHERE r.code = 'revoked'", NULL },
+	/* A listed vulnerable signed driver (T1068): evidence, not rarity;
+	 * its signature is good, which is the point of it. */
+	{ "vulnerable_driver", 85, false,
+	  "SELECT f.path, coalesce(" SIGNER_OF("f.id") ", f.path), coalesce(" SIGNER_CN_OF("f.id") ", ''),"
+	  " r.detail FROM files f JOIN reasons r ON r.file_id = f.id WHERE r.code = 'vulnerable_driver'", NULL },
 	/* A signature copied from a file that verifies (SigThief): same signed
 	 * digest and signer as a valid file, but this file's digest fails. */
 	{ "signature_transplanted", 100, false,

@@ -54,6 +54,12 @@ check "a list that cannot be read is a usage error (64)" $?
 "$st" scan -q --db "$tmp/inv.db" "${common[@]}" --vulnerable-drivers "$tmp/list.tsv" "$tmp/Windows" >/dev/null 2>&1
 [ "$(q "$tmp/inv.db" "select count(*) from reasons where code = 'vulnerable_driver'")" -eq 1 ]
 check "scan --db records the reason in the inventory" $?
+"$st" outliers --db "$tmp/inv.db" --format ndjson >"$tmp/o" 2>/dev/null
+python3 -c '
+import json, sys
+r = [json.loads(l)["sigtrace"] for l in open(sys.argv[1])]
+sys.exit(not any(x["finding"] == "vulnerable_driver" and x["score"] == 85 and "exio64.sys" in x["evidence"] for x in r))' "$tmp/o"
+check "outliers: the listed driver at rest is evidence (85)" $?
 printf '%s\n' '{"@timestamp":"2025-06-01T12:00:00Z","host":{"name":"ws11"},"winlog":{"provider_name":"Microsoft-Windows-Sysmon","event_id":6,"record_id":61,"event_data":{"ImageLoaded":"C:\\Windows\\System32\\drivers\\exio64.sys","Hashes":"SHA256='"$sha"'","Signed":"true","Signature":"sigtrace Test Code Signer","SignatureStatus":"Valid"}}}' >"$tmp/load.ndjson"
 "$st" ingest --db "$tmp/inv.db" "$tmp/load.ndjson" >/dev/null 2>&1
 "$st" executed --db "$tmp/inv.db" --format ndjson --vulnerable-drivers "$tmp/list.tsv" >"$tmp/exec" 2>/dev/null
