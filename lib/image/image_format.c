@@ -45,7 +45,7 @@ static const st_property_decl image_properties[IP_COUNT] = {
 	[IP_INODE] = { "image.inode", ST_PROPERTY_STRING, ST_SCOPE_PART, "inode", "file.inode", 0, NULL,
 		       "the file's metadata address in its file system (NTFS MFT entry, inode), in decimal (ECS file.inode is a keyword)" },
 	[IP_PARTITION] = { "image.partition", ST_PROPERTY_STRING, ST_SCOPE_PART, "partition", NULL, 0,
-			   NULL, "the partition holding the file: p<N> (the Nth allocated partition in disk order), with its start sector" },
+			   NULL, "the partition holding the file: p<N> (the Nth allocated partition in disk order), with its start sector and its type as the partition table names it" },
 	[IP_FS] = { "image.filesystem", ST_PROPERTY_STRING, ST_SCOPE_PART, "file system", NULL, 0, NULL,
 		    "the file system holding the file (ntfs, fat32, ext4, hfs, ...)" },
 	[IP_MTIME] = { "image.mtime", ST_PROPERTY_TIME, ST_SCOPE_PART, "modified", "file.mtime", 0, NULL,
@@ -211,7 +211,7 @@ struct walk {
 	struct st_walk *w;
 	struct st_part *part;
 	const char *prefix;      /* "p2/" or "" */
-	char partition[64];
+	char partition[128];
 	const char *fs_name;
 	uint64_t files, members;
 	int rc;                  /* ST_ENOMEM / ST_EIO stop the walk */
@@ -484,8 +484,19 @@ static int image_verify(struct st_walk *w, struct st_input *in, struct st_part *
 			 * disk, as partition tools list them. */
 			nparts++;
 			snprintf(prefix, sizeof(prefix), "p%llu/", (unsigned long long)nparts);
-			snprintf(wk.partition, sizeof(wk.partition), "p%llu (sector %llu)",
-				 (unsigned long long)nparts, (unsigned long long)p->start);
+			/* The type as the partition table names it (TSK's
+			 * description: "Linux (0x83)", "Basic data partition"),
+			 * printable characters only: it comes from the disk. */
+			{
+				char desc[64] = "";
+				size_t k = 0;
+				for (const char *c = p->desc ? p->desc : ""; *c && k + 1 < sizeof(desc); c++)
+					desc[k++] = (unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f ? *c : '?';
+				desc[k] = '\0';
+				snprintf(wk.partition, sizeof(wk.partition), "p%llu (sector %llu%s%s)",
+					 (unsigned long long)nparts, (unsigned long long)p->start, *desc ? ", " : "",
+					 desc);
+			}
 			snprintf(what, sizeof(what), "partition p%llu (%s)", (unsigned long long)nparts,
 				 p->desc ? p->desc : "?");
 			wk.prefix = prefix;

@@ -362,6 +362,63 @@ void report_json_line(FILE *out, json_t *rec)
 	json_decref(rec);
 }
 
+/*
+ * Where a record inside containers was found: the containers from the file
+ * on disk inward (a disk image, a partition, an archive inside it, ...),
+ * each with its record path, kind, format and properties (a partition's
+ * index, offset and type, a file system's type; docs/output.md). NULL for a
+ * file on disk.
+ */
+static json_t *container_chain(const struct record *r)
+{
+	const st_part *chain[64];
+	size_t n = 0, rootlen;
+	const char *inner = st_part_path(r->part);
+	json_t *a;
+
+	for (const st_part *p = st_part_parent(r->part); p && n < sizeof(chain) / sizeof(chain[0]);
+	     p = st_part_parent(p))
+		chain[n++] = p;
+	if (!n || !inner || strlen(r->path) < strlen(inner) + 2)
+		return NULL;
+	/* The file on disk: the record path without "//" and the part's path. */
+	rootlen = strlen(r->path) - strlen(inner) - 2;
+	a = json_array();
+	while (n--) {
+		const st_part *p = chain[n];
+		json_t *o = json_object();
+		const char *pp = st_part_path(p);
+		char *path = NULL;
+		if (asprintf(&path, "%.*s%s%s", (int)rootlen, r->path, pp && *pp ? "//" : "", pp ? pp : "") < 0)
+			path = NULL;
+		set(o, "path", js(path ? path : ""));
+		free(path);
+		set(o, "kind", json_string(st_part_kind(p)));
+		set_if(o, "format", st_part_format(p));
+		set_if(o, "subformat", st_part_subformat(p));
+		if (st_part_sha256(p))
+			set(o, "sha256", json_string(st_part_sha256(p)));
+		if (st_part_property_count(p))
+			set(o, "properties", properties_obj(st_part_property_count(p), part_prop, p));
+		/* Inside a disk image: where on it the record lies (the
+		 * partition, its start and type; the file system; the inode or
+		 * MFT entry), which the file system gave the record itself. */
+		if (n == 0) {
+			static const struct { const char *key, *field; } where[] = {
+				{ "image.partition", "partition" }, { "image.filesystem", "filesystem" },
+				{ "image.inode", "inode" },
+			};
+			for (size_t k = 0; k < sizeof(where) / sizeof(where[0]); k++) {
+				const st_property *pr = st_part_property_find(r->part, where[k].key);
+				if (pr && st_property_string(pr))
+					set(o, where[k].field, js(st_property_string(pr)));
+			}
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 void report_ndjson(FILE *out, const struct record *r)
 {
 	const st_part *part = r->part;
@@ -439,6 +496,11 @@ void report_ndjson(FILE *out, const struct record *r)
 		set(st, "parts", parts);
 	} else {
 		json_decref(parts);
+	}
+	{
+		json_t *chain = container_chain(r);
+		if (chain)
+			set(st, "container", chain);
 	}
 	set(rec, "sigtrace", st);
 	report_json_line(out, rec);

@@ -94,6 +94,15 @@ grep '"path":"[^"]*disk.img//p1/' "$tmp/disk.ndjson" >"$tmp/p1.ndjson"
 grep '"path":"[^"]*disk.img//p2/' "$tmp/disk.ndjson" >"$tmp/p2.ndjson"
 [ $rc -le 1 ] && compare "$tmp/p1.ndjson" && compare "$tmp/p2.ndjson"
 check "MBR disk: FAT and ext4 partitions, each file as in a folder, named by partition" $?
+python3 - "$tmp/p2.ndjson" "$tmp/disk.img" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if "attack-code-byte.dll" in l][0]
+c = r["sigtrace"]["container"]
+sys.exit(not (len(c) == 1 and c[0]["path"] == sys.argv[2] and c[0]["format"] == "image"
+              and len(c[0]["sha256"]) == 64 and c[0]["partition"].startswith("p2 (sector 43008, ")
+              and "0x83" in c[0]["partition"] and c[0]["filesystem"] == "ext4" and c[0]["inode"].isdigit()))
+PY
+check "MBR disk: sigtrace.container gives the image (path, SHA-256), the partition (index, start, type), file system and inode" $?
 
 # --- GPT ---
 { truncate -s 40M "$tmp/gpt.img" &&
@@ -132,6 +141,14 @@ check "VMDK: the FAT partition's files as in a folder" $?
 "$st" scan "${common[@]}" "$tmp/ntfs.tar.gz" >"$tmp/nested.ndjson" 2>/dev/null
 [ $? -le 1 ] && grep -q '"path":"[^"]*ntfs.tar.gz//ntfs.img//attack-code-byte.dll"' "$tmp/nested.ndjson"
 check "a raw NTFS image inside a tar.gz: read through the archive" $?
+python3 - "$tmp/nested.ndjson" "$tmp/ntfs.tar.gz" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if "ntfs.img//attack-code-byte.dll" in l][0]
+c = r["sigtrace"]["container"]
+sys.exit(not ([x["path"] for x in c] == [sys.argv[2], sys.argv[2] + "//ntfs.img"]
+              and [x["format"] for x in c] == ["archive", "image"] and c[1]["filesystem"] == "ntfs"))
+PY
+check "an image inside an archive: the container chain names both, outermost first" $?
 head -c 30M "$tmp/disk.img" >"$tmp/cut.img"
 "$st" scan "${common[@]}" "$tmp/cut.img" >"$tmp/cut.ndjson" 2>/dev/null
 rc=$?
