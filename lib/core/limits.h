@@ -32,6 +32,8 @@
 #define ST_LIMIT_FOUND_IN_MEMORY (256ULL << 20)
 /* Entries of the vulnerable-driver lists, and the size of one list file. */
 #define ST_LIMIT_VULNERABLE_DRIVERS 100000
+/* Volumes of one APFS container walked (APFS allows 100). */
+#define ST_LIMIT_IMAGE_VOLUMES 100
 #define ST_LIMIT_VULNERABLE_LIST_BYTES (32L << 20)
 
 /* Entries of the context's caches: decoded certificates, rendered

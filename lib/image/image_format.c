@@ -131,7 +131,7 @@ static bool raw_volume(st_span h)
 	return (boot && (has(h, 3, "NTFS    ") || has(h, 3, "EXFAT   ") || has(h, 54, "FAT12   ") ||
 			 has(h, 54, "FAT16   ") || has(h, 82, "FAT32   "))) ||
 	       has(h, 3, "-FVE-FS-") || ext || has(h, 1024, "H+\x00\x04") ||
-	       has(h, 1024, "HX\x00\x05");
+	       has(h, 1024, "HX\x00\x05") || has(h, 32, "NXSB");
 }
 
 static enum st_probe image_probe(st_span head, uint64_t size)
@@ -413,6 +413,72 @@ static int no_fs(struct walk *wk, TSK_IMG_INFO *img, TSK_OFF_T off, const char *
 	return ST_OK;
 }
 
+/*
+ * An APFS container (a pool of volumes, TSK's pool layer) at off: each
+ * volume walked as a file system under "v<N>/", an encrypted one (FileVault)
+ * reported, not walked (no key is taken). *found: a container was there.
+ */
+static int walk_pool(struct walk *wk, TSK_IMG_INFO *img, TSK_OFF_T off, const char *what, bool *found)
+{
+	const TSK_POOL_INFO *pool;
+	char outer[32], partition[sizeof(wk->partition)];
+	int rc = ST_OK, n = 0;
+
+	*found = false;
+	tsk_error_reset();
+	if (!(pool = tsk_pool_open_img_sing(img, off, TSK_POOL_TYPE_DETECT))) {
+		tsk_error_reset();
+		return ST_OK;
+	}
+	*found = true;
+	snprintf(outer, sizeof(outer), "%s", wk->prefix);
+	snprintf(partition, sizeof(partition), "%s", wk->partition);
+	for (const TSK_POOL_VOLUME_INFO *v = pool->vol_list; v && rc == ST_OK && !wk->limited; v = v->next) {
+		char name[64] = "", prefix[48];
+		size_t k = 0;
+		TSK_IMG_INFO *vimg;
+		TSK_FS_INFO *fs;
+
+		if (++n > ST_LIMIT_IMAGE_VOLUMES)
+			break;
+		/* The volume's name comes from the disk: printable only. */
+		for (const char *c = v->desc ? v->desc : ""; *c && k + 1 < sizeof(name); c++)
+			name[k++] = (unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f ? *c : '?';
+		name[k] = '\0';
+		if (v->flags & TSK_POOL_VOLUME_FLAG_ENCRYPTED) {
+			rc = st_reasons_add(&wk->part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
+					    "%s: APFS volume v%d (%s) is encrypted (FileVault): its files are not verified",
+					    what, n, name);
+			continue;
+		}
+		snprintf(prefix, sizeof(prefix), "%sv%d/", outer, n);
+		if (snprintf(wk->partition, sizeof(wk->partition), "%s%sAPFS volume v%d (%s)", partition,
+			     *partition ? ", " : "", n, name) >= (int)sizeof(wk->partition))
+			memcpy(wk->partition + sizeof(wk->partition) - 4, "...", 4);  /* cut, marked */
+		wk->prefix = prefix;
+		tsk_error_reset();
+		/* The volume as an image of its own (Debian's libtsk 4.11 does
+		 * not export tsk_fs_open_pool). */
+		vimg = pool->get_img_info ? pool->get_img_info(pool, (TSK_DADDR_T)v->block) : NULL;
+		if (!vimg || !(fs = tsk_fs_open_img(vimg, 0, TSK_FS_TYPE_APFS))) {
+			const char *e = tsk_error_get();
+			rc = st_reasons_add(&wk->part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
+					    "%s: APFS volume v%d (%s) cannot be opened: %s", what, n, name, e ? e : "?");
+			if (vimg)
+				tsk_img_close(vimg);
+			continue;
+		}
+		rc = walk_fs(wk, fs);
+		tsk_fs_close(fs);
+		tsk_img_close(vimg);
+	}
+	wk->prefix = wk->prefix == outer ? wk->prefix : "";
+	snprintf(wk->partition, sizeof(wk->partition), "%s", partition);
+	tsk_pool_close(pool);
+	tsk_error_reset();
+	return rc;
+}
+
 static int image_verify(struct st_walk *w, struct st_input *in, struct st_part *part)
 {
 	struct walk wk = { .w = w, .part = part, .prefix = "" };
@@ -502,7 +568,10 @@ static int image_verify(struct st_walk *w, struct st_input *in, struct st_part *
 			wk.prefix = prefix;
 			fs = tsk_fs_open_vol(p, TSK_FS_TYPE_DETECT);
 			if (!fs) {
-				rc = no_fs(&wk, img, (TSK_OFF_T)(p->start * vs->block_size), what);
+				bool pooled;
+				rc = walk_pool(&wk, img, (TSK_OFF_T)(p->start * vs->block_size), what, &pooled);
+				if (rc == ST_OK && !pooled)
+					rc = no_fs(&wk, img, (TSK_OFF_T)(p->start * vs->block_size), what);
 				continue;
 			}
 			rc = walk_fs(&wk, fs);
@@ -519,8 +588,11 @@ close_vs:
 			rc = walk_fs(&wk, fs);
 			tsk_fs_close(fs);
 		} else {
-			rc = no_fs(&wk, img, 0, "the volume");
-			if (rc == ST_OK && !st_reasons_has(&part->reasons, ST_R_MALFORMED_CONTAINER))
+			bool pooled;
+			rc = walk_pool(&wk, img, 0, "the container", &pooled);
+			if (rc == ST_OK && !pooled)
+				rc = no_fs(&wk, img, 0, "the volume");
+			if (rc == ST_OK && !pooled && !st_reasons_has(&part->reasons, ST_R_MALFORMED_CONTAINER))
 				rc = st_reasons_add(&part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
 						    "no partition table or file system sigtrace reads");
 		}

@@ -3,7 +3,8 @@
 # Debian's tools: an NTFS volume (mkntfs, ntfscp; an alternate data stream
 # and a Zone.Identifier), an MBR disk with FAT (mkfs.vfat, mtools) and ext4
 # (mke2fs -d) partitions, a GPT disk, the MBR disk as E01 (ewfacquire) and
-# VMDK (qemu-img), a raw image inside a tar.gz, a truncated image. Every
+# VMDK (qemu-img), an APFS container (mkapfs) plain and marked encrypted, a
+# raw image inside a tar.gz, a truncated image. Every
 # fixture inside an image gets the verdict and reasons it gets in a folder.
 # usage: test_images.sh SIGTRACE FIXTURE_DIR PKI_DIR
 set -uo pipefail
@@ -135,6 +136,25 @@ rc=$?
 grep '//p1/' "$tmp/vmdk.ndjson" >"$tmp/vmdk-p1.ndjson"
 [ $rc -le 1 ] && compare "$tmp/vmdk-p1.ndjson"
 check "VMDK: the FAT partition's files as in a folder" $?
+
+# --- APFS: a container (mkapfs, apfsprogs: volumes it cannot fill, since
+# no Linux tool writes APFS files), then the same marked encrypted ---
+mkapfs=$(command -v mkapfs || echo /usr/sbin/mkapfs)
+truncate -s 600M "$tmp/apfs.img" && "$mkapfs" -L Data "$tmp/apfs.img" >/dev/null 2>&1
+"$st" scan --all --no-file-hash "${common[@]}" "$tmp/apfs.img" >"$tmp/apfs.ndjson" 2>/dev/null
+rc=$?
+python3 - "$tmp/apfs.ndjson" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())["sigtrace"]
+sys.exit(not (r["format"] == "image" and r["reasons"] == [] and r["parts"][0]["properties"]["image.files"] == 0))
+PY
+[ $? -eq 0 ] && [ $rc -eq 0 ]
+check "APFS: the container's volume is opened and walked (TSK's pool layer), nothing reported against it" $?
+python3 "$top/tests/e2e/tools/apfs-set-encrypted.py" "$tmp/apfs.img" &&
+	"$st" scan --all --no-file-hash "${common[@]}" "$tmp/apfs.img" >"$tmp/apfs-enc.ndjson" 2>/dev/null
+grep -q 'APFS volume v1 (Data) is encrypted (FileVault): its files are not verified' "$tmp/apfs-enc.ndjson"
+check "APFS: an encrypted (FileVault) volume is reported, not skipped in silence" $?
+rm -f "$tmp/apfs.img"
 
 # --- a raw image inside an archive; a truncated image ---
 (cd "$tmp" && tar czf ntfs.tar.gz ntfs.img)
