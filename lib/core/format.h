@@ -94,6 +94,10 @@ struct st_format {
 	 * this format's when its content cannot tell (unsigned scripts are
 	 * text like any other), or NULL. The format then sees w->by_name. */
 	const char *const *extensions;
+	/* The name decides before the content (a UDIF image's data fork may
+	 * begin with a raw chunk that reads as a volume): a file with one of
+	 * the extensions is this format's whatever its first bytes show. */
+	bool name_first;
 	/* Directory formats (Apple bundles): whether the directory at dirfd
 	 * (named `name`, its last path component) is one, and its verify.
 	 * NULL for formats of files. */

@@ -32,6 +32,12 @@
 #define ST_LIMIT_FOUND_IN_MEMORY (256ULL << 20)
 /* Entries of the vulnerable-driver lists, and the size of one list file. */
 #define ST_LIMIT_VULNERABLE_DRIVERS 100000
+/* UDIF disk images: chunks of the blkx table, bytes one chunk decodes to
+ * (the image's buffers are 1 MiB or less in practice), size of the
+ * resource plist. */
+#define ST_LIMIT_DMG_CHUNKS 1000000
+#define ST_LIMIT_DMG_CHUNK_BYTES (64u << 20)
+#define ST_LIMIT_DMG_PLIST (64 << 20)
 /* Volumes of one APFS container walked (APFS allows 100). */
 #define ST_LIMIT_IMAGE_VOLUMES 100
 #define ST_LIMIT_VULNERABLE_LIST_BYTES (32L << 20)

@@ -11,8 +11,8 @@
  *
  * The trailer is at the end, so the first bytes cannot tell a disk image:
  * files named .dmg are read (st_format.extensions), and encrypted images
- * are told by their "encrcdsa" header. The volume inside (HFS+, APFS) is
- * not opened yet.
+ * are told by their "encrcdsa" header. The volume inside is read through
+ * the image's chunk table (dmg_volume.c) as a member.
  *
  * Written by hand: no Debian library reads UDIF trailers or their
  * signatures.
@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "core/format.h"
+#include "dmg/dmg.h"
 #include "core/result.h"
 #include "macho/macho.h"
 
@@ -194,8 +195,17 @@ static int dmg_verify(struct st_walk *w, struct st_input *in, struct st_part *pa
 	koly_at = in->size - KOLY_SIZE;
 	if ((rc = st_input_view(in, koly_at, KOLY_SIZE, &t)))
 		return rc < 0 ? rc : ST_EIO;
-	if (!parse_koly(t.data, &k))
-		return st_part_not_executable(part);   /* a raw image named .dmg */
+	if (!parse_koly(t.data, &k)) {
+		/* A raw image named .dmg (hdiutil's UDTO, a dd copy): the
+		 * disk-image format reads it when its first bytes are a
+		 * volume's. */
+		st_span h;
+		if ((rc = st_input_view(in, 0, in->size < ST_PROBE_LEN ? in->size : ST_PROBE_LEN, &h)) < 0)
+			return rc;
+		if (rc == ST_OK && st_format_image.probe(h, in->size) != ST_PROBE_NO)
+			return st_format_image.verify(w, in, part);
+		return st_part_not_executable(part);
+	}
 	part->subformat = "udif";
 	if (st_props_set_int(&part->props, &dmg_properties[DP_VERSION], k.version) ||
 	    st_props_set_int(&part->props, &dmg_properties[DP_SECTORS], (int64_t)(k.sectors & INT64_MAX)) ||
@@ -226,6 +236,8 @@ static int dmg_verify(struct st_walk *w, struct st_input *in, struct st_part *pa
 		if ((rc = verify_signature(w, in, part, &k, t.data, koly_at)))
 			return rc;
 	}
+	if ((rc = dmg_volume(w, in, part, k.data_off, k.data_len, k.xml_off, k.xml_len)))
+		return rc;
 	st_part_finish(part);
 	return ST_OK;
 }
@@ -238,4 +250,5 @@ const struct st_format st_format_dmg = {
 	.properties = dmg_properties,
 	.nproperties = DP_COUNT,
 	.extensions = dmg_extensions,
+	.name_first = true,
 };

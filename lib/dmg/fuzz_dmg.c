@@ -2,7 +2,8 @@
  * trailer is at the end, so the driver gives it .dmg files by name; here
  * every input is one): the koly trailer, the data fork checksum, the
  * embedded SuperBlob, CodeDirectory, trailer slot and CMS (lib/dmg,
- * lib/macho). Seeded with images written by tests/e2e/tools/make-dmg.py
+ * lib/macho), the chunk table and the volume it maps (dmg_volume.c, then
+ * lib/image). Seeded with images written by tests/e2e/tools/make-dmg.py
  * under the test PKI. */
 #include <stddef.h>
 #include <stdint.h>

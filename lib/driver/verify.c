@@ -543,7 +543,7 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 		goto io_error;
 	fmt = probe(ctx, st_span_make(head, hlen), size, &how);
 	byext = by_extension(path);
-	if (!fmt)
+	if (!fmt || (byext && byext->name_first))
 		fmt = byext;
 	if (!fmt) {
 		/* Cheap rejection: not hashed, not read further. */

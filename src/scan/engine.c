@@ -24,6 +24,10 @@
 
 struct slot {
 	char *path;
+	/* A member asked for by its record path ("disk.E01//p2/x.sys"): the
+	 * file on disk is verified and only that record reported. NULL for a
+	 * file. */
+	char *member;
 	char *error;       /* walker-side error message, or NULL */
 	char *out;         /* rendered record(s) */
 	size_t outlen;
@@ -64,12 +68,19 @@ static double since(const struct timespec *t0)
 struct render_ctx {
 	struct engine *e;
 	FILE *f;
+	const char *only;     /* report only the record of this path */
+	int found;            /* its verdict, -1 until seen */
 };
 
 static void render_record(const struct record *r, void *arg)
 {
 	struct render_ctx *rc = arg;
 
+	if (rc->only) {
+		if (strcmp(r->path, rc->only) != 0)
+			return;
+		rc->found = r->part ? (int)st_part_verdict(r->part) : -1;
+	}
 	/* Non-executables inside containers are listed only with --all; so
 	 * is a container that is no code itself (an archive) and was read
 	 * whole: its members' records name it. */
@@ -94,14 +105,16 @@ static void render(struct engine *e, struct slot *s, const st_result *res)
 	if (!f)
 		return;
 	if (res) {
-		struct render_ctx rc = { e, f };
+		struct render_ctx rc = { e, f, s->member, -1 };
 		record_each(res, s->path, render_record, &rc);
+		if (s->member)
+			s->verdict = rc.found;
 	} else if (e->o.render == RENDER_NDJSON) {
-		report_ndjson_error(f, s->path, s->error);
+		report_ndjson_error(f, s->member ? s->member : s->path, s->error);
 	} else if (e->o.render == RENDER_CSV || e->o.render == RENDER_SIGCHECK) {
-		report_csv_error(f, s->path, s->error, e->o.render == RENDER_SIGCHECK);
+		report_csv_error(f, s->member ? s->member : s->path, s->error, e->o.render == RENDER_SIGCHECK);
 	} else if (e->o.render == RENDER_TIMESKETCH) {
-		report_timesketch_error(f, s->path, s->error);
+		report_timesketch_error(f, s->member ? s->member : s->path, s->error);
 	}
 	fclose(f);
 }
@@ -151,6 +164,19 @@ static void process(struct engine *e, struct slot *s)
 	}
 	s->verdict = (int)st_result_verdict(res);
 	s->bytes = st_result_file_size(res);
+	if (s->member) {
+		/* Only the member's record, its verdict the file's. */
+		render(e, s, res);
+		st_result_free(res);
+		if (s->verdict < 0) {
+			free(s->out);
+			s->out = NULL;
+			s->outlen = 0;
+			s->error = strdup("no such file inside the container");
+			render(e, s, NULL);
+		}
+		return;
+	}
 	/* A container that is no code itself (an archive) is shown and kept
 	 * for the code inside it, and when it could not be read whole. */
 	members_of(st_result_part(res), &code, &finding);
@@ -222,7 +248,7 @@ static void drain_ready(struct engine *e)
 
 	while (e->print < e->claim && e->ring[e->print % e->cap].done) {
 		struct slot *s = &e->ring[e->print % e->cap];
-		char *out = s->out, *path = s->path, *err = s->error;
+		char *out = s->out, *path = s->path, *err = s->error, *member = s->member;
 		size_t outlen = s->outlen;
 		int v = s->verdict;
 		st_result *res = s->res;
@@ -254,10 +280,11 @@ static void drain_ready(struct engine *e)
 		if (v < 0) {
 			if (e->o.progress)
 				fputs("\r\033[K", stderr);
-			fprintf(stderr, "sigtrace: %s: %s\n", path, err ? err : "error");
+			fprintf(stderr, "sigtrace: %s: %s\n", member ? member : path, err ? err : "error");
 		}
 		free(out);
 		free(path);
+		free(member);
 		free(err);
 		pthread_mutex_lock(&e->lock);
 		flushed = false;
@@ -310,9 +337,35 @@ static void *printer(void *arg)
 	return NULL;
 }
 
+/*
+ * A path that names a file inside a container ("disk.E01//p2/x.sys",
+ * docs/images.md): the file on disk is the longest prefix before a "//"
+ * that is a regular file. NULL when path is no such name.
+ */
+static char *container_of(const char *path)
+{
+	struct stat st;
+	char *outer = NULL;
+
+	if (!strstr(path, "//") || stat(path, &st) == 0)
+		return NULL;
+	for (const char *p = strstr(path, "//"); p; p = strstr(p + 2, "//")) {
+		char *cand = strndup(path, (size_t)(p - path));
+		if (cand && *cand && stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+			free(outer);
+			outer = cand;
+		} else {
+			free(cand);
+		}
+	}
+	return outer;
+}
+
 static void enqueue(struct engine *e, const char *path, const char *err)
 {
-	char *p = strdup(path), *m = err ? strdup(err) : NULL;
+	char *outer = err ? NULL : container_of(path);
+	char *p = outer ? outer : strdup(path), *m = err ? strdup(err) : NULL;
+	char *member = outer ? strdup(path) : NULL;
 
 	pthread_mutex_lock(&e->lock);
 	while (e->fill - e->print >= e->cap)
@@ -321,6 +374,7 @@ static void enqueue(struct engine *e, const char *path, const char *err)
 	memset(s, 0, sizeof(*s));
 	s->path = p;
 	s->error = m;
+	s->member = member;
 	e->fill++;
 	pthread_cond_signal(&e->work);
 	pthread_mutex_unlock(&e->lock);

@@ -124,6 +124,11 @@ grep '//p2/' "$tmp/e01.ndjson" >"$tmp/e01-p2.ndjson"
 [ $rc -le 1 ] && compare "$tmp/e01-p2.ndjson" &&
 	grep -q '"path":"[^"]*disk.E01//p2/Tools/attack-code-byte.dll"' "$tmp/e01.ndjson"
 check "E01: the ext4 partition's files as in a folder" $?
+"$st" verify "${common[@]}" "$tmp/disk.E01//p2/Tools/attack-code-byte.dll" >"$tmp/one.ndjson" 2>/dev/null
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/one.ndjson")" -eq 1 ] &&
+	grep -q '"path":"[^"]*disk.E01//p2/Tools/attack-code-byte.dll".*"verdict":"invalid"' "$tmp/one.ndjson"
+check "verify disk.E01//p2/PATH: the one file inside, by its record path" $?
 # The same process reads a registry hive (libregf) and the E01 (libewf):
 # their libraries' shared helpers must not clash (docs/images.md).
 "$st" scan "${common[@]}" --host-trust "$top/fuzz/corpus/fuzz_hive/software-root-disallowed.hive" \

@@ -279,4 +279,12 @@ run python3 "$HERE/tools/make-bundle.py" "$SIGNER" "$PKI" "$IN/linker.arm64" "$I
 # Mach-O stored inside ----------------------------------------------------------------------------
 run python3 "$HERE/tools/make-xar.py" "$PKI" "$OUT/macho-devid.arm64" "$OUT/pkg"
 # --- disk images (dmg-cases.txt): tools/make-dmg.py ---------------------------------------------------
-run python3 "$HERE/tools/make-dmg.py" "$PKI" "$OUT/dmg"
+# A FAT volume (mkfs.vfat, mtools) holding a signed and a tampered program,
+# for the images that carry a volume.
+rm -f "$OUT/dmg-volume.fat"
+run mkfs.vfat -C "$OUT/dmg-volume.fat" 4096
+run mmd -i "$OUT/dmg-volume.fat" ::/Tools
+run mcopy -i "$OUT/dmg-volume.fat" "$OUT/macho-devid.arm64" ::/Tools/hello
+run mcopy -i "$OUT/dmg-volume.fat" "$OUT/macho-attack-code-byte.arm64" ::/Tools/tampered
+run python3 "$HERE/tools/make-dmg.py" "$PKI" "$OUT/dmg" "$OUT/dmg-volume.fat"
+rm -f "$OUT/dmg-volume.fat"

@@ -3,10 +3,13 @@
 code signatures, for the sigtrace end-to-end fixtures (called by
 make-macho-fixtures.sh). Independent of lib/dmg; Debian has no UDIF tool.
 
-Usage: make-dmg.py PKIDIR OUTDIR
+Usage: make-dmg.py PKIDIR OUTDIR [VOLUME]
 
 An image is a data fork (here arbitrary bytes: what the signature covers
-does not depend on the volume format), an XML resource plist, the code
+does not depend on the volume format; with VOLUME, a file system image, the
+data fork holds it as hdiutil stores it: chunks of 64 sectors, raw,
+zero-filled, zlib- and bzip2-compressed, mapped by a "mish" block in the
+plist's blkx array), an XML resource plist, the code
 signature and the 512-byte koly trailer. The signature is a SuperBlob: a
 CodeDirectory (version 0x20100, SHA-256, page size 0: one code slot over
 the bytes before the signature; special slot 2 = the requirements blob,
@@ -17,6 +20,8 @@ fixtures do not depend on the day they are made; Developer ID Application
 test certificate, as codesign signs images). Then the variants of
 tests/e2e/dmg-cases.txt.
 """
+import base64
+import bz2
 import hashlib
 import os
 import struct
@@ -72,14 +77,48 @@ def cms(cd, pki, tmp):
                           check=True, capture_output=True).stdout
 
 
-def image(pki, signed=True, adhoc=False, ticket=False, tamper=None):
+CHUNK_SECTORS = 64
+
+
+def volume_fork(vol, lzfse=False):
+    """The data fork and the mish block of a volume, chunk by chunk: the
+    first raw, all-zero ones zero-filled (type 2), every third bzip2, the
+    rest zlib (an LZFSE type on one chunk with lzfse)."""
+    data, chunks = b"", []
+    n = len(vol) // 512
+    for i, s in enumerate(range(0, n, CHUNK_SECTORS)):
+        piece = vol[s * 512:(s + CHUNK_SECTORS) * 512]
+        count = len(piece) // 512
+        if i == 0:
+            t, enc = 0x00000001, piece
+        elif piece.count(0) == len(piece):
+            t, enc = 0x00000002, b""
+        elif i % 3 == 0:
+            t, enc = 0x80000006, bz2.compress(piece)
+        else:
+            t, enc = 0x80000005, zlib.compress(piece, 9)
+        if lzfse and i == 1:
+            t = 0x80000007
+        chunks.append(struct.pack(">IIQQQQ", t, 0, s, count, len(data), len(enc)))
+        data += enc
+    chunks.append(struct.pack(">IIQQQQ", 0xFFFFFFFF, 0, n, 0, len(data), 0))
+    mish = struct.pack(">4sIQQQII", b"mish", 1, 0, n, 0, 2048, 0) + b"\0" * 24
+    mish += struct.pack(">II", 2, 32) + b"\0" * 128 + struct.pack(">I", len(chunks)) + b"".join(chunks)
+    return data, mish, n
+
+
+def image(pki, signed=True, adhoc=False, ticket=False, tamper=None, volume=None, lzfse=False):
     tmp = tempfile.mkdtemp()
     data = zlib.compress(bytes(range(256)) * 256, 9) + b"\0" * 1000
+    blkx, sectors = b"<array/>", 128
+    if volume is not None:
+        data, mish, sectors = volume_fork(volume, lzfse)
+        blkx = (b"<array><dict><key>Name</key><string>disk image (DOS_FAT_12 : 0)</string>"
+                b"<key>Data</key><data>" + base64.b64encode(mish) + b"</data></dict></array>")
     plist = (b'<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>'
-             b'<key>resource-fork</key><dict><key>blkx</key><array/></dict></dict></plist>\n')
+             b'<key>resource-fork</key><dict><key>blkx</key>' + blkx + b'</dict></dict></plist>\n')
     xml_off, xml_len = len(data), len(plist)
     body = data + plist
-    sectors = 128
     crc = zlib.crc32(data) & 0xFFFFFFFF
     if not signed:
         return body + koly(len(data), xml_off, xml_len, 0, 0, sectors, crc)
@@ -112,9 +151,9 @@ def image(pki, signed=True, adhoc=False, ticket=False, tamper=None):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         raise SystemExit(__doc__)
-    pki, out = sys.argv[1:]
+    pki, out = sys.argv[1:3]
     os.makedirs(out, exist_ok=True)
     P = lambda n: os.path.join(out, n)
     open(P("dmg-devid.dmg"), "wb").write(image(pki))
@@ -125,6 +164,15 @@ def main():
     open(P("dmg-koly-modified.dmg"), "wb").write(image(pki, tamper="koly"))
     open(P("dmg-encrypted.dmg"), "wb").write(b"encrcdsa" + bytes(range(256)) * 8)
     open(P("dmg-raw.dmg"), "wb").write(b"\0" * 1024 + b"H+" + b"\0" * 4000)
+    if len(sys.argv) == 4:
+        vol = open(sys.argv[3], "rb").read()
+        open(P("dmg-volume.dmg"), "wb").write(image(pki, volume=vol))
+        open(P("dmg-volume-lzfse.dmg"), "wb").write(image(pki, volume=vol, lzfse=True))
+        v = bytearray(image(pki, volume=vol, signed=False))
+        # A zlib chunk's stream broken (in the second chunk, past the
+        # raw first one).
+        v[CHUNK_SECTORS * 512 + 40] ^= 0xFF
+        open(P("dmg-volume-broken.dmg"), "wb").write(bytes(v))
     good = open(P("dmg-devid.dmg"), "rb").read()
     open(P("dmg-truncated.dmg"), "wb").write(good[:len(good) - 700] + good[-KOLY:])
 
