@@ -11,6 +11,8 @@
  *   archive_format.c   the format: probe, verify, the walk over entries
  *   archive_feed.c     libarchive reading through the input's window (also
  *                      lib/cab's)
+ *   archive_pbzx.c     the pbzx payloads of macOS packages, decoded chunk
+ *                      by chunk for libarchive
  *
  * The decompressed bytes an archive may expand to are bounded
  * (docs/limits.md): a bomb costs the limit, not the disk.
@@ -18,6 +20,7 @@
 #ifndef ST_ARCHIVE_H
 #define ST_ARCHIVE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/format.h"
@@ -34,6 +37,21 @@ struct archive_feed {
 };
 /* Sets f's read, skip and seek callbacks on a (before archive_read_open1). */
 void archive_feed(struct archive *a, struct archive_feed *f, struct st_input *in);
+
+/* A pbzx stream read by libarchive (archive_pbzx.c): the feed, one
+ * decoded chunk, and whether a chunk was bad. */
+struct archive_pbzx {
+	struct archive_feed feed;
+	uint8_t *buf;
+	size_t cap;
+	bool bad;
+};
+/* Whether the first bytes are pbzx's. */
+bool archive_is_pbzx(st_span head);
+/* Sets p's read callback on a (before archive_read_open1); clear frees
+ * the decoded chunk. */
+void archive_feed_pbzx(struct archive *a, struct archive_pbzx *p, struct st_input *in);
+void archive_pbzx_clear(struct archive_pbzx *p);
 
 /* Walks the archive `in` into part (ZIP files from lib/appx; every
  * archive from this format's verify) and finishes part. `kind` names it

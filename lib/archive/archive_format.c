@@ -55,6 +55,8 @@ static enum st_probe archive_probe(st_span head, uint64_t size)
 		return ST_PROBE_YES;                                   /* cpio */
 	if (n >= 8 && memcmp(p, "!<arch>\n", 8) == 0)
 		return ST_PROBE_YES;                                   /* ar (.deb) */
+	if (archive_is_pbzx(head))
+		return ST_PROBE_YES;                                   /* a macOS package payload */
 	return ST_PROBE_NO;
 }
 
@@ -165,6 +167,9 @@ static int mem_read(void *h, uint64_t off, void *buf, size_t len)
 int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
 {
 	struct archive_feed f;
+	struct archive_pbzx pb;
+	struct archive_feed *fp = &f;
+	bool pbzx = false;
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct names broken = { 0 }, locked = { 0 };
@@ -192,7 +197,18 @@ int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
 	archive_read_support_format_raw(a);
 	for (size_t i = 0; i < w->ctx->narchive_passwords; i++)
 		archive_read_add_passphrase(a, w->ctx->archive_passwords[i]);
-	archive_feed(a, &f, in);
+	{
+		/* A macOS package's pbzx payload: decoded chunk by chunk
+		 * before libarchive reads the cpio archive inside. */
+		st_span h;
+		pbzx = st_input_view(in, 0, in->size < 12 ? in->size : 12, &h) == ST_OK && archive_is_pbzx(h);
+	}
+	if (pbzx) {
+		archive_feed_pbzx(a, &pb, in);
+		fp = &pb.feed;
+	} else {
+		archive_feed(a, &f, in);
+	}
 	opened = archive_read_open1(a) == ARCHIVE_OK;
 	part->format = "archive";
 	part->subformat = "archive";
@@ -288,8 +304,12 @@ int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
 		if (rc)
 			break;
 	}
-	if (rc == ST_OK && (f.err == ST_EIO || f.err == ST_ENOMEM))
-		rc = f.err;
+	if (rc == ST_OK && (fp->err == ST_EIO || fp->err == ST_ENOMEM))
+		rc = fp->err;
+	if (rc == ST_OK && pbzx && pb.bad)
+		ST_ADD(&part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
+		       "a chunk of the pbzx stream cannot be decoded (or is larger than %u bytes): the rest is not read",
+		       ST_LIMIT_PBZX_CHUNK);
 	if (rc == ST_OK && opened && r != ARCHIVE_EOF && r != ARCHIVE_OK &&
 	    !st_reasons_has(&part->reasons, ST_R_LIMIT_EXCEEDED))
 		ST_ADD(&part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
@@ -320,6 +340,8 @@ enomem:
 	rc = ST_ENOMEM;
 done:
 	archive_read_free(a);
+	if (pbzx)
+		archive_pbzx_clear(&pb);
 	free(head);
 	if (rc == ST_OK) {
 		/* An archive is no code: it is a record only for what it holds

@@ -38,6 +38,9 @@
 #define ST_LIMIT_DMG_CHUNKS 1000000
 #define ST_LIMIT_DMG_CHUNK_BYTES (64u << 20)
 #define ST_LIMIT_DMG_PLIST (64 << 20)
+/* pbzx payloads: bytes of one chunk, compressed or decoded (Apple's are
+ * 16 MiB decoded). */
+#define ST_LIMIT_PBZX_CHUNK (64u << 20)
 /* Volumes of one APFS container walked (APFS allows 100). */
 #define ST_LIMIT_IMAGE_VOLUMES 100
 #define ST_LIMIT_VULNERABLE_LIST_BYTES (32L << 20)

@@ -89,6 +89,23 @@ if [ -f "$fix/../pkg/pkg-devid-installer.pkg" ]; then
 	# demo.pkg/Bom/PackageInfo/Payload).
 	grep -q '^valid .*pkg-devid-installer.pkg//demo.pkg/Payload//\./usr/local/bin/demo-tool$' "$tmp/pkg.txt"
 	check "the Payload's cpio archive is opened; the Mach-O inside named by its TOC path" $?
+	# A modern payload: pbzx (chunked xz, one chunk stored as it is).
+	"$st" scan "${common[@]}" "$fix/../pkg/pkg-pbzx.pkg" >"$tmp/pbzx.txt" 2>/dev/null
+	grep -q '^valid .*pkg-pbzx.pkg//demo.pkg/Payload//\./usr/local/bin/demo-tool$' "$tmp/pbzx.txt"
+	check "a pbzx Payload is decoded chunk by chunk; the Mach-O in its cpio archive verified" $?
+	# A pbzx stream whose second xz chunk is damaged: said, not a crash.
+	python3 - "$tmp/Payload" <<'PY'
+import lzma, struct, sys
+chunks = [lzma.compress(b"070707" + b"0" * 4090, format=lzma.FORMAT_XZ), bytearray(lzma.compress(b"x" * 4096, format=lzma.FORMAT_XZ))]
+chunks[1][30] ^= 0xFF
+out = b"pbzx" + struct.pack(">Q", 4096)
+for i, c in enumerate(chunks):
+    out += struct.pack(">QQ", 4096 | (0x01000000 if i == 0 else 0), len(c)) + bytes(c)
+open(sys.argv[1], "wb").write(out)
+PY
+	"$st" scan --format ndjson "${common[@]}" "$tmp/Payload" >"$tmp/pbzx-bad.json" 2>/dev/null
+	grep -q 'a chunk of the pbzx stream cannot be decoded' "$tmp/pbzx-bad.json"
+	check "a damaged pbzx chunk is reported on the payload" $?
 else
 	check "the package fixtures exist" 1
 fi

@@ -144,16 +144,37 @@ def build(out, files, signer=None, style="sha1", rsa=True, cms=True, rename=None
         f.write(hdr + ctoc + bytes(heap))
 
 
-def cpio_gz(entries):
-    """A gzip'd odc cpio archive, the form of older packages' Payload."""
+def cpio_odc(entries):
     out = b""
     for i, (name, data) in enumerate(entries + [("TRAILER!!!", b"")]):
         nb = name.encode() + b"\0"
         mode = 0o100755 if data else 0
         out += b"070707" + b"%06o%06o%06o%06o%06o%06o%06o%011o%06o%011o" % (
             0, i + 1, mode, 0, 0, 1, 0, 0, len(nb), len(data)) + nb + data
+    return out
+
+
+def cpio_gz(entries):
+    """A gzip'd odc cpio archive, the form of older packages' Payload."""
     import gzip
-    return gzip.compress(out, mtime=0)
+    return gzip.compress(cpio_odc(entries), mtime=0)
+
+
+def cpio_pbzx(entries, chunk=4096):
+    """The same archive as pbzx, the form of modern packages' Payload: the
+    magic, the chunk size, then per chunk its decoded size (0x01000000 set
+    while more chunks follow, as Apple's writer does), its length and an
+    xz stream, or the bytes as they are for the second chunk (a chunk that
+    did not compress)."""
+    import lzma
+    data = cpio_odc(entries)
+    out = b"pbzx" + struct.pack(">Q", chunk)
+    pieces = [data[i:i + chunk] for i in range(0, len(data), chunk)]
+    for i, piece in enumerate(pieces):
+        body = piece if i == 1 else lzma.compress(piece, format=lzma.FORMAT_XZ)
+        flags = len(piece) | (0x01000000 if i + 1 < len(pieces) else 0)
+        out += struct.pack(">QQ", flags, len(body)) + body
+    return out
 
 
 def main():
@@ -186,6 +207,8 @@ def main():
     build(P("pkg-payload-modified.pkg"), files, inst, flip_heap="demo.pkg/Payload")
     build(P("pkg-toc-modified.pkg"), files, inst, rename={"tool": "tooI"})
     build(P("pkg-rsa-byte.pkg"), files, inst, cms=False, flip_rsa=True)
+    pbzx = cpio_pbzx([("./usr/local/bin/demo-tool", tool), ("./usr/local/share/demo.txt", b"demo\n")])
+    build(P("pkg-pbzx.pkg"), [(n, pbzx if n == "demo.pkg/Payload" else d) for n, d in files], inst)
     data = open(P("pkg-devid-installer.pkg"), "rb").read()
     open(P("pkg-truncated.pkg"), "wb").write(data[:60])
 
