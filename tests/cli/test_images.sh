@@ -142,6 +142,26 @@ grep '//p1/' "$tmp/vmdk.ndjson" >"$tmp/vmdk-p1.ndjson"
 [ $rc -le 1 ] && compare "$tmp/vmdk-p1.ndjson"
 check "VMDK: the FAT partition's files as in a folder" $?
 
+# --- an inventory across images: a signature copied from a file on one
+# host's disk onto a file on another's (SigThief across hosts) ---
+mkdir -p "$tmp/ha/Tools" "$tmp/hb/Tools"
+cp "$fix/sha256.dll" "$tmp/ha/Tools/good.dll"
+cp "$fix/attack-sigthief.dll" "$tmp/hb/Tools/good.dll"
+mke2fs -q -F -t ext4 -d "$tmp/ha" "$tmp/ha.img" 8M >/dev/null 2>&1
+mke2fs -q -F -t ext4 -d "$tmp/hb" "$tmp/hb.img" 8M >/dev/null 2>&1
+inv=(--no-default-trust --trust "$pki/root.pem" --at 2025-06-01T00:00:00Z -q)
+"$st" scan --db "$tmp/hosts.db" --host host-a "${inv[@]}" "$tmp/ha.img" >/dev/null 2>&1
+"$st" scan --db "$tmp/hosts.db" --host host-b "${inv[@]}" "$tmp/hb.img" >/dev/null 2>&1
+"$st" outliers --db "$tmp/hosts.db" --format ndjson >"$tmp/hosts.ndjson" 2>/dev/null
+python3 - "$tmp/hosts.ndjson" "$tmp" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+t = [r for r in rows if r["sigtrace"]["finding"] == "signature_transplanted"]
+sys.exit(not (t and t[0]["file"]["path"] == [sys.argv[2] + "/hb.img//Tools/good.dll"]
+              and "belongs to " + sys.argv[2] + "/ha.img//Tools/good.dll" in t[0]["sigtrace"]["evidence"]))
+PY
+check "inventory across images: a signature copied from a file in one host's image onto one in another's is found" $?
+
 # --- APFS: a container (mkapfs, apfsprogs: volumes it cannot fill, since
 # no Linux tool writes APFS files), then the same marked encrypted ---
 mkapfs=$(command -v mkapfs || echo /usr/sbin/mkapfs)
