@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential meson ninja-build pkg-config \
-	libssl-dev libjansson-dev libsqlite3-dev libpq-dev libregf-dev libbfio-dev libarchive-dev libevtx-dev libxml2-dev libplist-dev libtsk-dev zlib1g-dev libbz2-dev liblzma-dev openssl ca-certificates \
+	libssl-dev libjansson-dev libsqlite3-dev libpq-dev libregf-dev libbfio-dev libarchive-dev libevtx-dev libxml2-dev libplist-dev libtsk-dev libqcow-dev zlib1g-dev libbz2-dev liblzma-dev openssl ca-certificates \
 	libhivex-bin gcab wixl p7zip-full cpio zip zstd ntfs-3g dosfstools mtools apfsprogs fdisk ewf-tools qemu-utils postgresql postgresql-client \
 	python3 clang-14 lld-14 llvm-14 libclang-rt-14-dev golang-go \
 	gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 libwine \

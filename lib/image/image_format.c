@@ -2,7 +2,8 @@
  * Disk images, volumes and file systems, read with The Sleuth Kit (TSK,
  * which Debian links with libewf, libvmdk, libvhdi and afflib): E01, VMDK,
  * VHD/VHDX and AFF acquisitions (opened by their path: those libraries read
- * their own segment files), and raw disks or volumes (read through the
+ * their own segment files), QCOW2 (libqcow by path, TSK reading its media
+ * through an external image), and raw disks or volumes (read through the
  * input itself, so a raw image inside an archive is read as well). The
  * volume system (MBR, GPT, APM, BSD) is found by TSK; each allocated
  * partition's file system (NTFS, FAT, exFAT, ext2/3/4, HFS+, APFS, ISO 9660,
@@ -13,13 +14,15 @@
  * bare path for a volume image; NTFS alternate data streams are files of
  * their own, "<path>:<stream>". A file's Mark of the Web (its
  * Zone.Identifier stream: ZoneId, HostUrl, ReferrerUrl) and its times and
- * inode are properties of its member part. Volumes encrypted with
- * BitLocker are reported, not skipped in silence.
+ * inode are properties of its member part. APFS containers are opened as
+ * pools, each volume "v<N>/". Volumes encrypted with BitLocker or
+ * FileVault are reported, not skipped in silence.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libqcow.h>
 #include <tsk/libtsk.h>
 
 #include "core/format.h"
@@ -92,6 +95,8 @@ static const char *container_type(st_span h)
 		return "vhd";
 	if (has(h, 0, "AFF10\r\n"))
 		return "aff";
+	if (has(h, 0, "QFI\xfb"))
+		return "qcow";
 	return NULL;
 }
 
@@ -180,6 +185,66 @@ static void ext_stat(TSK_IMG_INFO *img, FILE *f)
 {
 	(void)img;
 	(void)f;
+}
+
+/* A QCOW image (qemu's), which TSK does not read: libqcow opens it by
+ * path and TSK reads its media through an external image. */
+struct qcow_img {
+	TSK_IMG_INFO img;
+	libqcow_file_t *file;
+};
+
+static ssize_t qcow_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
+{
+	struct qcow_img *q = (struct qcow_img *)img;
+	libqcow_error_t *error = NULL;
+	ssize_t n = libqcow_file_read_buffer_at_offset(q->file, buf, len, (off64_t)off, &error);
+
+	if (error)
+		libqcow_error_free(&error);
+	return n;
+}
+
+static void qcow_close(TSK_IMG_INFO *img)
+{
+	struct qcow_img *q = (struct qcow_img *)img;
+
+	(void)libqcow_file_close(q->file, NULL);
+	(void)libqcow_file_free(&q->file, NULL);
+	free(q);
+}
+
+/* The QCOW image at path as a TSK image, or NULL (*why says why). */
+static TSK_IMG_INFO *qcow_open(const char *path, const char **why)
+{
+	struct qcow_img *q = calloc(1, sizeof(*q));
+	libqcow_error_t *error = NULL;
+	size64_t size = 0;
+	TSK_IMG_INFO *img;
+
+	*why = "cannot be read";
+	if (!q)
+		return NULL;
+	if (libqcow_file_initialize(&q->file, &error) != 1 ||
+	    libqcow_file_open(q->file, path, LIBQCOW_OPEN_READ, &error) != 1 ||
+	    libqcow_file_get_media_size(q->file, &size, &error) != 1) {
+		if (error)
+			libqcow_error_free(&error);
+		/* A QCOW image backed by another (a snapshot over its base)
+		 * or encrypted is not opened. */
+		*why = "libqcow cannot open it (encrypted, or a snapshot whose backing image is not read)";
+		if (q->file)
+			(void)libqcow_file_free(&q->file, NULL);
+		free(q);
+		return NULL;
+	}
+	if (!(img = tsk_img_open_external(q, (TSK_OFF_T)size, 512, qcow_read, qcow_close, ext_stat))) {
+		(void)libqcow_file_close(q->file, NULL);
+		(void)libqcow_file_free(&q->file, NULL);
+		free(q);
+		*why = "TSK cannot use it";
+	}
+	return img;
 }
 
 /* A member's bytes: a file's default data or one of its attributes. */
@@ -505,11 +570,22 @@ static int image_verify(struct st_walk *w, struct st_input *in, struct st_part *
 		}
 		/* The type is named: TSK's detection tries libvhdi on a VMDK
 		 * first and leaks what that attempt allocated. */
-		img = tsk_img_open_utf8_sing(w->path,
-					     strcmp(ctype, "ewf") == 0 ? TSK_IMG_TYPE_EWF_EWF
-					     : strcmp(ctype, "vmdk") == 0 ? TSK_IMG_TYPE_VMDK_VMDK
-					     : strcmp(ctype, "vhd") == 0 ? TSK_IMG_TYPE_VHD_VHD
-					     : TSK_IMG_TYPE_AFF_ANY, 0);
+		if (strcmp(ctype, "qcow") == 0) {
+			const char *why;
+			img = qcow_open(w->path, &why);
+			if (!img) {
+				rc = st_reasons_add(&part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
+						    "the qcow image %s", why);
+				goto finish;
+			}
+		} else {
+			img = tsk_img_open_utf8_sing(w->path,
+						     strcmp(ctype, "ewf") == 0	  ? TSK_IMG_TYPE_EWF_EWF
+						     : strcmp(ctype, "vmdk") == 0 ? TSK_IMG_TYPE_VMDK_VMDK
+						     : strcmp(ctype, "vhd") == 0  ? TSK_IMG_TYPE_VHD_VHD
+										  : TSK_IMG_TYPE_AFF_ANY,
+						     0);
+		}
 	} else {
 		ctype = "raw";
 		x = calloc(1, sizeof(*x));
@@ -620,7 +696,7 @@ static const char *const image_extensions[] = { ".vhd", NULL };
 
 const struct st_format st_format_image = {
 	.name = "image",
-	.description = "disk images and file systems read with The Sleuth Kit (raw, E01, VMDK, VHD/VHDX, AFF; MBR/GPT; NTFS, FAT, exFAT, ext, HFS+, APFS, ISO 9660): the files inside as members",
+	.description = "disk images and file systems read with The Sleuth Kit (raw, E01, VMDK, VHD/VHDX, AFF; QCOW2 through libqcow; MBR/GPT; NTFS, FAT, exFAT, ext, HFS+, APFS, ISO 9660): the files inside as members",
 	.probe = image_probe,
 	.verify = image_verify,
 	.properties = image_properties,

@@ -2,8 +2,8 @@
 # Disk images and file systems (docs/images.md), made at test time with
 # Debian's tools: an NTFS volume (mkntfs, ntfscp; an alternate data stream
 # and a Zone.Identifier), an MBR disk with FAT (mkfs.vfat, mtools) and ext4
-# (mke2fs -d) partitions, a GPT disk, the MBR disk as E01 (ewfacquire) and
-# VMDK (qemu-img), an APFS container (mkapfs) plain and marked encrypted, a
+# (mke2fs -d) partitions, a GPT disk, the MBR disk as E01 (ewfacquire),
+# VMDK and QCOW2 (qemu-img), an APFS container (mkapfs) plain and marked encrypted, a
 # raw image inside a tar.gz, a truncated image. Every
 # fixture inside an image gets the verdict and reasons it gets in a folder.
 # usage: test_images.sh SIGTRACE FIXTURE_DIR PKI_DIR
@@ -141,6 +141,19 @@ rc=$?
 grep '//p1/' "$tmp/vmdk.ndjson" >"$tmp/vmdk-p1.ndjson"
 [ $rc -le 1 ] && compare "$tmp/vmdk-p1.ndjson"
 check "VMDK: the FAT partition's files as in a folder" $?
+qemu-img convert -f raw -O qcow2 "$tmp/disk.img" "$tmp/disk.qcow2" >/dev/null 2>&1
+"$st" scan "${common[@]}" "$tmp/disk.qcow2" >"$tmp/qcow.ndjson" 2>/dev/null
+rc=$?
+grep '//p2/' "$tmp/qcow.ndjson" >"$tmp/qcow-p2.ndjson"
+[ $rc -le 1 ] && compare "$tmp/qcow-p2.ndjson"
+check "QCOW2 (libqcow, which TSK lacks): the ext4 partition's files as in a folder" $?
+# libqcow, libewf (through libtsk) and libregf in one process: their
+# shared helpers must not clash (docs/images.md).
+"$st" scan "${common[@]}" --host-trust "$top/fuzz/corpus/fuzz_hive/software-root-disallowed.hive" \
+	"$tmp/disk.E01" "$tmp/disk.qcow2" >"$tmp/three.ndjson" 2>/dev/null
+[ $? -le 1 ] && grep -q 'disk.E01//p2/Tools/sha256.dll' "$tmp/three.ndjson" &&
+	grep -q 'disk.qcow2//p2/Tools/sha256.dll' "$tmp/three.ndjson"
+check "an E01, a QCOW2 image and a registry hive in one process" $?
 
 # --- an inventory across images: a signature copied from a file on one
 # host's disk onto a file on another's (SigThief across hosts) ---
