@@ -9,7 +9,7 @@
 #include "core/result.h"
 #include "xar/xar.h"
 
-enum { XP_CHECKSUM, XP_FILES, XP_CREATED, XP_STYLES, XP_SIGNER_TYPE, XP_COUNT };
+enum { XP_CHECKSUM, XP_FILES, XP_CREATED, XP_STYLES, XP_SIGNER_TYPE, XP_SCRIPTS, XP_COUNT };
 
 static const st_property_decl xar_properties[XP_COUNT] = {
 	[XP_CHECKSUM] = { "xar.checksum", ST_PROPERTY_STRING, ST_SCOPE_PART, "toc checksum", NULL, 0,
@@ -23,6 +23,8 @@ static const st_property_decl xar_properties[XP_COUNT] = {
 	[XP_SIGNER_TYPE] = { "xar.signer_type", ST_PROPERTY_STRING, ST_SCOPE_SIGNATURE,
 			     "signer type", NULL, 0, NULL,
 			     "class of the signer certificate from Apple's markers; developer_id_installer is the one packages are distributed with" },
+	[XP_SCRIPTS] = { "xar.scripts", ST_PROPERTY_STRING, ST_SCOPE_PART, "install scripts", NULL, 0, NULL,
+			 "the package's Scripts archives (TOC paths): the installer runs the scripts inside (preinstall, postinstall) as root" },
 };
 
 const st_property_decl xar_signer_type_decl;
@@ -68,6 +70,25 @@ static int xar_verify(struct st_walk *w, struct st_input *in, struct st_part *pa
 	    (*styles && st_props_set_str(&part->props, &xar_properties[XP_STYLES], styles))) {
 		xar_clear(&x);
 		return ST_ENOMEM;
+	}
+	{
+		/* A package that runs scripts when it is installed: its
+		 * components' Scripts archives, listed (the archives are opened
+		 * as members like the payloads, docs/packages.md). */
+		char scripts[512] = "";
+		size_t o = 0, nscripts = 0;
+		for (size_t i = 0; i < x.nfiles; i++) {
+			const char *p = x.files[i].path, *base = p ? strrchr(p, '/') : NULL;
+			base = base ? base + 1 : p;
+			if (!base || strcmp(base, "Scripts") != 0)
+				continue;
+			if (nscripts++ < 8 && o < sizeof(scripts))
+				o += (size_t)snprintf(scripts + o, sizeof(scripts) - o, "%s%s", o ? ", " : "", p);
+		}
+		if (nscripts && st_props_set_str(&part->props, &xar_properties[XP_SCRIPTS], scripts)) {
+			xar_clear(&x);
+			return ST_ENOMEM;
+		}
 	}
 	rc = xar_check_signatures(w, in, &x, part);
 	if (rc == ST_OK)

@@ -89,6 +89,9 @@ if [ -f "$fix/../pkg/pkg-devid-installer.pkg" ]; then
 	# demo.pkg/Bom/PackageInfo/Payload).
 	grep -q '^valid .*pkg-devid-installer.pkg//demo.pkg/Payload//\./usr/local/bin/demo-tool$' "$tmp/pkg.txt"
 	check "the Payload's cpio archive is opened; the Mach-O inside named by its TOC path" $?
+	"$st" verify --format ndjson "${common[@]}" "$fix/../pkg/pkg-devid-installer.pkg" 2>/dev/null |
+		grep -q '"xar.scripts":"demo.pkg/Scripts"'
+	check "a package that runs install scripts lists its Scripts archives (xar.scripts)" $?
 	# A modern payload: pbzx (chunked xz, one chunk stored as it is).
 	"$st" scan "${common[@]}" "$fix/../pkg/pkg-pbzx.pkg" >"$tmp/pbzx.txt" 2>/dev/null
 	grep -q '^valid .*pkg-pbzx.pkg//demo.pkg/Payload//\./usr/local/bin/demo-tool$' "$tmp/pbzx.txt"

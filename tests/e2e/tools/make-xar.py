@@ -194,6 +194,7 @@ def main():
         ("demo.pkg/PackageInfo", b'<pkg-info identifier="org.sigtrace.e2e.demo" version="1.0"/>\n'),
         ("demo.pkg/Bom", b"BOMStore" + b"\0" * 200),
         ("demo.pkg/Payload", payload),
+        ("demo.pkg/Scripts", cpio_gz([("./postinstall", b"#!/bin/sh\nexit 0\n")])),
         ("Resources/tool", tool),
     ]
     P = lambda n: os.path.join(out, n)
