@@ -113,3 +113,5 @@ ST_REASON(MALFORMED_PACKAGE, "malformed_package", MALFORMED, "errorMalformed", 1
 	  "an installer package (xar) whose header, table of contents or heap cannot be used")
 ST_REASON(VULNERABLE_DRIVER, "vulnerable_driver", VALID, "errorVulnerableDriver", 37,
 	  "a genuine signed kernel driver with a known flaw attackers load to reach the kernel (T1068)")
+ST_REASON(REQUIREMENT_UNSATISFIED, "requirement_unsatisfied", INVALID, "errorRequirement", 38,
+	  "a bundle's main executable does not satisfy the designated requirement its own signature carries")

@@ -116,6 +116,32 @@ enomem:
 	return ST_ENOMEM;
 }
 
+/* The main executable held to the designated requirement its signature
+ * carries (macho.designated_requirement), as codesign --verify holds
+ * it: a requirement the code does not satisfy (a signature whose
+ * requirement names another identifier, team or Apple itself) makes the
+ * bundle invalid; a clause sigtrace cannot decide leaves it alone. */
+static int check_designated(struct st_part *part, const struct st_part *exe)
+{
+	const st_signature *sig = exe ? st_part_primary_signature(exe) : NULL;
+	const st_property *dr = sig ? st_signature_property_find(sig, "macho.designated_requirement") : NULL;
+	const st_property *id = sig ? st_signature_property_find(sig, "macho.signing_id") : NULL;
+	const st_property *team = sig ? st_signature_property_find(sig, "macho.team_id") : NULL;
+	const st_property *cd = sig ? st_signature_property_find(sig, "macho.cdhash") : NULL;
+
+	if (!dr || !st_property_string(dr) || exe->verdict == ST_VERDICT_INVALID || exe->verdict == ST_VERDICT_MALFORMED)
+		return ST_OK;
+	if (bundle_requirement_eval(st_property_string(dr), sig, id ? st_property_string(id) : NULL,
+				    team ? st_property_string(team) : NULL, cd ? st_property_string(cd) : NULL) ==
+	    REQ_FALSE)
+		ST_ADD(&part->reasons, ST_R_REQUIREMENT_UNSATISFIED, ST_EFFECT_DEFAULT,
+		       "the main executable does not satisfy its designated requirement (%.300s)",
+		       st_property_string(dr));
+	return ST_OK;
+enomem:
+	return ST_ENOMEM;
+}
+
 static int bundle_verify_directory(struct st_walk *w, int fd, struct st_part *part)
 {
 	struct bundle b;
@@ -166,7 +192,7 @@ static int bundle_verify_directory(struct st_walk *w, int fd, struct st_part *pa
 	}
 	if (exe && st_part_primary_signature(exe)) {
 		part->signed_structure = true;
-		if ((rc = check_identifier(part, &b, exe)))
+		if ((rc = check_identifier(part, &b, exe)) || (rc = check_designated(part, exe)))
 			goto done;
 		/* Without a seal, the check of slot 3 has said whether the
 		 * signature expects one. */

@@ -147,6 +147,31 @@ static enum req_value marker(const char *oid, const char *slot, const struct sub
 	return REQ_UNKNOWN;
 }
 
+/* The leaf's subject OU (the team identifier Apple puts there) from its
+ * RFC 2253 subject ("C=NL,O=Fingertips B.V.,OU=QNEGD373G7,CN=..."): the
+ * certificate's, not the CodeDirectory's team field, which signatures
+ * made before 2013 do not carry (node-notifier's terminal-notifier.app). */
+static bool subject_ou(const st_cert *leaf, char *out, size_t cap)
+{
+	const char *d = leaf ? st_cert_subject(leaf) : NULL;
+	size_t o = 0;
+
+	for (const char *p = d; p && *p; p++) {
+		if ((p == d || p[-1] == ',') && strncmp(p, "OU=", 3) == 0) {
+			for (p += 3; *p && *p != ',' && o + 1 < cap; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				out[o++] = *p;
+			}
+			out[o] = '\0';
+			return true;
+		}
+		if (*p == '\\' && p[1])
+			p++;
+	}
+	return false;
+}
+
 static enum req_value certificate(struct lexer *lx, const struct subject *s)
 {
 	char slot[32], field[128];
@@ -179,7 +204,9 @@ static enum req_value certificate(struct lexer *lx, const struct subject *s)
 			next(lx);
 			return REQ_FALSE;
 		}
-		have = strcmp(field, "subject.OU") == 0 ? s->team : st_cert_subject_cn(leaf);
+		char ou[256];
+		have = strcmp(field, "subject.OU") != 0 ? st_cert_subject_cn(leaf)
+		       : subject_ou(leaf, ou, sizeof(ou)) ? ou : s->team;
 		bool eq = have && strcmp(have, lx->tok) == 0;
 		next(lx);
 		return truth(eq);

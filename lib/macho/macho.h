@@ -42,7 +42,7 @@ struct macho_check {
 /* The properties Mach-O fills (macho_format.c). */
 enum {
 	MACHO_P_SIGNING_ID, MACHO_P_TEAM_ID, MACHO_P_CDHASH, MACHO_P_CD_FLAGS,
-	MACHO_P_SIGNER_TYPE, MACHO_P_COUNT
+	MACHO_P_SIGNER_TYPE, MACHO_P_DESIGNATED_REQUIREMENT, MACHO_P_COUNT
 };
 extern const st_property_decl macho_properties[MACHO_P_COUNT];
 
@@ -72,5 +72,10 @@ const char *macho_signer_type(X509 *leaf);
 bool macho_signer_type_expected(const char *type);
 /* The leaf's team ID (first subject OU), malloc'd, or NULL. */
 char *macho_team_of(X509 *leaf);
+
+/* The designated requirement of a signature (its requirements blob, slot
+ * 2, type 3) in the text form codesign prints, into out (macho_requirement.c):
+ * true when there is one this reader renders whole. */
+bool macho_designated_requirement(const struct cs_superblob *sb, char *out, size_t cap);
 
 #endif

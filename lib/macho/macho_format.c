@@ -37,6 +37,9 @@ const st_property_decl macho_properties[MACHO_P_COUNT] = {
 	[MACHO_P_SIGNER_TYPE] = { "macho.signer_type", ST_PROPERTY_STRING, ST_SCOPE_SIGNATURE,
 				  "signer type", NULL, 0, NULL,
 				  "class of the signer certificate from Apple's markers: developer_id_application, developer_id_installer, mac_app_store, apple_platform, development, submission, other" },
+	[MACHO_P_DESIGNATED_REQUIREMENT] = { "macho.designated_requirement", ST_PROPERTY_STRING, ST_SCOPE_SIGNATURE,
+					     "designated requirement", NULL, 0, NULL,
+					     "the designated requirement the signature carries (requirements blob, type 3), in the text codesign -d -r- prints; absent when it uses a form this reader does not render" },
 };
 
 /* ---- the format ---------------------------------------------------------- */

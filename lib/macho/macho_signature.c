@@ -98,6 +98,11 @@ static int fill_signature(struct macho_check *m)
 	char cdhash[41];
 
 	st_hex_into(cdhash, best->cdhash, 20);
+	char dr[1024];
+
+	if (macho_designated_requirement(&m->sb, dr, sizeof(dr)) &&
+	    st_props_set_str(&sig->props, &macho_properties[MACHO_P_DESIGNATED_REQUIREMENT], dr))
+		return ST_ENOMEM;
 	if (st_props_set_str(&sig->props, &macho_properties[MACHO_P_SIGNING_ID], best->ident) ||
 	    st_props_set_str(&sig->props, &macho_properties[MACHO_P_TEAM_ID], best->team) ||
 	    st_props_set_str(&sig->props, &macho_properties[MACHO_P_CDHASH], cdhash) ||

@@ -47,6 +47,7 @@
  *   --requirements         bind an empty requirement set (slot 2)
  *   --designated-requirement
  *                          bind a requirement set holding a designated requirement
+ *   --requirement-team T   name team T in it instead of --team-id's
  *                          'identifier "ID" and anchor apple generic and
  *                          certificate leaf[subject.OU] = "TEAM"' (slot 2)
  *   --entitlements FILE    bind an XML entitlements blob (slot 5)
@@ -460,7 +461,7 @@ static const struct {
 #define MAX_ARCH 16
 
 struct opts {
-    const char *in, *out, *identifier, *team;
+    const char *in, *out, *identifier, *team, *requirement_team;
     const char *cert, *key, *chain;
     const char *tsa_cert, *tsa_key, *tsa_chain, *tsa_time;
     const char *entitlements, *der_entitlements, *signing_time;
@@ -642,7 +643,8 @@ static void build_specials(const struct opts *o, const struct signer *s, struct 
 {
     memset(sp, 0, sizeof *sp);
     if (o->requirements || o->designated)
-        build_requirements(&sp->blob[CSSLOT_REQUIREMENTS], o->designated, o->identifier, o->team);
+        build_requirements(&sp->blob[CSSLOT_REQUIREMENTS], o->designated, o->identifier,
+                           o->requirement_team ? o->requirement_team : o->team);
     if (o->entitlements != NULL)
         wrap_blob(&sp->blob[CSSLOT_ENTITLEMENTS], CSMAGIC_EMBEDDED_ENTITLEMENTS, &s->ents);
     if (o->der_entitlements != NULL)
@@ -1384,6 +1386,7 @@ int main(int argc, char **argv)
 #define ARG() (i + 1 < argc ? argv[++i] : (die("%s needs a value", a), ""))
         if (strcmp(a, "--identifier") == 0) o.identifier = ARG();
         else if (strcmp(a, "--team-id") == 0) o.team = ARG();
+        else if (strcmp(a, "--requirement-team") == 0) o.requirement_team = ARG();
         else if (strcmp(a, "--cert") == 0) o.cert = ARG();
         else if (strcmp(a, "--key") == 0) o.key = ARG();
         else if (strcmp(a, "--chain") == 0) o.chain = ARG();

@@ -151,8 +151,10 @@ class Maker:
     def __init__(self, signer, pki, macho, other):
         self.signer, self.pki, self.macho, self.other = signer, pki, macho, other
 
-    def sign(self, exe, ident, info, resources, adhoc=False, team=TEAM):
+    def sign(self, exe, ident, info, resources, adhoc=False, team=TEAM, requirement_team=None):
         args = [self.signer, "--identifier", ident]
+        if requirement_team:
+            args += ["--requirement-team", requirement_team]
         if not adhoc:
             args += ["--team-id", team, "--cert", os.path.join(self.pki, "apple-devid.pem"),
                      "--key", os.path.join(self.pki, "apple-devid.key"),
@@ -190,7 +192,7 @@ class Maker:
                       os.path.join(ver, "_CodeSignature", "CodeResources"), adhoc=adhoc)
         return (None if adhoc else ident), cdhash(os.path.join(ver, name)) if sign else b""
 
-    def app(self, path, adhoc=False, sign=True, extra=None, exe=None):
+    def app(self, path, adhoc=False, sign=True, extra=None, exe=None, requirement_team=None):
         c = os.path.join(path, "Contents")
         for d in ("MacOS", "Resources/en.lproj", "Frameworks"):
             os.makedirs(os.path.join(c, d))
@@ -212,7 +214,8 @@ class Maker:
             nested["Frameworks/Kit.framework"] = (kid, kh)
             seal(c, "MacOS/Demo", nested)
             self.sign(os.path.join(c, "MacOS", "Demo"), ident, os.path.join(c, "Info.plist"),
-                      os.path.join(c, "_CodeSignature", "CodeResources"), adhoc=adhoc)
+                      os.path.join(c, "_CodeSignature", "CodeResources"), adhoc=adhoc,
+                      requirement_team=requirement_team)
         else:
             self.framework(os.path.join(c, "Frameworks"), sign=False)
 
@@ -229,6 +232,9 @@ def main():
     good = P("bundle-devid.app")
     m.app(good)
     m.app(P("bundle-adhoc.app"), adhoc=True)
+    # Signed by team SIGTRACE42 with a designated requirement naming
+    # another team: the code does not satisfy its own requirement.
+    m.app(P("bundle-dr-other-team.app"), requirement_team="OTHERTEAM1")
     m.app(P("bundle-unsigned.app"), sign=False, exe=unsigned)
     # Built but never signed: the linker's ad-hoc signature alone.
     m.app(P("bundle-linker.app"), sign=False)
