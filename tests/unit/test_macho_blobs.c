@@ -5,6 +5,7 @@
 
 #include "core/result.h"
 #include "harness.h"
+#include "macho/macho.h"
 #include "macho/macho_blobs.h"
 #include "macho/macho_layout.h"
 
@@ -42,6 +43,99 @@ static size_t make_cd_hdr(uint8_t *b, uint32_t version, size_t hdr)
 static size_t make_cd(uint8_t *b, uint32_t version)
 {
 	return make_cd_hdr(b, version, 88);
+}
+
+/* A requirement set built word by word: the designated requirement (type
+ * 3) holding the expression appended with w() and d(). */
+struct rq {
+	uint8_t b[512];
+	size_t n;
+};
+
+static void w(struct rq *r, uint32_t v)
+{
+	be32(r->b + r->n, v);
+	r->n += 4;
+}
+
+static void d(struct rq *r, const void *p, uint32_t len)
+{
+	w(r, len);
+	memcpy(r->b + r->n, p, len);
+	r->n += len;
+	while (r->n % 4)
+		r->b[r->n++] = 0;
+}
+
+/* Wraps the expression of e into a requirements blob in r; renders it. */
+static bool render(const struct rq *e, char *out, size_t cap)
+{
+	struct rq r = { { 0 }, 0 };
+	struct cs_superblob s;
+
+	w(&r, 0xfade0c01);
+	w(&r, (uint32_t)(20 + 12 + e->n));
+	w(&r, 1);
+	w(&r, 3);
+	w(&r, 20);
+	w(&r, 0xfade0c00);
+	w(&r, (uint32_t)(12 + e->n));
+	w(&r, 1);
+	memcpy(r.b + r.n, e->b, e->n);
+	r.n += e->n;
+	memset(&s, 0, sizeof(s));
+	s.n = 1;
+	s.blobs[0].type = 2;
+	s.blobs[0].magic = 0xfade0c01;
+	s.blobs[0].data = st_span_make(r.b, r.n);
+	return macho_designated_requirement(&s, out, cap);
+}
+
+static void requirements(void)
+{
+	static const uint8_t devid_oid[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x63, 0x64, 0x06, 0x02, 0x06 };
+	char out[512];
+	struct rq e = { { 0 }, 0 };
+
+	/* identifier and (anchor apple generic and (cert 1 marker exists and
+	 * leaf OU = "T")) */
+	w(&e, 6);
+	w(&e, 2), d(&e, "com.example.tool", 16);
+	w(&e, 6);
+	w(&e, 15);
+	w(&e, 6);
+	w(&e, 14), w(&e, 1), d(&e, devid_oid, sizeof(devid_oid)), w(&e, 0);
+	w(&e, 11), w(&e, 0), d(&e, "subject.OU", 10), w(&e, 1), d(&e, "TEAMID1234", 10);
+	CHECK(render(&e, out, sizeof(out)) &&
+		      strcmp(out, "(identifier \"com.example.tool\") and ((anchor apple generic) and "
+				  "((certificate 1[field.1.2.840.113635.100.6.2.6] /* exists */) and "
+				  "(certificate leaf[subject.OU] = \"TEAMID1234\")))") == 0,
+	      "designated requirement: identifier, anchor apple generic, an OID marker, the leaf's OU");
+	e.n = 0;
+	w(&e, 9), w(&e, 8), d(&e, "\x01\x02\xff", 3);
+	CHECK(render(&e, out, sizeof(out)) && strcmp(out, "! (cdhash H\"0102ff\")") == 0,
+	      "designated requirement: a negated cdhash");
+	e.n = 0;
+	w(&e, 10), d(&e, "CFBundleVersion", 15), w(&e, 3), d(&e, "1.", 2);
+	CHECK(render(&e, out, sizeof(out)) && strcmp(out, "info [CFBundleVersion] = \"1.*\"") == 0,
+	      "designated requirement: an info key that begins with a value");
+	e.n = 0;
+	w(&e, 19), d(&e, "x", 1);
+	CHECK(!render(&e, out, sizeof(out)) && out[0] == '\0', "designated requirement: named code gives no text");
+	e.n = 0;
+	w(&e, 2), d(&e, "a\"b", 3);
+	CHECK(!render(&e, out, sizeof(out)), "designated requirement: a quote inside a string gives no text");
+	e.n = 0;
+	for (int i = 0; i < 40; i++)
+		w(&e, 9);
+	w(&e, 1);
+	CHECK(!render(&e, out, sizeof(out)), "designated requirement: nesting deeper than 32 gives no text");
+	e.n = 0;
+	w(&e, 6), w(&e, 1);
+	CHECK(!render(&e, out, sizeof(out)), "designated requirement: an expression cut short gives no text");
+	e.n = 0;
+	w(&e, 2), d(&e, "com.example.long.identifier.for.a.small.buffer", 46);
+	CHECK(!render(&e, out, 16), "designated requirement: text longer than the buffer gives none");
 }
 
 int main(void)
@@ -157,5 +251,6 @@ int main(void)
 		CHECK(macho_is_thin(st_span_make(thin, 4)), "64-bit little-endian Mach-O");
 		CHECK(strcmp(macho_arch_name(0x0100000c, 2), "arm64e") == 0, "arm64e subtype");
 	}
+	requirements();
 	return harness_done();
 }
