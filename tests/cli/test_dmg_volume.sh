@@ -6,14 +6,9 @@
 # usage: test_dmg_volume.sh SIGTRACE MACHO_FIXTURE_DIR PKI_DIR
 set -uo pipefail
 st=$1 mfix=$2 pki=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../check.sh
+. "$(dirname "$0")/../check.sh" dmg-volume
 common=(--no-default-trust --trust "$pki/apple-root.pem" --at 2025-06-01T00:00:00Z)
-passed=0 failed=0
-check() {
-	if [ "$2" -eq 0 ]; then echo "PASS dmg-volume: $1"; passed=$((passed + 1));
-	else echo "FAIL dmg-volume: $1"; failed=$((failed + 1)); fi
-}
 "$st" scan --format ndjson "${common[@]}" "$mfix/dmg/dmg-volume.dmg" >"$tmp/scan" 2>/dev/null
 rc=$?
 "$st" verify --format ndjson "${common[@]}" "$mfix/macho-devid.arm64" "$mfix/macho-attack-code-byte.arm64" >"$tmp/plain" 2>/dev/null
@@ -52,5 +47,4 @@ check "verify X.dmg//disk//PATH reports that file alone, its verdict the exit st
 "$st" verify "${common[@]}" "$mfix/dmg/dmg-volume.dmg//disk//Tools/none" >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "dmg-volume.dmg//disk//Tools/none: no such file inside the container" "$tmp/err"
 check "a path inside that names no file: an error (exit 2)" $?
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

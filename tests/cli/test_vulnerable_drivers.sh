@@ -8,15 +8,9 @@
 # usage: test_vulnerable_drivers.sh SIGTRACE FIXTURE_DIR PKI_DIR
 set -uo pipefail
 st=$1 fix=$2 pki=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../check.sh
+. "$(dirname "$0")/../check.sh" vulnerable-drivers
 common=(--no-default-trust --trust "$pki/root.pem" --at 2025-06-01T00:00:00Z)
-passed=0 failed=0
-check() {
-	if [ "$2" -eq 0 ]; then echo "PASS vulnerable-drivers: $1"; passed=$((passed + 1));
-	else echo "FAIL vulnerable-drivers: $1"; failed=$((failed + 1)); fi
-}
-q() { python3 -c "import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print('' if r is None or r[0] is None else r[0])" "$@"; }
 mkdir -p "$tmp/Windows/System32/drivers"
 drv=$tmp/Windows/System32/drivers/exio64.sys
 cp "$fix/sha256.dll" "$drv"
@@ -75,5 +69,4 @@ check "executed: a logged load of a listed driver ranks 90 (vulnerable_driver) t
 	"$st" explain | grep -q "vulnerable_driver .*T1068"
 check "explain names T1068 on the reason and on the card" $?
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

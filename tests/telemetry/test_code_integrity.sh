@@ -8,15 +8,9 @@
 # usage: test_code_integrity.sh SIGTRACE FIXTURE_DIR PKI_DIR
 set -uo pipefail
 st=$1 fix=$2 pki=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../check.sh
+. "$(dirname "$0")/../check.sh" code-integrity
 common=(--no-default-trust --trust "$pki/root.pem" --at 2025-06-01T00:00:00Z)
-passed=0 failed=0
-check() {
-	if [ "$2" -eq 0 ]; then echo "PASS code-integrity: $1"; passed=$((passed + 1));
-	else echo "FAIL code-integrity: $1"; failed=$((failed + 1)); fi
-}
-q() { python3 -c "import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print('' if r is None or r[0] is None else r[0])" "$@"; }
 db=$tmp/inv.db
 
 # The evidence: a tampered driver where Code Integrity audited a load, a
@@ -101,5 +95,4 @@ grep -q "Code Integrity 3033: blocked: signing level 8 required, 4 validated; si
 	grep -q "ran 1 time (blocked_load)" "$tmp/text"
 check "executed: the text report gives Code Integrity's judgement and the signer it saw" $?
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

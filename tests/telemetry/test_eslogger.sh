@@ -6,15 +6,9 @@
 # usage: test_eslogger.sh SIGTRACE MACHO_FIXTURE_DIR PKI_DIR
 set -uo pipefail
 st=$1 mfix=$2 pki=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../check.sh
+. "$(dirname "$0")/../check.sh" eslogger
 common=(--no-default-trust --trust "$pki/apple-root.pem" --at 2025-06-01T00:00:00Z)
-passed=0 failed=0
-check() {
-	if [ "$2" -eq 0 ]; then echo "PASS eslogger: $1"; passed=$((passed + 1));
-	else echo "FAIL eslogger: $1"; failed=$((failed + 1)); fi
-}
-q() { python3 -c "import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print('' if r is None or r[0] is None else r[0])" "$@"; }
 cdhash() {
 	"$st" verify --format ndjson "${common[@]}" "$1" | python3 -c '
 import json, sys
@@ -132,5 +126,4 @@ head -1 "$tmp/es.json" | sed 's/"global_seq_num": 101/"global_seq_num": 999/' >"
 	[ "$(q "$db" "select cdhash from executions where record = 999")" = "$hello" ]
 check "a schema-6 inventory is migrated to 7: executions kept, the CDHash of a new event recorded" $?
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
