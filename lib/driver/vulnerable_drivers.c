@@ -14,24 +14,6 @@
 
 extern const char st_vulnerable_drivers_tsv[];
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static bool unhex32(const char *s, uint8_t out[32])
-{
-	if (strlen(s) != 64)
-		return false;
-	for (int i = 0; i < 32; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
 	return memcmp(((const struct st_vuln_driver *)a)->sha256, ((const struct st_vuln_driver *)b)->sha256, 32);
@@ -55,7 +37,7 @@ static int vuln_line(char *line, void *arg)
 	ctx->vuln = nv;
 	e = &ctx->vuln[ctx->nvuln];
 	memset(e, 0, sizeof(*e));
-	if (!unhex32(f[0], e->sha256))
+	if (!st_trust_unhex(f[0], e->sha256, 32))
 		return ST_OK;
 	snprintf(e->name, sizeof(e->name), "%s", n > 1 && f[1] ? f[1] : "");
 	snprintf(e->why, sizeof(e->why), "%s%s%s", n > 2 && f[2] ? f[2] : "", n > 3 && f[3] ? ": " : "",
@@ -131,7 +113,7 @@ int st_context_vulnerable_driver(const st_context *ctx, const char *sha256_hex, 
 	uint8_t h[32];
 	const struct st_vuln_driver *e;
 
-	if (!ctx || !sha256_hex || !unhex32(sha256_hex, h) || !(e = st_vuln_driver_find(ctx, h)))
+	if (!ctx || !sha256_hex || !st_trust_unhex(sha256_hex, h, 32) || !(e = st_vuln_driver_find(ctx, h)))
 		return 0;
 	if (name)
 		*name = e->name;
