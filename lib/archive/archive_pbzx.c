@@ -15,15 +15,7 @@
 
 #include "archive/archive.h"
 #include "core/limits.h"
-
-static uint64_t be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
+#include "core/reader.h"
 
 static la_ssize_t pbzx_read(struct archive *a, void *arg, const void **buf)
 {
@@ -39,8 +31,11 @@ static la_ssize_t pbzx_read(struct archive *a, void *arg, const void **buf)
 		return 0;           /* the end */
 	if ((rc = st_input_view(p->feed.in, p->feed.off, 16, &h)))
 		goto io;
-	want = be64(h.data) & 0xffffffffu;   /* the decoded size; high bits are flags */
-	len = be64(h.data + 8);
+	if (!st_read_u64be(h, 0, &want) || !st_read_u64be(h, 8, &len)) {
+		p->bad = true;
+		return -1;
+	}
+	want &= 0xffffffffu;   /* the decoded size; high bits are flags */
 	if (len == 0 || len > p->feed.in->size - p->feed.off - 16 || len > ST_LIMIT_PBZX_CHUNK ||
 	    want > ST_LIMIT_PBZX_CHUNK) {
 		p->bad = true;

@@ -77,22 +77,10 @@ static bool has(json_t *o, const char *path, const char *value)
 	return false;
 }
 
+/* A field the EventData did not give, from an ECS value. */
 static int set_missing(struct st_event *e, int f, const char *v)
 {
-	size_t n;
-	char *c;
-
-	if (!v || !*v || e->field[f])
-		return 0;
-	n = strlen(v);
-	if (n > ST_EVENT_FIELD_MAX)
-		n = ST_EVENT_FIELD_MAX;
-	if (!(c = malloc(n + 1)))
-		return -1;
-	memcpy(c, v, n);
-	c[n] = '\0';
-	e->field[f] = c;
-	return 0;
+	return !v || !*v || e->field[f] ? 0 : event_set(e, f, v);
 }
 
 /* ECS hashes of an object ("process", "dll", "file"): lower-case hex. */
