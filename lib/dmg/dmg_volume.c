@@ -23,6 +23,7 @@
 
 #include "core/format.h"
 #include "core/limits.h"
+#include "core/reader.h"
 #include "core/result.h"
 #include "dmg/dmg.h"
 
@@ -57,31 +58,19 @@ struct udif {
 	char why[160];             /* what makes the volume unreadable */
 };
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
 /* One mish block: its chunks, checked against the data fork. False with
  * u->why set when it cannot be used. */
 static bool add_mish(struct udif *u, const uint8_t *m, uint64_t len, uint64_t data_off, uint64_t data_len)
 {
+	st_span ms = st_span_make(m, len);
 	uint64_t first, nsect, base;
 	uint32_t nchunks;
 
-	if (len < 204 || memcmp(m, "mish", 4) != 0) {
+	if (len < 204 || memcmp(m, "mish", 4) != 0 || !st_read_u64be(ms, 8, &first) ||
+	    !st_read_u64be(ms, 16, &nsect) || !st_read_u64be(ms, 24, &base) || !st_read_u32be(ms, 200, &nchunks)) {
 		snprintf(u->why, sizeof(u->why), "a blkx entry is not a mish block");
 		return false;
 	}
-	first = be64(m + 8);
-	nsect = be64(m + 16);
-	base = be64(m + 24);
-	nchunks = be32(m + 200);
 	if (nchunks > (len - 204) / 40 || u->n + nchunks > ST_LIMIT_DMG_CHUNKS) {
 		snprintf(u->why, sizeof(u->why), "a mish block claims %" PRIu32 " chunks (at most %d in all)", nchunks,
 			 ST_LIMIT_DMG_CHUNKS);
@@ -92,8 +81,14 @@ static bool add_mish(struct udif *u, const uint8_t *m, uint64_t len, uint64_t da
 		return false;
 	}
 	for (uint32_t i = 0; i < nchunks; i++) {
-		const uint8_t *c = m + 204 + 40 * (size_t)i;
-		struct chunk k = { be32(c), be64(c + 8), be64(c + 16), be64(c + 24), be64(c + 32) };
+		uint64_t c = 204 + 40 * (uint64_t)i;
+		struct chunk k;
+		if (!st_read_u32be(ms, c, &k.type) || !st_read_u64be(ms, c + 8, &k.sector) ||
+		    !st_read_u64be(ms, c + 16, &k.count) || !st_read_u64be(ms, c + 24, &k.off) ||
+		    !st_read_u64be(ms, c + 32, &k.len)) {
+			snprintf(u->why, sizeof(u->why), "a mish block's chunk table is cut short");
+			return false;
+		}
 		if (k.type == CHUNK_END)
 			break;
 		if (k.type == CHUNK_COMMENT || k.count == 0)

@@ -478,6 +478,17 @@ static int no_fs(struct walk *wk, TSK_IMG_INFO *img, TSK_OFF_T off, const char *
 	return ST_OK;
 }
 
+/* A name read from the disk (a partition's type, a volume's name) as
+ * printable ASCII, '?' for anything else, cut to cap. */
+static void printable(const char *s, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	for (const char *c = s ? s : ""; *c && k + 1 < cap; c++)
+		out[k++] = (unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f ? *c : '?';
+	out[k] = '\0';
+}
+
 /*
  * An APFS container (a pool of volumes, TSK's pool layer) at off: each
  * volume walked as a file system under "v<N>/", an encrypted one (FileVault)
@@ -499,17 +510,13 @@ static int walk_pool(struct walk *wk, TSK_IMG_INFO *img, TSK_OFF_T off, const ch
 	snprintf(outer, sizeof(outer), "%s", wk->prefix);
 	snprintf(partition, sizeof(partition), "%s", wk->partition);
 	for (const TSK_POOL_VOLUME_INFO *v = pool->vol_list; v && rc == ST_OK && !wk->limited; v = v->next) {
-		char name[64] = "", prefix[48];
-		size_t k = 0;
+		char name[64], prefix[48];
 		TSK_IMG_INFO *vimg;
 		TSK_FS_INFO *fs;
 
 		if (++n > ST_LIMIT_IMAGE_VOLUMES)
 			break;
-		/* The volume's name comes from the disk: printable only. */
-		for (const char *c = v->desc ? v->desc : ""; *c && k + 1 < sizeof(name); c++)
-			name[k++] = (unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f ? *c : '?';
-		name[k] = '\0';
+		printable(v->desc, name, sizeof(name));
 		if (v->flags & TSK_POOL_VOLUME_FLAG_ENCRYPTED) {
 			rc = st_reasons_add(&wk->part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
 					    "%s: APFS volume v%d (%s) is encrypted (FileVault): its files are not verified",
@@ -630,11 +637,8 @@ static int image_verify(struct st_walk *w, struct st_input *in, struct st_part *
 			 * description: "Linux (0x83)", "Basic data partition"),
 			 * printable characters only: it comes from the disk. */
 			{
-				char desc[64] = "";
-				size_t k = 0;
-				for (const char *c = p->desc ? p->desc : ""; *c && k + 1 < sizeof(desc); c++)
-					desc[k++] = (unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f ? *c : '?';
-				desc[k] = '\0';
+				char desc[64];
+				printable(p->desc, desc, sizeof(desc));
 				snprintf(wk.partition, sizeof(wk.partition), "p%llu (sector %llu%s%s)",
 					 (unsigned long long)nparts, (unsigned long long)p->start, *desc ? ", " : "",
 					 desc);
