@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/reader.h"
 #include "macho/macho.h"
 
 enum {
@@ -42,18 +43,12 @@ struct rd {
 	bool bad;
 };
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static bool word(struct rd *r, uint32_t *v)
 {
-	if (r->bad || r->end - r->p < 4) {
+	if (r->bad || !st_read_u32be(st_span_make(r->p, (size_t)(r->end - r->p)), 0, v)) {
 		r->bad = true;
 		return false;
 	}
-	*v = be32(r->p);
 	r->p += 4;
 	return true;
 }
@@ -303,31 +298,28 @@ static void expr(struct rd *r, int depth)
 bool macho_designated_requirement(const struct cs_superblob *sb, char *out, size_t cap)
 {
 	const struct cs_blob *b = cs_superblob_find(sb, 2);
-	const uint8_t *p;
-	uint32_t len, count;
+	uint32_t magic, len, count;
+	st_span set;
 
 	if (cap)
 		out[0] = '\0';
-	if (!b || b->data.len < 12 || cap < 2)
-		return false;
-	p = b->data.data;
-	len = be32(p + 4);
-	if (be32(p) != REQUIREMENTS_MAGIC || len > b->data.len || len < 12)
-		return false;
-	count = be32(p + 8);
-	if (count > (len - 12) / 8)
+	if (!b || cap < 2 || !st_read_u32be(b->data, 0, &magic) || !st_read_u32be(b->data, 4, &len) ||
+	    !st_read_u32be(b->data, 8, &count) || magic != REQUIREMENTS_MAGIC || len < 12 ||
+	    !st_span_sub(b->data, 0, len, &set) || count > (len - 12) / 8)
 		return false;
 	for (uint32_t i = 0; i < count; i++) {
-		uint32_t type = be32(p + 12 + 8 * i), off = be32(p + 16 + 8 * i), rlen;
+		uint32_t type, off, rmagic, rlen, kind;
+		st_span req;
 		struct rd r;
+		if (!st_read_u32be(set, 12 + 8 * (uint64_t)i, &type) || !st_read_u32be(set, 16 + 8 * (uint64_t)i, &off))
+			return false;
 		if (type != DESIGNATED)
 			continue;
-		if (off > len - 12 || be32(p + off) != REQUIREMENT_MAGIC)
+		if (!st_read_u32be(set, off, &rmagic) || !st_read_u32be(set, (uint64_t)off + 4, &rlen) ||
+		    !st_read_u32be(set, (uint64_t)off + 8, &kind) || rmagic != REQUIREMENT_MAGIC || rlen < 12 ||
+		    kind != 1 || !st_span_sub(set, off, rlen, &req))
 			return false;
-		rlen = be32(p + off + 4);
-		if (rlen < 12 || rlen > len - off || be32(p + off + 8) != 1)
-			return false;
-		r = (struct rd){ p + off + 12, p + off + rlen, out, 0, cap, false };
+		r = (struct rd){ req.data + 12, req.data + req.len, out, 0, cap, false };
 		expr(&r, 0);
 		if (r.bad || r.p != r.end) {
 			out[0] = '\0';
