@@ -12,6 +12,7 @@
  */
 #include "core/sha256_lanes.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -20,19 +21,26 @@
 #define ST_HAVE_SHA_NI_CODE 1
 #endif
 
+#ifdef ST_HAVE_SHA_NI_CODE
+/* Asked once, from whichever thread hashes first (ThreadSanitizer saw the
+ * unsynchronised cache this replaced). */
+static pthread_once_t lanes_once = PTHREAD_ONCE_INIT;
+static bool lanes;
+
+static void lanes_probe(void)
+{
+	unsigned a, b, c, d;
+
+	lanes = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
+		__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+}
+#endif
+
 bool st_sha256_lanes_available(void)
 {
 #ifdef ST_HAVE_SHA_NI_CODE
-	static int cached = -1;
-	unsigned a, b, c, d;
-	int ok;
-
-	if (cached >= 0)
-		return cached;
-	ok = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
-	     __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
-	cached = ok;
-	return ok;
+	pthread_once(&lanes_once, lanes_probe);
+	return lanes;
 #else
 	return false;
 #endif
