@@ -52,6 +52,7 @@ echo "| what (cold page cache) | wall s | image MiB/s | peak RSS MB |"
 echo "|---|---|---|---|"
 measure "sha256sum of the image (one read)" sha256sum "$img"
 measure "sigtrace scan of the image" "$st" scan -q --no-default-trust --trust "$pki/root.pem" "$img"
+measure "sigtrace scan --hash-images of the image (reads it whole)" "$st" scan -q --hash-images --no-default-trust --trust "$pki/root.pem" "$img"
 measure "sha256sum of the E01 (one read)" sha256sum "$tmp/disk.E01"
 measure "sigtrace scan of the E01" "$st" scan -q --no-default-trust --trust "$pki/root.pem" "$tmp/disk.E01"
 export -f recover_and_scan

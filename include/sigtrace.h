@@ -268,11 +268,24 @@ void st_context_set_file_hash(st_context *ctx, int enabled);
  * by whichever their configuration chose (Sysmon's HashAlgorithms). */
 void st_context_set_legacy_hashes(st_context *ctx, int enabled);
 
+/* Whether disk images get their whole-file SHA-256 too (default 0): it
+ * costs a read of every byte of the image, which the scan otherwise
+ * avoids (it reads the file system's metadata and the files that are
+ * code). Files inside images are hashed either way. */
+void st_context_set_image_hash(st_context *ctx, int enabled);
+
 /* Whether files a file system in a disk image marks deleted are verified
  * too, where their metadata and content survive (default 0). Their
  * records carry image.deleted; their verdicts judge what is left on the
  * disk. */
 void st_context_set_deleted_files(st_context *ctx, int enabled);
+
+/* Threads that verify the files inside one disk image (default 1): the
+ * image is walked on the calling thread, which reads each file (up to
+ * 32 MiB, docs/limits.md) whole and hands it to one of these;
+ * larger files are verified on the calling thread. Records keep the
+ * order of the walk. At most 64. */
+void st_context_set_member_threads(st_context *ctx, int threads);
 
 /* ---- Verification ----------------------------------------------------- */
 

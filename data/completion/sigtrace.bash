@@ -24,8 +24,8 @@ _sigtrace()
 	local trust="--trust --no-default-trust --system-trust --crl --dbx --host-trust --at --vulnerable-drivers"
 	local opts
 	case $cmd in
-	verify) opts="$trust --catalogs --archive-password --deleted --format --max-file-size -j --jobs --files-from -q --quiet --no-file-hash --legacy-hashes" ;;
-	scan) opts="$trust --catalogs --archive-password --deleted --no-catalogs --no-host-trust --format --max-file-size -j --jobs --files-from --all -q --quiet --no-file-hash --legacy-hashes --db --resume --host" ;;
+	verify) opts="$trust --catalogs --archive-password --deleted --format --max-file-size -j --jobs --files-from -q --quiet --no-file-hash --legacy-hashes --hash-images" ;;
+	scan) opts="$trust --catalogs --archive-password --deleted --no-catalogs --no-host-trust --format --max-file-size -j --jobs --files-from --all -q --quiet --no-file-hash --legacy-hashes --hash-images --db --resume --host" ;;
 	outliers) opts="--db --allow --baseline --min-score --rates --format" ;;
 	ingest) opts="--db" ;;
 	executed) opts="--db --format --vulnerable-drivers" ;;

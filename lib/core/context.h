@@ -27,7 +27,9 @@ struct st_context {
 	uint64_t max_file_size;
 	bool file_hash;             /* compute the whole-file SHA-256 */
 	bool legacy_hashes;         /* and SHA-1 and MD5 beside it */
+	bool image_hash;            /* and of formats that hash on request */
 	bool deleted_files;         /* disk images: verify deleted files too */
+	int member_threads;         /* disk images: threads over its files (1..) */
 	/* Inputs up to this size are read whole into memory; larger ones
 	 * through views and a window (core/input.h). */
 	uint64_t in_memory_limit;

@@ -55,6 +55,9 @@ struct st_walk {
 	 * libraries open their own files by name (an E01's segments); NULL
 	 * for buffers. */
 	const char *path;
+	/* Verifying a member on a pool's thread (st_member_pool): containers
+	 * inside it verify their members on this thread. */
+	bool pooled;
 };
 
 /* Bytes outside a code signature's own file that its CodeDirectory's
@@ -98,6 +101,9 @@ struct st_format {
 	 * begin with a raw chunk that reads as a volume): a file with one of
 	 * the extensions is this format's whatever its first bytes show. */
 	bool name_first;
+	/* A disk image: read only as far as verdicts need, so its own
+	 * whole-file hash only with st_context_set_image_hash. */
+	bool hash_on_request;
 	/* Directory formats (Apple bundles): whether the directory at dirfd
 	 * (named `name`, its last path component) is one, and its verify.
 	 * NULL for formats of files. */
@@ -133,6 +139,10 @@ struct st_member {
 	 * container knows of the member (a universal header's slice entry).
 	 * Seen as w->hint by that format's verify. */
 	const void *hint;
+	/* The member is a file of its own (a file inside a disk image): the
+	 * per-file limits of parts and decoded bytes start afresh for it, as
+	 * for a file scanned from a folder. */
+	bool own_file;
 };
 
 /*
@@ -159,6 +169,43 @@ int st_walk_file(struct st_walk *w, struct st_part *parent, int dirfd, const cha
  * *child as for st_walk_member). */
 int st_walk_directory(struct st_walk *w, struct st_part *parent, int dirfd, const char *relpath,
 		      const char *name, const struct st_format *fmt, struct st_part **child);
+
+/*
+ * Members verified on other threads (st_context_set_member_threads), for a
+ * container whose reads are not thread-safe (a disk image read through
+ * TSK): the container reads a member whole and hands the bytes over; its
+ * part is made at once, so children keep the container's order, and a
+ * pool thread verifies it as a file of its own (st_member.own_file).
+ *
+ * st_member_pool_new sets *pool to NULL when members are to be verified
+ * inline (one thread, or already on a pool's thread); st_member_pool_takes
+ * says whether a member of that size goes to the pool (else verify it with
+ * st_walk_member). st_member_pool_add takes `data` (m->size bytes in a
+ * buffer from st_member_pool_buffer; the pool keeps it, also on error) and `props` (added to the
+ * member's part once it is verified; emptied), checks the limits as
+ * st_walk_member does, and waits while more than
+ * ST_LIMIT_MEMBER_BYTES_IN_FLIGHT bytes wait to be verified.
+ * st_member_pool_finish waits for every member, drops the part of a member
+ * whose verification failed with ST_EIO (the parent records it), frees
+ * the pool (NULL is fine) and returns the first other error. A container
+ * that created a pool finishes it before it finishes its own part.
+ */
+struct st_member_pool;
+int st_member_pool_new(struct st_walk *w, struct st_member_pool **pool);
+bool st_member_pool_takes(const struct st_member_pool *pool, uint64_t size);
+/* A buffer for a member of `size` bytes (at most ST_LIMIT_MEMBER_BYTES),
+ * kept from an earlier member where one fits; NULL when out of memory.
+ * It goes to st_member_pool_add, or back with st_member_pool_release. */
+uint8_t *st_member_pool_buffer(struct st_member_pool *pool, uint64_t size);
+void st_member_pool_release(struct st_member_pool *pool, uint8_t *data);
+int st_member_pool_add(struct st_member_pool *pool, struct st_walk *w, struct st_part *parent,
+		       const struct st_member *m, uint8_t *data, st_props *props);
+/* The same for a member read through m->src, which must be concurrent
+ * (st_source.concurrent: read from a pool thread while the container goes
+ * on); release(m->src.arg) is called once it is verified (also on error). */
+int st_member_pool_add_source(struct st_member_pool *pool, struct st_walk *w, struct st_part *parent,
+			      const struct st_member *m, void (*release)(void *arg), st_props *props);
+int st_member_pool_finish(struct st_member_pool *pool);
 
 /* Whether the caller wants the member `name` handed over whatever its
  * content (st_context_set_found_files: its name ends with a suffix). */

@@ -131,6 +131,17 @@ int st_input_window(struct st_input *in, uint64_t off, uint64_t len, st_span *ou
 	return ST_OK;
 }
 
+int st_input_read(struct st_input *in, uint64_t off, void *buf, size_t len)
+{
+	if (!inside(in, off, len))
+		return ST_PARSE_MALFORMED;
+	if (in->mem) {
+		memcpy(buf, in->mem + off, len);
+		return ST_OK;
+	}
+	return len ? in->src.read(in->src.arg, in->base + off, buf, len) : ST_OK;
+}
+
 int st_input_each(struct st_input *in, uint64_t off, uint64_t len,
 		  int (*fn)(void *arg, const uint8_t *p, size_t n), void *arg)
 {

@@ -30,6 +30,9 @@ struct st_source {
 	 * set (ESTALE when the source ended early: it changed). */
 	int (*read)(void *arg, uint64_t off, void *buf, size_t len);
 	void *arg;
+	/* read may run on several threads at once (pread on a file): a
+	 * container's members can then be read by other threads. */
+	bool concurrent;
 };
 
 struct st_view_buf;
@@ -86,6 +89,9 @@ int st_input_view(struct st_input *in, uint64_t off, uint64_t len, st_span *out)
  * window call on this input: for sequential passes. Same returns as
  * st_input_view() except ST_PARSE_LIMIT. */
 int st_input_window(struct st_input *in, uint64_t off, uint64_t len, st_span *out);
+/* Copies [off, off+len) into buf, read from the source straight into it
+ * (no window, no view): for large reads of bytes the caller keeps. */
+int st_input_read(struct st_input *in, uint64_t off, void *buf, size_t len);
 
 /* Passes the bytes of [off, off+len) to fn in window-sized pieces, in
  * order, through st_input_window(). Returns fn's first result other than

@@ -175,6 +175,18 @@
  * streams looked at per file (NTFS alternate data streams). */
 #define ST_LIMIT_IMAGE_FILES 10000000
 #define ST_LIMIT_IMAGE_STREAMS 64
+/* Files inside one image verified on other threads
+ * (st_context_set_member_threads): threads, the largest file handed over
+ * (read whole into memory; larger ones are verified by the walk's thread,
+ * streamed), and the bytes handed over and not yet verified, past which
+ * the walk waits. */
+#define ST_LIMIT_MEMBER_THREADS 64
+#define ST_LIMIT_MEMBER_BYTES (32ULL << 20)
+#define ST_LIMIT_MEMBER_BYTES_IN_FLIGHT (256ULL << 20)
+#define ST_LIMIT_MEMBER_QUEUED 64
+/* Runs of one file read straight from a raw image (more: read through
+ * TSK on the walk's thread or copied). */
+#define ST_LIMIT_IMAGE_RUNS 65536
 
 #define ST_LIMIT_HOST_CERTS 20000
 #define ST_LIMIT_HOST_VALUE (4u << 20)

@@ -308,7 +308,7 @@ int dmg_volume(struct st_walk *w, struct st_input *in, struct st_part *part, uin
 	}
 	{
 		struct st_member m = { .kind = "member", .name = "disk", .format = &st_format_image,
-				       .size = u.sectors * 512, .src = { udif_read, &u } };
+				       .size = u.sectors * 512, .src = { .read = udif_read, .arg = &u } };
 		size_t had = part->nchildren;
 		rc = st_walk_member(w, in, part, &m, &child);
 		if (rc == ST_EIO) {

@@ -41,6 +41,7 @@ int st_context_new(st_context **out)
 	ctx->at = (int64_t)time(NULL);
 	ctx->max_file_size = ST_LIMIT_FILE_SIZE_DEFAULT;
 	ctx->in_memory_limit = ST_IN_MEMORY_DEFAULT;
+	ctx->member_threads = 1;
 	ctx->file_hash = true;
 	if (st_vuln_drivers_init(ctx) != ST_OK) {
 		st_context_free(ctx);
@@ -187,6 +188,16 @@ void st_context_set_legacy_hashes(st_context *ctx, int enabled)
 void st_context_set_deleted_files(st_context *ctx, int enabled)
 {
 	ctx->deleted_files = enabled != 0;
+}
+
+void st_context_set_image_hash(st_context *ctx, int enabled)
+{
+	ctx->image_hash = enabled != 0;
+}
+
+void st_context_set_member_threads(st_context *ctx, int threads)
+{
+	ctx->member_threads = threads < 1 ? 1 : threads > ST_LIMIT_MEMBER_THREADS ? ST_LIMIT_MEMBER_THREADS : threads;
 }
 
 size_t st_context_dbx_count(const st_context *ctx)

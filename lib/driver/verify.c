@@ -26,6 +26,7 @@
 #include "core/format.h"
 #include "core/limits.h"
 #include "core/result.h"
+#include "driver/driver.h"
 #include "x509/trust.h"
 
 /* Per-thread read buffer, kept between files: fresh pages for every file
@@ -139,8 +140,8 @@ static const struct st_format *probe_directory(int dirfd, const char *path)
 
 /* Verifies `in` into `part` with `fmt` (or the format its content shows),
  * then hashes what is left of it when its hash is wanted. */
-static int verify_input(struct st_walk *w, struct st_input *in, struct st_part *part,
-			const struct st_format *fmt)
+int st_driver_verify_input(struct st_walk *w, struct st_input *in, struct st_part *part,
+			   const struct st_format *fmt)
 {
 	bool want;
 	int rc = ST_OK;
@@ -161,7 +162,8 @@ static int verify_input(struct st_walk *w, struct st_input *in, struct st_part *
 	}
 	/* The hash of a file or member, not of a constituent (a slice is
 	 * judged with the file it belongs to, which is hashed whole). */
-	want = w->ctx->file_hash && !part->constituent && part->fmt;
+	want = w->ctx->file_hash && !part->constituent && part->fmt &&
+	       (!part->fmt->hash_on_request || w->ctx->image_hash);
 	if (rc == ST_OK && want && !in->sha256_done)
 		rc = st_hash_pass(in, NULL, 0, NULL, 0);
 	if (rc == ST_OK && want && in->sha256_done) {
@@ -188,8 +190,8 @@ static int verify_input(struct st_walk *w, struct st_input *in, struct st_part *
 
 /* Whether one more part may be made in parent; if not, *rc is the result
  * of recording the limit in parent. */
-static bool within_limits(struct st_walk *w, struct st_part *parent, const char *kind,
-			  const char *name, int *rc)
+bool st_driver_within_limits(struct st_walk *w, struct st_part *parent, const char *kind,
+			     const char *name, int *rc)
 {
 	if (w->depth + 1 > ST_LIMIT_PART_DEPTH) {
 		*rc = st_reasons_add(&parent->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
@@ -213,17 +215,21 @@ int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *paren
 	struct st_input cin;
 	struct st_part *c;
 	const void *hint = w->hint;
+	size_t parts = w->parts;
+	uint64_t decoded = w->decoded;
 	int rc;
 
 	*child = NULL;
-	if (!within_limits(w, parent, m->kind, m->name, &rc))
+	if (!st_driver_within_limits(w, parent, m->kind, m->name, &rc))
 		return rc;
-	if (m->data) {
+	if (m->data && !m->own_file) {
 		if (m->size > ST_LIMIT_DECODED_BYTES - w->decoded)
 			return st_reasons_add(&parent->reasons, ST_R_LIMIT_EXCEEDED, ST_EFFECT_DEFAULT,
 					      "more than %llu bytes of decoded members in one file: %s '%s' is not verified",
 					      (unsigned long long)ST_LIMIT_DECODED_BYTES, m->kind, m->name);
 		w->decoded += m->size;
+		st_input_init_mem(&cin, m->data, m->size);
+	} else if (m->data) {
 		st_input_init_mem(&cin, m->data, m->size);
 	} else if (m->src.read) {
 		st_input_init_source(&cin, m->src, 0, m->size);
@@ -242,7 +248,16 @@ int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *paren
 	w->parts++;
 	w->depth++;
 	w->hint = m->format ? m->hint : NULL;
-	rc = verify_input(w, &cin, c, m->format);
+	if (m->own_file) {
+		/* A file of its own: its budgets start afresh. */
+		w->parts = 1;
+		w->decoded = 0;
+	}
+	rc = st_driver_verify_input(w, &cin, c, m->format);
+	if (m->own_file) {
+		w->parts = parts + 1;
+		w->decoded = decoded;
+	}
 	w->hint = hint;
 	w->depth--;
 	st_input_clear(&cin);
@@ -292,7 +307,7 @@ static int run(st_context *ctx, struct st_input *in, const struct st_format *fmt
 	*out = NULL;
 	if (!res)
 		return ST_ENOMEM;
-	rc = fmt ? verify_input(&w, in, &res->root, fmt) : ST_OK;
+	rc = fmt ? st_driver_verify_input(&w, in, &res->root, fmt) : ST_OK;
 	if (rc) {
 		st_result_free(res);
 		return rc;
@@ -388,7 +403,7 @@ int st_walk_file(struct st_walk *w, struct st_part *parent, int dirfd, const cha
 	int fd, rc;
 
 	*child = NULL;
-	if (!within_limits(w, parent, m->kind, m->name, &rc))
+	if (!st_driver_within_limits(w, parent, m->kind, m->name, &rc))
 		return rc;
 	fd = openat(dirfd, relpath, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0)
@@ -407,7 +422,7 @@ int st_walk_file(struct st_walk *w, struct st_part *parent, int dirfd, const cha
 	fm.offset = 0;
 	fm.size = (uint64_t)st.st_size;
 	fm.data = NULL;
-	fm.src = (struct st_source){ fd_read, &fd };
+	fm.src = (struct st_source){ fd_read, &fd, true };
 	size_t had = parent->nchildren;
 	rc = st_walk_member(w, NULL, parent, &fm, child);
 	if (rc == ST_EIO) {
@@ -434,7 +449,7 @@ int st_walk_directory(struct st_walk *w, struct st_part *parent, int dirfd, cons
 	int fd, rc;
 
 	*child = NULL;
-	if (!within_limits(w, parent, "member", name, &rc))
+	if (!st_driver_within_limits(w, parent, "member", name, &rc))
 		return rc;
 	fd = openat(dirfd, relpath, O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW);
 	if (fd < 0)
@@ -563,7 +578,7 @@ int st_verify_file(st_context *ctx, const char *path, st_result **out)
 			goto io_error;
 		st_input_init_mem(&in, buf, size);
 	} else {
-		st_input_init_source(&in, (struct st_source){ fd_read, &fd }, 0, size);
+		st_input_init_source(&in, (struct st_source){ fd_read, &fd, true }, 0, size);
 	}
 	in.sha256_done = !ctx->file_hash;
 	in.legacy_wanted = ctx->file_hash && ctx->legacy_hashes;

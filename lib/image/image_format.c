@@ -165,6 +165,10 @@ static ssize_t ext_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
 		return 0;
 	if (len > x->in->size - o)
 		len = (size_t)(x->in->size - o);
+	/* Large reads (a file's data) straight into TSK's buffer; small ones
+	 * (metadata, read again and again) through the window. */
+	if (len >= 65536)
+		return st_input_read(x->in, o, buf, len) == ST_OK ? (ssize_t)len : -1;
 	while (done < len) {
 		size_t k = len - done < ST_INPUT_WINDOW ? len - done : ST_INPUT_WINDOW;
 		st_span s;
@@ -270,6 +274,126 @@ static int src_read(void *arg, uint64_t off, void *buf, size_t len)
 	return ST_OK;
 }
 
+/* A file's data read straight from the image by its runs, on any thread:
+ * for a raw image whose reads are concurrent (pread), so that files are
+ * verified by other threads while TSK, which is not shared between
+ * threads, stays on the walk's. */
+struct run {
+	uint64_t file_off, img_off, len;
+	bool zero;   /* sparse: zeros */
+};
+
+struct runs {
+	struct st_input *img;   /* the image's input (memory or a concurrent source) */
+	size_t n;
+	struct run r[];
+};
+
+static int runs_read(void *arg, uint64_t off, void *buf, size_t len)
+{
+	struct runs *rs = arg;
+	uint8_t *out = buf;
+	size_t lo = 0, hi = rs->n;
+
+	/* The run holding off (runs are in file order, contiguous). */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (rs->r[mid].file_off <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; len > 0; i++) {
+		const struct run *r;
+		uint64_t in_run, k;
+
+		if (i >= rs->n || off < rs->r[i].file_off || off - rs->r[i].file_off >= rs->r[i].len)
+			return ST_EIO;
+		r = &rs->r[i];
+		in_run = off - r->file_off;
+		k = r->len - in_run < len ? r->len - in_run : len;
+		if (r->zero)
+			memset(out, 0, (size_t)k);
+		else if (rs->img->mem)
+			memcpy(out, rs->img->mem + r->img_off + in_run, (size_t)k);
+		else if (rs->img->src.read(rs->img->src.arg, rs->img->base + r->img_off + in_run, out, (size_t)k))
+			return ST_EIO;
+		out += k;
+		off += k;
+		len -= (size_t)k;
+	}
+	return ST_OK;
+}
+
+static void runs_free(void *arg)
+{
+	free(arg);
+}
+
+/* The runs of a's data (the file's default data when a is NULL), when it
+ * lies plainly in the raw image `img`: not resident, compressed or
+ * encrypted, no part of it unknown or uninitialised, every run inside the
+ * image; else NULL (the file is then read through TSK). The caller checks
+ * that the runs give the head TSK read. */
+static struct runs *runs_of(struct st_input *img, const TSK_IMG_INFO *tsk_img, TSK_FS_FILE *f,
+			    const TSK_FS_ATTR *a, uint64_t size)
+{
+	const TSK_FS_INFO *fs = f->fs_info;
+	uint64_t bs = fs->block_size, at = 0;
+	size_t n = 0;
+	struct runs *rs;
+
+	if (!img || fs->img_info != tsk_img || fs->offset < 0 || bs == 0)
+		return NULL;
+	if (!a)
+		a = tsk_fs_file_attr_get(f);
+	if (!a || !(a->flags & TSK_FS_ATTR_NONRES) || (a->flags & (TSK_FS_ATTR_COMP | TSK_FS_ATTR_ENC)) ||
+	    a->size < 0 || (uint64_t)a->size != size || a->nrd.initsize != a->size || a->nrd.skiplen != 0)
+		return NULL;
+	for (const TSK_FS_ATTR_RUN *r = a->nrd.run; r && at < size; r = r->next) {
+		if (++n > ST_LIMIT_IMAGE_RUNS)
+			return NULL;
+		at += (uint64_t)r->len * bs;
+	}
+	rs = malloc(sizeof(*rs) + n * sizeof(rs->r[0]));
+	if (!rs)
+		return NULL;
+	rs->img = img;
+	rs->n = 0;
+	at = 0;
+	for (const TSK_FS_ATTR_RUN *r = a->nrd.run; r && at < size; r = r->next) {
+		struct run *o = &rs->r[rs->n++];
+		uint64_t len, addr;
+
+		/* ext's holes (mke2fs -d leaves the zero blocks of a PE file
+		 * unwritten) are filler runs, which TSK reads as zeros; other
+		 * file systems' fillers are runs not found. */
+		bool hole = (r->flags & TSK_FS_ATTR_RUN_FLAG_FILLER) && TSK_FS_TYPE_ISEXT(fs->ftype);
+
+		if (((r->flags & TSK_FS_ATTR_RUN_FLAG_FILLER) && !hole) || (r->flags & TSK_FS_ATTR_RUN_FLAG_ENCRYPTED) ||
+		    (uint64_t)r->offset * bs != at || !st_mul_u64((uint64_t)r->len, bs, &len) || len == 0)
+			goto no;
+		o->file_off = at;
+		o->len = len < size - at ? len : size - at;
+		o->zero = hole || (r->flags & TSK_FS_ATTR_RUN_FLAG_SPARSE) != 0;
+		o->img_off = 0;
+		if (!o->zero) {
+			uint64_t end;
+			if (!st_mul_u64((uint64_t)r->addr, bs, &addr) || !st_add_u64(addr, (uint64_t)fs->offset, &addr) ||
+			    !st_add_u64(addr, o->len, &end) || end > img->size)
+				goto no;
+			o->img_off = addr;
+		}
+		at += o->len;
+	}
+	if (at != size)
+		goto no;
+	return rs;
+no:
+	free(rs);
+	return NULL;
+}
+
 /* ---- the walk ---------------------------------------------------------------- */
 
 struct walk {
@@ -279,6 +403,11 @@ struct walk {
 	char partition[128];
 	const char *fs_name;
 	uint64_t files, members;
+	struct st_member_pool *pool;   /* NULL: members verified on this thread */
+	/* A raw image whose bytes other threads may read (runs_of), or NULL,
+	 * and TSK's image over it. */
+	struct st_input *direct;
+	const TSK_IMG_INFO *img;
 	int rc;                  /* ST_ENOMEM / ST_EIO stop the walk */
 	bool limited;
 };
@@ -326,10 +455,8 @@ static void parse_zone(const char *t, size_t n, struct zone *z)
 	}
 }
 
-static int set_file_props(struct walk *wk, struct st_part *c, const TSK_FS_FILE *f,
-			  const struct zone *z)
+static int set_file_props(struct walk *wk, st_props *p, const TSK_FS_FILE *f, const struct zone *z)
 {
-	st_props *p = &c->props;
 	const TSK_FS_META *m = f->meta;
 
 	char inode[24];
@@ -374,11 +501,53 @@ static int member(struct walk *wk, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, cons
 	fmt = st_format_identify(wk->w->ctx, st_span_make(head, n), size);
 	if (!fmt)
 		return ST_OK;
+	wk->members++;
+	if (wk->pool && wk->direct) {
+		/* Read by the pool's thread straight from the image, when the
+		 * runs give the bytes TSK gave for the head. */
+		struct runs *rs = runs_of(wk->direct, wk->img, f, attr, size);
+		uint8_t check[ST_PROBE_LEN];
+
+		if (rs && runs_read(rs, 0, check, n) == ST_OK && memcmp(check, head, n) == 0) {
+			struct st_member m = { .kind = "member", .name = name, .format = fmt, .size = size,
+					       .src = { .read = runs_read, .arg = rs, .concurrent = true }, .own_file = true };
+			st_props props = { 0 };
+
+			if ((rc = set_file_props(wk, &props, f, attr ? NULL : z))) {
+				free(rs);
+				st_props_clear(&props);
+				return rc;
+			}
+			return st_member_pool_add_source(wk->pool, wk->w, wk->part, &m, runs_free, &props);
+		}
+		free(rs);
+	}
+	if (st_member_pool_takes(wk->pool, size)) {
+		/* Read here (TSK stays on this thread), verified on another. */
+		struct st_member m = { .kind = "member", .name = name, .format = fmt, .size = size,
+				       .own_file = true };
+		st_props props = { 0 };
+		uint8_t *buf = st_member_pool_buffer(wk->pool, size);
+
+		if (!buf)
+			return ST_ENOMEM;
+		if (src_read(&s, 0, buf, (size_t)size) != ST_OK) {
+			st_member_pool_release(wk->pool, buf);
+			return st_reasons_add(&wk->part->reasons, ST_R_MALFORMED_CONTAINER,
+					      ST_EFFECT_DEFAULT, "'%s' cannot be read whole from the image",
+					      name);
+		}
+		if ((rc = set_file_props(wk, &props, f, attr ? NULL : z))) {
+			st_member_pool_release(wk->pool, buf);
+			st_props_clear(&props);
+			return rc;
+		}
+		return st_member_pool_add(wk->pool, wk->w, wk->part, &m, buf, &props);
+	}
 	{
 		struct st_member m = { .kind = "member", .name = name, .format = fmt, .size = size,
-				       .src = { src_read, &s } };
+				       .src = { .read = src_read, .arg = &s }, .own_file = true };
 		size_t had = wk->part->nchildren;
-		wk->members++;
 		rc = st_walk_member(wk->w, NULL, wk->part, &m, &c);
 		if (rc == ST_EIO) {
 			/* A file that cannot be read whole (a damaged image):
@@ -395,7 +564,7 @@ static int member(struct walk *wk, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, cons
 		}
 	}
 	if (rc == ST_OK && c)
-		rc = set_file_props(wk, c, f, attr ? NULL : z);
+		rc = set_file_props(wk, &c->props, f, attr ? NULL : z);
 	return rc;
 }
 
@@ -600,6 +769,10 @@ static int image_verify(struct st_walk *w, struct st_input *in, struct st_part *
 			return ST_ENOMEM;
 		x->in = in;
 		img = tsk_img_open_external(x, (TSK_OFF_T)in->size, 512, ext_read, ext_close, ext_stat);
+		if (img && (in->mem || in->src.concurrent)) {
+			wk.direct = in;
+			wk.img = img;
+		}
 	}
 	part->subformat = ctype;
 	if (!img && x)
@@ -610,7 +783,8 @@ static int image_verify(struct st_walk *w, struct st_input *in, struct st_part *
 				    "the %s image cannot be opened: %s", ctype, e ? e : "?");
 		goto finish;
 	}
-	if ((rc = st_props_set_str(&part->props, &image_properties[IP_TYPE], ctype)))
+	if ((rc = st_props_set_str(&part->props, &image_properties[IP_TYPE], ctype)) ||
+	    (rc = st_member_pool_new(w, &wk.pool)))
 		goto close;
 	/* A GPT disk is opened as GPT: detection first reads its protective
 	 * MBR as a DOS table, and TSK leaks that table's entries. */
@@ -685,6 +859,12 @@ close_vs:
 		rc = st_props_set_int(&part->props, &image_properties[IP_FILES],
 				      (int64_t)(wk.files > ST_LIMIT_IMAGE_FILES ? ST_LIMIT_IMAGE_FILES : wk.files));
 close:
+	{
+		/* Every member verified before the image is finished. */
+		int prc = st_member_pool_finish(wk.pool);
+		if (rc == ST_OK)
+			rc = prc;
+	}
 	tsk_img_close(img);   /* frees x for external images */
 finish:
 	tsk_error_reset();
@@ -706,4 +886,5 @@ const struct st_format st_format_image = {
 	.properties = image_properties,
 	.nproperties = IP_COUNT,
 	.extensions = image_extensions,
+	.hash_on_request = true,
 };

@@ -240,8 +240,13 @@ st_context *make_context(const struct opts *o, int *rc)
 		st_context_set_file_hash(ctx, 0);
 	if (o->legacy_hashes)
 		st_context_set_legacy_hashes(ctx, 1);
+	if (o->hash_images)
+		st_context_set_image_hash(ctx, 1);
 	if (o->deleted)
 		st_context_set_deleted_files(ctx, 1);
+	/* The files inside one disk image get as many threads as -j gives
+	 * files. */
+	st_context_set_member_threads(ctx, o->jobs ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN));
 	if (o->max_size)
 		st_context_set_max_file_size(ctx, o->max_size);
 	return ctx;

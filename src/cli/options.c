@@ -70,13 +70,16 @@ void usage(FILE *out)
 	      "                      deleted, where they survive (marked image.deleted)\n"
 	      "  --max-file-size N   largest file verified, in bytes (default 4294967296);\n"
 	      "                      larger files are reported as errors\n"
-	      "  -j, --jobs N        files verified in parallel (default: all cores)\n"
+	      "  -j, --jobs N        files verified in parallel, and threads over the files\n"
+	      "                      of one disk image (default: all cores)\n"
 	      "  --files-from FILE   also read paths, one per line, from FILE ('-': stdin)\n"
 	      "  --all               scan: also list files that are not executables\n"
 	      "  -q, --quiet         no progress line and no summary on stderr\n"
 	      "  --no-file-hash      skip the whole-file SHA-256 (file.hash.sha256)\n"
 	      "  --legacy-hashes     also the whole-file SHA-1 and MD5 (file.hash.sha1, .md5),\n"
 	      "                      which execution logs may name files by\n"
+	      "  --hash-images       also the SHA-256 of disk images, which costs a read of\n"
+	      "                      every byte of them (the scan reads what verdicts need)\n"
 	      "  --db DB             scan: record files, signatures and certificates in the\n"
 	      "                      inventory DB: a SQLite file (created if needed) or a\n"
 	      "                      postgresql:// URL; outliers: the inventory to read\n"
@@ -148,6 +151,7 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "no-file-hash", no_argument, NULL, 'H' },
 	{ "legacy-hashes", no_argument, NULL, 'G' },
+	{ "hash-images", no_argument, NULL, 'I' },
 	{ "deleted", no_argument, NULL, 'E' },
 	{ "db", required_argument, NULL, 'D' },
 	{ "resume", no_argument, NULL, 'R' },
@@ -295,6 +299,9 @@ int options_parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'G':
 			o->legacy_hashes = true;
+			break;
+		case 'I':
+			o->hash_images = true;
 			break;
 		case 'D':
 			o->db = optarg;

@@ -22,7 +22,7 @@ struct opts {
 	bool at_set;
 	uint64_t max_size;
 	int jobs;
-	bool all, quiet, no_file_hash, legacy_hashes, resume, deleted;
+	bool all, quiet, no_file_hash, legacy_hashes, hash_images, resume, deleted;
 	const char *db, *allow, *baseline;
 	const char *host;            /* scan --host: the host name the inventory records */
 	int min_score;               /* outliers --min-score (default 50) */

@@ -30,9 +30,14 @@ sys.exit(0 if ok else 1)
 PY
 [ $? -eq 0 ] && [ $rc -eq 1 ]
 check "a signed dmg stays valid; the files of its FAT volume get their folder verdicts, named X.dmg//disk//PATH, with the container chain; exit 1" $?
+# The broken chunk holds no file: a scan that reads what verdicts need
+# does not meet it (the data fork's checksum says the image is damaged);
+# --hash-images decodes the whole volume and says which chunk.
 "$st" scan --format ndjson "${common[@]}" "$mfix/dmg/dmg-volume-lzfse.dmg" "$mfix/dmg/dmg-volume-broken.dmg" >"$tmp/bad" 2>/dev/null
-grep -q 'compressed with LZFSE, which sigtrace does not read' "$tmp/bad" && grep -q 'a chunk does not decode' "$tmp/bad" &&
-	! grep -q '//disk//' "$tmp/bad"
+"$st" scan --hash-images --format ndjson "${common[@]}" "$mfix/dmg/dmg-volume-broken.dmg" >"$tmp/bad-whole" 2>/dev/null
+grep -q 'compressed with LZFSE, which sigtrace does not read' "$tmp/bad" && grep -q "data fork's CRC-32" "$tmp/bad" &&
+	! grep -q 'a chunk does not decode' "$tmp/bad" && grep -q 'a chunk does not decode' "$tmp/bad-whole" &&
+	! grep -q '//disk//' "$tmp/bad" "$tmp/bad-whole"
 check "an LZFSE chunk and a broken zlib chunk: said on the image, no half-read file reported" $?
 # One file inside, by its record path.
 "$st" verify --format ndjson "${common[@]}" "$mfix/dmg/dmg-volume.dmg//disk//Tools/tampered" >"$tmp/one" 2>/dev/null

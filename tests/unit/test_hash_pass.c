@@ -149,7 +149,7 @@ int main(void)
 			struct st_hash_out h = { .nid = NID_sha256 };
 			uint8_t want[32], file[32];
 			unsigned len;
-			st_input_init_source(&in, (struct st_source){ fd_read, &fd }, 0, size);
+			st_input_init_source(&in, (struct st_source){ .read = fd_read, .arg = &fd }, 0, size);
 			CHECK(st_hash_pass(&in, r, 2, &h, 1) == ST_OK, "pass over a descriptor");
 			digest_ranges(d, r, 2, want);
 			EVP_Digest(d, size, file, &len, EVP_sha256(), NULL);
@@ -159,7 +159,7 @@ int main(void)
 
 			/* The file shrinks while it is read: a short read is
 			 * ST_EIO with ESTALE, not a crash. */
-			st_input_init_source(&in, (struct st_source){ fd_read, &fd }, 0, size);
+			st_input_init_source(&in, (struct st_source){ .read = fd_read, .arg = &fd }, 0, size);
 			CHECK(ftruncate(fd, (off_t)(size / 2)) == 0, "file truncated");
 			errno = 0;
 			CHECK(st_hash_pass(&in, NULL, 0, NULL, 0) == ST_EIO && errno == ESTALE,
