@@ -111,7 +111,7 @@ for b in build build-asan; do
 		bash tests/samples/test_macho_output.sh "$b/src/sigtrace" "$samples" "$trust" \
 			"$work/macho-output-$b" 2>/dev/null |
 			sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
-		for c in cases macho-cases bundle-cases; do
+		for c in cases macho-cases bundle-cases pkg-cases; do
 			python3 tests/run_cases.py --sigtrace "$b/src/sigtrace" --cases tests/samples/$c.txt \
 				--dir "$samples" --label "[$b] samples" --var "TRUST=$trust" --var "OUTDIR=$samples" |
 				grep -E '^(PASS|FAIL)' >>"$log"

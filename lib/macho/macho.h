@@ -52,6 +52,9 @@ extern const st_property_decl macho_properties[MACHO_P_COUNT];
  * asks for expiry checks (flag 0x400: the _expires policy). */
 extern const struct st_chain_policy macho_chain_policy;
 extern const struct st_chain_policy macho_chain_policy_expires;
+/* Flat installer packages (lib/xar): the _expires policy, with Apple's
+ * package-signing usage in place of codeSigning. */
+extern const struct st_chain_policy macho_chain_policy_package;
 #define CS_FORCE_EXPIRATION 0x400u
 
 /* Verifies the slice's signature (LC_CODE_SIGNATURE present) into a new

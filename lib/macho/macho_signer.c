@@ -92,3 +92,13 @@ const struct st_chain_policy macho_chain_policy_expires = {
 	.expired = ST_VERDICT_INVALID, .expired_proven = ST_VERDICT_INVALID,
 	.eku = ST_VERDICT_INVALID, .timestamps = &apple_timestamps,
 };
+/* Installer packages: as strict about time, and signed by Developer ID
+ * Installer certificates, whose only extended key usage is Apple's
+ * package signing (1.2.840.113635.100.4.13; the real certificate of
+ * Dynamsoft's package in npm dwt 19.3.3 has no codeSigning). */
+const struct st_chain_policy macho_chain_policy_package = {
+	.usage = ST_USAGE_CODE_SIGNING, .profile = ST_PROFILE_APPLE, .name = "apple-package",
+	.accept_critical = apple_critical,
+	.expired = ST_VERDICT_INVALID, .expired_proven = ST_VERDICT_INVALID,
+	.eku = ST_VERDICT_INVALID, .signer_eku = "1.2.840.113635.100.4.13", .timestamps = &apple_timestamps,
+};

@@ -313,7 +313,8 @@ static int build(const st_context *ctx, X509 *leaf, STACK_OF(X509) *pool,
 			continue;
 		xku = X509_get_extended_key_usage(x);
 		if (i == 0 && !ts) {
-			if ((flags & EXFLAG_XKUSAGE) && !(xku & XKU_CODE_SIGN))
+			if ((flags & EXFLAG_XKUSAGE) && !(xku & XKU_CODE_SIGN) &&
+			    !(pol->signer_eku && st_cert_has_eku(x, pol->signer_eku)))
 				ST_ADD(&e->problems, ST_R_EKU_NOT_CODE_SIGNING, pol->eku,
 				     "signer certificate '%s' lacks the codeSigning extended key usage",
 				     cn_of(x, name, sizeof(name)));

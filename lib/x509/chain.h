@@ -38,6 +38,10 @@ struct st_chain_policy {
 	/* The effect of a signer without the usage's EKU (UEFI firmware
 	 * requires none: a warning). */
 	st_verdict eku;
+	/* An extended key usage (dotted OID) that serves the signer instead
+	 * of codeSigning, or NULL: Apple's Developer ID Installer
+	 * certificates carry only 1.2.840.113635.100.4.13 (package signing). */
+	const char *signer_eku;
 	/* Whether a trusted certificate below the root ends the chain (UEFI db
 	 * entries are intermediates). */
 	bool partial_chain;

@@ -65,7 +65,7 @@ static int judge_signer(const st_context *ctx, struct st_part *part, int idx, X5
 	 * expired one without a timestamp fails (Apple's 2019 expiry of old
 	 * installer certificates broke every untimestamped package), unlike a
 	 * Mach-O signature. */
-	return st_signer_trust(ctx, si, certs, leaf, &part->sigs[idx], &macho_chain_policy_expires,
+	return st_signer_trust(ctx, si, certs, leaf, &part->sigs[idx], &macho_chain_policy_package,
 			       what);
 }
 

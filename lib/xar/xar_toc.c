@@ -210,8 +210,11 @@ static int read_file(struct walk *wk, const xmlNode *n, const char *parent, int 
 	if (data) {
 		const xmlNode *enc = child(data, "encoding"), *ck = child(data, "archived-checksum");
 		f->has_data = true;
-		if (!number(child(data, "offset"), &f->offset) || !number(child(data, "size"), &f->size) ||
-		    !number(child(data, "length"), &f->length)) {
+		/* <length> is the bytes in the heap (archived, compressed),
+		 * <size> the file's extracted size: Distribution in a real
+		 * package is gzip-encoded, length 597, size 1466. */
+		if (!number(child(data, "offset"), &f->offset) || !number(child(data, "length"), &f->size) ||
+		    !number(child(data, "size"), &f->length)) {
 			snprintf(wk->why, wk->whylen, "file '%.100s' has no data offset, size and length", f->path);
 			return ST_PARSE_MALFORMED;
 		}

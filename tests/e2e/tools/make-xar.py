@@ -55,9 +55,14 @@ def cms_sign(cert, key, chain, digest, tmp):
                            "-nosmimecap"], check=True, capture_output=True).stdout
 
 
+GZIPPED = ("Distribution",)
+
+
 def build(out, files, signer=None, style="sha1", rsa=True, cms=True, rename=None,
           flip_heap=None, flip_rsa=False):
-    """files: list of (path, bytes). signer: (cert, key, chain) or None."""
+    """files: list of (path, bytes). signer: (cert, key, chain) or None.
+    Distribution is stored gzip-encoded as pkgbuild and productbuild store
+    it (<length> the archived bytes, <size> the extracted ones)."""
     h, alg = MD[style]
     dsize = h().digest_size
     tmp = tempfile.mkdtemp()
@@ -67,11 +72,18 @@ def build(out, files, signer=None, style="sha1", rsa=True, cms=True, rename=None
     if signer and cms:
         cms_size = len(cms_sign(signer[0], signer[1], signer[2], b"\0" * dsize, tmp)) + 64
     heap = bytearray(b"\0" * (dsize + rsa_size + cms_size))
-    # The files, stored as they are.
+    # The files, stored as they are (Distribution zlib-compressed).
     entries = {}
     for path, data in files:
-        entries[path] = (len(heap), len(data), h(data).hexdigest())
-        heap += data
+        if path in GZIPPED:
+            z = zlib.compress(data, 9)
+            entries[path] = (len(heap), len(z), h(z).hexdigest(), len(data), h(data).hexdigest(),
+                             "application/x-gzip")
+            heap += z
+        else:
+            entries[path] = (len(heap), len(data), h(data).hexdigest(), len(data), h(data).hexdigest(),
+                             "application/octet-stream")
+            heap += data
 
     def toc(names, rename=None):
         def file_xml(name, children, fid):
@@ -95,13 +107,13 @@ def build(out, files, signer=None, style="sha1", rsa=True, cms=True, rename=None
                     s += ('<file id="%d"><name>%s</name><type>directory</type>%s</file>'
                           % (ids[0], shown, emit(v)))
                 else:
-                    off, size, ck = entries[v]
+                    off, length, ck, size, xck, enc = entries[v]
                     s += ('<file id="%d"><name>%s</name><type>file</type><data><length>%d</length>'
                           '<offset>%d</offset><size>%d</size>'
-                          '<encoding style="application/octet-stream"/>'
+                          '<encoding style="%s"/>'
                           '<extracted-checksum style="%s">%s</extracted-checksum>'
                           '<archived-checksum style="%s">%s</archived-checksum></data></file>'
-                          % (ids[0], shown, size, off, size, style, ck, style, ck))
+                          % (ids[0], shown, length, off, size, enc, style, xck, style, ck))
             return s
         sig = ""
         if signer and rsa:
