@@ -115,3 +115,5 @@ ST_REASON(VULNERABLE_DRIVER, "vulnerable_driver", VALID, "errorVulnerableDriver"
 	  "a genuine signed kernel driver with a known flaw attackers load to reach the kernel (T1068)")
 ST_REASON(REQUIREMENT_UNSATISFIED, "requirement_unsatisfied", INVALID, "errorRequirement", 38,
 	  "a bundle's main executable does not satisfy the designated requirement its own signature carries")
+ST_REASON(TICKET_MISMATCH, "ticket_mismatch", VALID, "errorNotarizationTicket", 39,
+	  "a stapled notarization ticket is not Apple's or names other code: the code only looks notarized")

@@ -11,10 +11,11 @@
 #include "bundle/bundle.h"
 #include "core/limits.h"
 #include "core/result.h"
+#include "macho/macho.h"
 
 enum {
 	BP_IDENTIFIER, BP_VERSION, BP_EXECUTABLE, BP_SEAL_VERSION, BP_SEALED, BP_NESTED,
-	BP_TICKET, BP_RUNTIME, BP_LAYOUT, BP_DETACHED, BP_COUNT
+	BP_TICKET, BP_RUNTIME, BP_LAYOUT, BP_DETACHED, BP_TICKET_CHECK, BP_COUNT
 };
 
 static const st_property_decl bundle_properties[BP_COUNT] = {
@@ -34,12 +35,15 @@ static const st_property_decl bundle_properties[BP_COUNT] = {
 			0, NULL, "nested bundles and Mach-O files verified as parts" },
 	[BP_TICKET] = { "bundle.notarization_ticket", ST_PROPERTY_BOOL, ST_SCOPE_PART,
 			"stapled ticket", NULL, 0, NULL,
-			"a notarization ticket is stapled (Contents/CodeResources); its content is not verified" },
+			"a notarization ticket is stapled (Contents/CodeResources)" },
 	[BP_RUNTIME] = { "bundle.hardened_runtime", ST_PROPERTY_BOOL, ST_SCOPE_PART,
 			 "hardened runtime", NULL, 0, NULL,
 			 "the main executable's CodeDirectory has the runtime flag (0x10000) notarization requires" },
 	[BP_LAYOUT] = { "bundle.layout", ST_PROPERTY_STRING, ST_SCOPE_PART, "layout", NULL, 0, NULL,
 			"deep (Contents/), framework (Versions/Current) or shallow" },
+	[BP_TICKET_CHECK] = { "bundle.notarization_ticket_check", ST_PROPERTY_STRING, ST_SCOPE_PART,
+			      "ticket", NULL, 0, NULL,
+			      "the stapled ticket: bound (Apple's, naming the main executable's CDHash), other_code, bad_signature, untrusted or malformed (docs/bundles.md)" },
 	[BP_DETACHED] = { "bundle.detached_signature", ST_PROPERTY_BOOL, ST_SCOPE_PART,
 			  "detached signature", NULL, 0, NULL,
 			  "a detached signature in _CodeSignature/CodeDirectory and CodeSignature (bundles without an executable, old kexts); sigtrace does not verify such signatures yet (the bundle is reported unsigned)" },
@@ -142,6 +146,24 @@ enomem:
 	return ST_ENOMEM;
 }
 
+/* The stapled ticket (Contents/CodeResources, the raw ticket) against the
+ * main executable's CDHashes, every architecture's. */
+static int check_ticket(struct st_walk *w, struct st_part *part, const struct bundle *b, const struct st_part *exe)
+{
+	struct macho_ticket_hash want[2 * (ST_LIMIT_FAT_ARCHS + 1)];
+	size_t n = exe ? macho_ticket_hashes_of_part(exe, want, sizeof(want) / sizeof(want[0])) : 0;
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	int rc = bundle_read_file(b->root_fd, "CodeResources", ST_LIMIT_TICKET_BYTES, &bytes, &len);
+
+	if (rc == ST_ENOMEM)
+		return rc;
+	rc = macho_ticket_report(w->ctx, st_span_make(bytes, rc ? 0 : len), want, n, &part->props,
+				 &bundle_properties[BP_TICKET_CHECK], &part->reasons);
+	free(bytes);
+	return rc;
+}
+
 static int bundle_verify_directory(struct st_walk *w, int fd, struct st_part *part)
 {
 	struct bundle b;
@@ -217,7 +239,7 @@ static int bundle_verify_directory(struct st_walk *w, int fd, struct st_part *pa
 		       "the bundle carries a seal (_CodeSignature/CodeResources) but its main executable %s is not signed: the signed executable was replaced or its signature stripped",
 		       b.has_exe ? exe_name : "(none)");
 	}
-	if ((rc = set_props(part, &b, exe, &stats)))
+	if ((rc = set_props(part, &b, exe, &stats)) || (b.ticket && (rc = check_ticket(w, part, &b, exe))))
 		goto done;
 finish:
 	st_part_finish(part);

@@ -87,6 +87,9 @@
  * CodeDirectories in it (slot 0 plus alternates 0x1000-0x1004). */
 #define ST_LIMIT_SUPERBLOB_BLOBS 64
 #define ST_LIMIT_CODE_DIRECTORIES 6
+/* A stapled notarization ticket read (real ones are 2 KiB for a package
+ * listing 18 hashes; one entry is 21 bytes). */
+#define ST_LIMIT_TICKET_BYTES (1u << 20)
 /* Special slots in a CodeDirectory (Apple defines 11) and page sizes
  * (log2) accepted besides 0, "one page". */
 #define ST_LIMIT_SPECIAL_SLOTS 64

@@ -31,7 +31,7 @@
 
 #define KOLY_SIZE 512
 
-enum { DP_VERSION, DP_SECTORS, DP_DATA_LENGTH, DP_TICKET, DP_ENCRYPTED, DP_COUNT };
+enum { DP_VERSION, DP_SECTORS, DP_DATA_LENGTH, DP_TICKET, DP_ENCRYPTED, DP_TICKET_CHECK, DP_COUNT };
 
 static const st_property_decl dmg_properties[DP_COUNT] = {
 	[DP_VERSION] = { "dmg.version", ST_PROPERTY_INT, ST_SCOPE_PART, "udif version", NULL, 0, NULL,
@@ -42,9 +42,12 @@ static const st_property_decl dmg_properties[DP_COUNT] = {
 			     NULL, 0, NULL, "bytes of the data fork (the compressed volume)" },
 	[DP_TICKET] = { "dmg.notarization_ticket", ST_PROPERTY_BOOL, ST_SCOPE_PART, "stapled ticket",
 			NULL, 0, NULL,
-			"a notarization ticket is stapled in the signature (slot 0x10002); its content is not verified" },
+			"a notarization ticket is stapled in the signature (slot 0x10002)" },
 	[DP_ENCRYPTED] = { "dmg.encrypted", ST_PROPERTY_BOOL, ST_SCOPE_PART, "encrypted", NULL, 0,
 			   NULL, "an encrypted image (encrcdsa): nothing inside can be verified without its passphrase" },
+	[DP_TICKET_CHECK] = { "dmg.notarization_ticket_check", ST_PROPERTY_STRING, ST_SCOPE_PART,
+			      "ticket", NULL, 0, NULL,
+			      "the stapled ticket: bound (Apple's, naming the image's CodeDirectory), other_code, bad_signature, untrusted or malformed (docs/bundles.md)" },
 };
 
 static const char *const dmg_extensions[] = { ".dmg", NULL };
@@ -134,6 +137,7 @@ static int verify_signature(struct st_walk *w, struct st_input *in, struct st_pa
 {
 	struct macho_check *m;
 	struct st_external_slots ext;
+	const struct cs_blob *tb;
 	uint8_t signed_koly[KOLY_SIZE];
 	uint64_t plist_end = k->xml_off + k->xml_len;
 	int rc;
@@ -166,8 +170,18 @@ static int verify_signature(struct st_walk *w, struct st_input *in, struct st_pa
 	}
 	MSIG(m)->verification_time = w->ctx->at;
 	rc = macho_verify_signature(m);
-	if (rc == ST_OK && cs_superblob_find(&m->sb, 0x10002u))
+	if (rc == ST_OK && (tb = cs_superblob_find(&m->sb, 0x10002u))) {
+		/* The ticket in a BlobWrapper (0xfade0b01, length, bytes),
+		 * bound to the image's own CodeDirectory. */
+		struct macho_ticket_hash want[ST_LIMIT_CODE_DIRECTORIES];
+		size_t n = macho_ticket_hashes_of_check(m, want, ST_LIMIT_CODE_DIRECTORIES);
+		st_span tk = tb->data.len > 8 ? st_span_make(tb->data.data + 8, tb->data.len - 8) : st_span_make(NULL, 0);
+
 		rc = st_props_set_int(&part->props, &dmg_properties[DP_TICKET], 1);
+		if (rc == ST_OK)
+			rc = macho_ticket_report(w->ctx, tk, want, n, &part->props, &dmg_properties[DP_TICKET_CHECK],
+						 &part->reasons);
+	}
 	free(m);
 	return rc;
 }

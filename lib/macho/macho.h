@@ -76,6 +76,42 @@ bool macho_signer_type_expected(const char *type);
 /* The leaf's team ID (first subject OU), malloc'd, or NULL. */
 char *macho_team_of(X509 *leaf);
 
+/* A stapled notarization ticket (macho_ticket.c): a hash it may list (an
+ * Apple CodeDirectory hash type, the hash's first 20 bytes), and what the
+ * check found. */
+struct macho_ticket_hash {
+	uint8_t type;
+	uint8_t hash[20];
+};
+enum macho_ticket_state {
+	MACHO_TICKET_BOUND,          /* Apple's, and it names this code */
+	MACHO_TICKET_OTHER_CODE,     /* Apple's, for other code */
+	MACHO_TICKET_BAD_SIGNATURE,  /* its signature does not verify */
+	MACHO_TICKET_UNTRUSTED,      /* its chain ends at no Apple anchor */
+	MACHO_TICKET_MALFORMED
+};
+struct macho_ticket {
+	enum macho_ticket_state state;
+	int64_t time;      /* when Apple made it, as it says */
+	uint32_t nhashes;
+	char why[160];
+};
+/* Checks the ticket `tk` against the hashes of the code it is stapled to.
+ * ST_OK or ST_ENOMEM; the finding is in *out. */
+int macho_ticket_check(const st_context *ctx, st_span tk, const struct macho_ticket_hash *want,
+		       size_t nwant, struct macho_ticket *out);
+/* "bound", "other_code", "bad_signature", "untrusted", "malformed". */
+const char *macho_ticket_state_name(enum macho_ticket_state s);
+/* The hashes a ticket names a code by: every CodeDirectory's of a checked
+ * signature; the macho.cdhash of each signature of a verified Mach-O part
+ * and of its slices. At most cap; the count. */
+size_t macho_ticket_hashes_of_check(const struct macho_check *m, struct macho_ticket_hash *out, size_t cap);
+size_t macho_ticket_hashes_of_part(const st_part *p, struct macho_ticket_hash *out, size_t cap);
+/* Checks the ticket and reports it: the state in the property state_decl
+ * of props, ticket_mismatch in rs unless it is bound. */
+int macho_ticket_report(const st_context *ctx, st_span tk, const struct macho_ticket_hash *want, size_t nwant,
+			st_props *props, const st_property_decl *state_decl, st_reasons *rs);
+
 /* The designated requirement of a signature (its requirements blob, slot
  * 2, type 3) in the text form codesign prints, into out (macho_requirement.c):
  * true when there is one this reader renders whole. */

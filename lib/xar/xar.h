@@ -81,4 +81,10 @@ int xar_check_signatures(struct st_walk *w, struct st_input *in, const struct xa
 int xar_check_files(struct st_walk *w, struct st_input *in, const struct xar *x,
 		    struct st_part *part, bool judge);
 
+/* xar_ticket.c: a notarization ticket stapled after the archive (t8lr
+ * trailers): `present` set when there is one, its check in `state`,
+ * ticket_mismatch unless it is Apple's and names this package. */
+int xar_check_ticket(struct st_walk *w, struct st_input *in, const struct xar *x, struct st_part *part,
+		     const st_property_decl *present, const st_property_decl *state);
+
 #endif

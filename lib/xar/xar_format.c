@@ -9,7 +9,8 @@
 #include "core/result.h"
 #include "xar/xar.h"
 
-enum { XP_CHECKSUM, XP_FILES, XP_CREATED, XP_STYLES, XP_SIGNER_TYPE, XP_SCRIPTS, XP_COUNT };
+enum { XP_CHECKSUM, XP_FILES, XP_CREATED, XP_STYLES, XP_SIGNER_TYPE, XP_SCRIPTS, XP_TICKET, XP_TICKET_CHECK,
+       XP_COUNT };
 
 static const st_property_decl xar_properties[XP_COUNT] = {
 	[XP_CHECKSUM] = { "xar.checksum", ST_PROPERTY_STRING, ST_SCOPE_PART, "toc checksum", NULL, 0,
@@ -25,6 +26,10 @@ static const st_property_decl xar_properties[XP_COUNT] = {
 			     "class of the signer certificate from Apple's markers; developer_id_installer is the one packages are distributed with" },
 	[XP_SCRIPTS] = { "xar.scripts", ST_PROPERTY_STRING, ST_SCOPE_PART, "install scripts", NULL, 0, NULL,
 			 "the package's Scripts archives (TOC paths): the installer runs the scripts inside (preinstall, postinstall) as root" },
+	[XP_TICKET] = { "xar.notarization_ticket", ST_PROPERTY_BOOL, ST_SCOPE_PART, "stapled ticket", NULL, 0,
+			NULL, "a notarization ticket is stapled after the archive (t8lr trailers)" },
+	[XP_TICKET_CHECK] = { "xar.notarization_ticket_check", ST_PROPERTY_STRING, ST_SCOPE_PART, "ticket", NULL, 0,
+			      NULL, "the stapled ticket: bound (Apple's, naming the package's table-of-contents checksum), other_code, bad_signature, untrusted or malformed (docs/packages.md)" },
 };
 
 const st_property_decl xar_signer_type_decl;
@@ -91,6 +96,8 @@ static int xar_verify(struct st_walk *w, struct st_input *in, struct st_part *pa
 		}
 	}
 	rc = xar_check_signatures(w, in, &x, part);
+	if (rc == ST_OK)
+		rc = xar_check_ticket(w, in, &x, part, &xar_properties[XP_TICKET], &xar_properties[XP_TICKET_CHECK]);
 	if (rc == ST_OK)
 		rc = xar_check_files(w, in, &x, part, x.rsa.present || x.cms.present);
 	xar_clear(&x);

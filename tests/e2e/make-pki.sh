@@ -104,6 +104,9 @@
 #   apple-expired.pem   as apple-devid.pem, 2020-01-01 .. 2021-01-01
 #   apple-unkcrit.pem   as apple-devid.pem plus an unknown critical extension
 #                       2.25.206602063260675950356325729895580383844 (NULL)
+#   apple-integration-ca.pem  System Integration CA (apple-root), 2020 .. 2035
+#   apple-ticket.pem    "Software Ticket Signing", EC P-256, 6.1.30 critical,
+#                       no EKU (apple-integration-ca): signs notarization tickets
 set -euo pipefail
 
 die() { printf 'make-pki.sh: %s\n' "$*" >&2; exit 1; }
@@ -499,6 +502,19 @@ subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 1.2.840.113635.100.6.1.13 = critical, DER:05:00
 
+[ v3_apple_integration_ca ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_apple_ticket ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+1.2.840.113635.100.6.1.30 = critical, DER:05:00
+
 [ v3_apple_installer ]
 basicConstraints       = critical, CA:FALSE
 keyUsage               = critical, digitalSignature
@@ -538,8 +554,8 @@ EOF
 # apple_issue NAME ISSUER EXT START END SUBJECT
 #   like issue (RSA-2048), with policy_apple so that UID stays in the subject.
 apple_issue() {
-    local name=$1 issuer=$2 ext=$3 start=$4 end=$5 subj=$6
-    genkey "$WORK/$name.key" rsa2048
+    local name=$1 issuer=$2 ext=$3 start=$4 end=$5 subj=$6 key=${7:-rsa2048}
+    genkey "$WORK/$name.key" "$key"
     run openssl req -new -config "$CNF" -key "$WORK/$name.key" -subj "$subj" \
         -out "$WORK/$name.csr"
     run openssl ca -batch -config "$CNF" -policy policy_apple -cert "$WORK/$issuer.pem" \
@@ -568,6 +584,15 @@ apple_issue apple-unkcrit   apple-devid-ca v3_apple_unkcrit   240101000000Z 2601
 newca apple-wwdr-ca 7200
 apple_issue apple-mas apple-wwdr-ca v3_apple_mas 240101000000Z 260101000000Z "$(apple_dn '3rd Party Mac Developer Application')"
 apple_issue apple-dev apple-wwdr-ca v3_apple_dev 240101000000Z 260101000000Z "$(apple_dn 'Mac Developer')"
+# Notarization tickets (tests/e2e/tools/ticket.py): an EC P-256 leaf under
+# an integration CA under the root, as Apple's "Software Ticket Signing"
+# under Apple System Integration CA 4 and Apple Root CA - G3.
+newca apple-root 7300
+apple_issue apple-integration-ca apple-root v3_apple_integration_ca 200101000000Z 350101000000Z \
+    "$APPLE_CA_DN/CN=sigtrace Test System Integration CA"
+newca apple-integration-ca 7400
+apple_issue apple-ticket apple-integration-ca v3_apple_ticket 240101000000Z 260101000000Z \
+    "/CN=sigtrace Test Software Ticket Signing/O=sigtrace Test/C=XX" p256
 
 # The chains verify (the expired leaf inside its validity). OpenSSL does not
 # know Apple's critical markers, hence -ignore_critical.
@@ -583,6 +608,7 @@ done
 for l in apple-mas apple-dev; do
     apple_check "$l" apple-wwdr-ca -attime "$(at 2025-06-01)"
 done
+apple_check apple-ticket apple-integration-ca -attime "$(at 2025-06-01)"
 apple_check apple-expired apple-devid-ca -attime "$(at 2020-06-01)"
 if openssl verify -CAfile "$WORK/apple-root.pem" -untrusted "$WORK/apple-devid-ca.pem" \
         -ignore_critical -attime "$(at 2025-06-01)" "$WORK/apple-expired.pem" >/dev/null 2>&1; then
@@ -594,7 +620,7 @@ case $(openssl x509 -in "$WORK/apple-devid.pem" -noout -subject -nameopt RFC2253
 esac
 
 for n in apple-root apple-devid-ca apple-wwdr-ca apple-devid apple-installer apple-mas \
-         apple-dev apple-nomarker apple-expired apple-unkcrit; do
+         apple-dev apple-nomarker apple-expired apple-unkcrit apple-integration-ca apple-ticket; do
     install -m 0644 "$WORK/$n.pem" "$OUT/$n.pem"
     install -m 0600 "$WORK/$n.key" "$OUT/$n.key"
 done

@@ -70,6 +70,11 @@ def requirement(ident, cdh=None):
 
 def cdhash(path):
     """cdhash of a thin 64-bit little-endian Mach-O's slot-0 CodeDirectory."""
+    return cdhash_typed(path)[1]
+
+
+def cdhash_typed(path):
+    """(hash type, cdhash) of a thin Mach-O's slot-0 CodeDirectory."""
     data = open(path, "rb").read()
     ncmds = struct.unpack_from("<I", data, 16)[0]
     off = 32
@@ -86,7 +91,7 @@ def cdhash(path):
                     htype = data[cd + 37]
                     blob = data[cd:cd + length]
                     h = hashlib.sha1(blob) if htype == 1 else hashlib.sha256(blob)
-                    return h.digest()[:20]
+                    return htype, h.digest()[:20]
         off += size
     raise SystemExit("make-bundle.py: %s has no code signature" % path)
 
@@ -281,6 +286,20 @@ def main():
     # A deep bundle's main executable stripped of its signature.
     c = copy("bundle-exe-unsigned.app")
     shutil.copyfile(unsigned, os.path.join(c, "MacOS", "Demo"))
+    # Stapled notarization tickets (Contents/CodeResources, outside the
+    # seal): one naming the main executable's CDHash; one naming other
+    # code only (a ticket copied from another app); one whose signature
+    # was broken (a ticket edited to name this code).
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import ticket
+    own = cdhash_typed(os.path.join(good, "Contents", "MacOS", "Demo"))
+    other = [(2, hashlib.sha256(b"other code %d" % i).digest()[:20]) for i in range(3)]
+    c = copy("bundle-ticket.app")
+    open(os.path.join(c, "CodeResources"), "wb").write(ticket.ticket(pki, other[:1] + [own]))
+    c = copy("bundle-ticket-other.app")
+    open(os.path.join(c, "CodeResources"), "wb").write(ticket.ticket(pki, other))
+    c = copy("bundle-ticket-forged.app")
+    open(os.path.join(c, "CodeResources"), "wb").write(ticket.ticket(pki, [own], tamper="signature"))
 
 
 if __name__ == "__main__":

@@ -130,8 +130,13 @@ def image(pki, signed=True, adhoc=False, ticket=False, tamper=None, volume=None,
     if not adhoc:
         blobs.append((0x10000, blob(0xFADE0B01, cms(cd, pki, tmp))))
     if ticket:
-        # A stapled ticket, wrapped as notarytool/stapler wrap it.
-        blobs.append((0x10002, blob(0xFADE0B01, b"s8ch" + b"\0" * 60)))
+        # A stapled ticket, wrapped as stapler wraps it: Apple's (the test
+        # PKI's) naming the image's CodeDirectory, or other code only.
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import ticket as tk
+        own = (2, hashlib.sha256(cd).digest()[:20])
+        other = (2, hashlib.sha256(b"other image").digest()[:20])
+        blobs.append((0x10002, blob(0xFADE0B01, tk.ticket(pki, [other] if ticket == "other" else [other, own]))))
     n = len(blobs)
     off = 12 + 8 * n
     index, payload = b"", b""
@@ -158,6 +163,7 @@ def main():
     P = lambda n: os.path.join(out, n)
     open(P("dmg-devid.dmg"), "wb").write(image(pki))
     open(P("dmg-ticket.dmg"), "wb").write(image(pki, ticket=True))
+    open(P("dmg-ticket-other.dmg"), "wb").write(image(pki, ticket="other"))
     open(P("dmg-adhoc.dmg"), "wb").write(image(pki, adhoc=True))
     open(P("dmg-unsigned.dmg"), "wb").write(image(pki, signed=False))
     open(P("dmg-data-byte.dmg"), "wb").write(image(pki, tamper="data"))

@@ -59,10 +59,12 @@ GZIPPED = ("Distribution",)
 
 
 def build(out, files, signer=None, style="sha1", rsa=True, cms=True, rename=None,
-          flip_heap=None, flip_rsa=False):
+          flip_heap=None, flip_rsa=False, ticket=None):
     """files: list of (path, bytes). signer: (cert, key, chain) or None.
     Distribution is stored gzip-encoded as pkgbuild and productbuild store
-    it (<length> the archived bytes, <size> the extracted ones)."""
+    it (<length> the archived bytes, <size> the extracted ones). ticket:
+    None, "own" (a notarization ticket naming the package's TOC checksum,
+    stapled after it) or "other" (naming other code only)."""
     h, alg = MD[style]
     dsize = h().digest_size
     tmp = tempfile.mkdtemp()
@@ -152,8 +154,19 @@ def build(out, files, signer=None, style="sha1", rsa=True, cms=True, rename=None
         off = entries[flip_heap][0] + 5
         heap[off] ^= 0x01
     hdr = struct.pack(">4sHHQQI", b"xar!", 28, 1, len(ctoc), len(xml), alg)
+    tail = b""
+    if ticket:
+        # Stapled as stapler does: a terminator trailer, the ticket, a
+        # ticket trailer ("t8lr", version 1, type, length, reserved).
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import ticket as tk
+        own = (1 if style == "sha1" else 2, h(ctoc).digest()[:20])
+        other = (2, hashlib.sha256(b"other package").digest()[:20])
+        t = tk.ticket(os.path.dirname(signer[0]), [other] if ticket == "other" else [other, own])
+        tail = (b"t8lr" + struct.pack("<HHII", 1, 1, 0, 0) + t +
+                b"t8lr" + struct.pack("<HHII", 1, 2, len(t), 0))
     with open(out, "wb") as f:
-        f.write(hdr + ctoc + bytes(heap))
+        f.write(hdr + ctoc + bytes(heap) + tail)
 
 
 def cpio_odc(entries):
@@ -221,6 +234,8 @@ def main():
     build(P("pkg-toc-modified.pkg"), files, inst, rename={"tool": "tooI"})
     build(P("pkg-rsa-byte.pkg"), files, inst, cms=False, flip_rsa=True)
     pbzx = cpio_pbzx([("./usr/local/bin/demo-tool", tool), ("./usr/local/share/demo.txt", b"demo\n")])
+    build(P("pkg-ticket.pkg"), files, inst, ticket="own")
+    build(P("pkg-ticket-other.pkg"), files, inst, ticket="other")
     build(P("pkg-pbzx.pkg"), [(n, pbzx if n == "demo.pkg/Payload" else d) for n, d in files], inst)
     data = open(P("pkg-devid-installer.pkg"), "rb").read()
     open(P("pkg-truncated.pkg"), "wb").write(data[:60])
