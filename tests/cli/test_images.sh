@@ -197,6 +197,16 @@ sys.exit(not (t and t[0]["file"]["path"] == [sys.argv[2] + "/hb.img//Tools/good.
               and "belongs to " + sys.argv[2] + "/ha.img//Tools/good.dll" in t[0]["sigtrace"]["evidence"]))
 PY
 check "inventory across images: a signature copied from a file in one host's image onto one in another's is found" $?
+# --resume: an image is recorded whole (its records are written once the
+# walk ends), so an interrupted one is scanned again and a recorded one
+# skipped, its rows kept.
+rows() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from files").fetchone()[0])' "$1"; }
+before=$(rows "$tmp/hosts.db")
+"$st" scan --db "$tmp/hosts.db" --host host-a --resume --no-default-trust --trust "$pki/root.pem" \
+	--at 2025-06-01T00:00:00Z "$tmp/ha.img" >/dev/null 2>"$tmp/resume.err"
+[ $? -le 1 ] && grep -q " 1 already in the inventory" "$tmp/resume.err" &&
+	[ "$(rows "$tmp/hosts.db")" = "$before" ] && [ "$before" -ge 2 ]
+check "--resume skips an image already recorded for the host, its rows kept" $?
 
 # --- APFS: a container (mkapfs, apfsprogs: volumes it cannot fill, since
 # no Linux tool writes APFS files), then the same marked encrypted ---
