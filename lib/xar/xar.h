@@ -48,6 +48,9 @@ struct xar_file {
 	char cksum_style[16];        /* archived-checksum style */
 	uint8_t cksum[64];
 	size_t cksum_len;
+	char xcksum_style[16];       /* extracted-checksum: of the decoded bytes */
+	uint8_t xcksum[64];
+	size_t xcksum_len;
 };
 
 struct xar {
@@ -80,6 +83,14 @@ int xar_check_signatures(struct st_walk *w, struct st_input *in, const struct xa
  * claims become members. */
 int xar_check_files(struct st_walk *w, struct st_input *in, const struct xar *x,
 		    struct st_part *part, bool judge);
+
+/* xar_decode.c: whether f is stored compressed in a way sigtrace decodes;
+ * its decoded bytes (*out, malloc'd, f->length of them) when a format
+ * claims their head; *why set when it cannot be decoded (or is too large).
+ * ST_OK, ST_ENOMEM, ST_EIO. */
+bool xar_decodable(const struct xar_file *f);
+int xar_decode_member(struct st_walk *w, struct st_input *in, const struct xar *x, const struct xar_file *f,
+		      uint8_t **out, const char **why);
 
 /* xar_ticket.c: a notarization ticket stapled after the archive (t8lr
  * trailers): `present` set when there is one, its check in `state`,

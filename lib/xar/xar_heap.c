@@ -5,7 +5,9 @@
  * installer refuses to extract it. Files stored as they are
  * (application/octet-stream, archived size = extracted size) whose first
  * bytes a format claims (a component package inside a product archive, a
- * Mach-O tool) become members, read in place.
+ * Mach-O tool) become members, read in place; files stored compressed
+ * whose decoded head a format claims are decoded (xar_decode.c), checked
+ * against their extracted checksum and verified as members too.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,8 +27,8 @@ int xar_check_files(struct st_walk *w, struct st_input *in, const struct xar *x,
 		    struct st_part *part, bool judge)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	char bad[3 * 120] = "", outside[3 * 120] = "";
-	size_t nbad = 0, nout = 0, nmembers = 0;
+	char bad[3 * 120] = "", outside[3 * 120] = "", undecoded[3 * 120] = "";
+	size_t nbad = 0, nout = 0, nmembers = 0, nundecoded = 0;
 	int rc = ST_OK;
 
 	if (!c)
@@ -80,6 +82,31 @@ int xar_check_files(struct st_walk *w, struct st_input *in, const struct xar *x,
 				nmembers++;
 				rc = st_walk_member(w, in, part, &m, &ch);
 			}
+		} else if (f->size > 0 && xar_decodable(f)) {
+			uint8_t *dec = NULL;
+			const char *why = NULL;
+
+			if ((rc = xar_decode_member(w, in, x, f, &dec, &why)))
+				break;
+			if (why && nundecoded++ < NAMES && strlen(undecoded) + strlen(f->path) + 3 < sizeof(undecoded))
+				snprintf(undecoded + strlen(undecoded), sizeof(undecoded) - strlen(undecoded), "%s%s",
+					 *undecoded ? ", " : "", f->path);
+			if (dec) {
+				/* The decoded bytes against the extracted checksum
+				 * the signed table of contents gives too. */
+				const EVP_MD *xmd = xar_md(f->xcksum_style);
+				struct st_member m = { .kind = "member", .name = f->path, .data = dec, .size = f->length };
+				struct st_part *ch;
+				if (judge && xmd && f->xcksum_len == (size_t)EVP_MD_size(xmd) &&
+				    (!EVP_Digest(dec, (size_t)f->length, h, &hl, xmd, NULL) ||
+				     memcmp(h, f->xcksum, hl) != 0) &&
+				    nbad++ < NAMES && strlen(bad) + strlen(f->path) + 3 < sizeof(bad))
+					snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%s%s", *bad ? ", " : "",
+						 f->path);
+				nmembers++;
+				rc = st_walk_member(w, in, part, &m, &ch);
+				free(dec);
+			}
 		}
 	}
 	EVP_MD_CTX_free(c);
@@ -91,6 +118,10 @@ int xar_check_files(struct st_walk *w, struct st_input *in, const struct xar *x,
 		ST_ADD(&part->reasons, ST_R_DIGEST_MISMATCH, ST_EFFECT_DEFAULT,
 		       "%zu file%s differ from the checksum the signed table of contents gives: %s%s",
 		       nbad, nbad == 1 ? "" : "s", bad, nbad > NAMES ? ", ..." : "");
+	if (nundecoded)
+		ST_ADD(&part->reasons, ST_R_MALFORMED_PACKAGE, ST_VERDICT_VALID,
+		       "%zu compressed file%s cannot be decoded (not verified): %s%s", nundecoded,
+		       nundecoded == 1 ? "" : "s", undecoded, nundecoded > NAMES ? ", ..." : "");
 	if (nout)
 		ST_ADD(&part->reasons, ST_R_MALFORMED_PACKAGE, ST_EFFECT_DEFAULT,
 		       "%zu file%s lie outside the archive: %s%s", nout, nout == 1 ? "" : "s", outside,

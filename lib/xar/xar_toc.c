@@ -171,6 +171,30 @@ struct walk {
 	size_t whylen;
 };
 
+/* A <...-checksum style="sha1">hex</...> into style and 64 bytes at most
+ * (*len 0 when absent or not hex). */
+static void read_cksum(const xmlNode *ck, char style[16], uint8_t out[64], size_t *len)
+{
+	xmlChar *t;
+	size_t tl;
+
+	*len = 0;
+	if (!ck)
+		return;
+	t = xmlNodeGetContent(ck);
+	tl = t ? strlen((const char *)t) : 0;
+	attr_into(ck, "style", style, 16);
+	for (size_t i = 0; t && i < tl && i / 2 < 64 && tl % 2 == 0; i += 2) {
+		int hi = hexval(t[i]), lo = hexval(t[i + 1]);
+		if (hi < 0 || lo < 0) {
+			*len = 0;
+			break;
+		}
+		out[(*len)++] = (uint8_t)(hi << 4 | lo);
+	}
+	xmlFree(t);
+}
+
 static int read_file(struct walk *wk, const xmlNode *n, const char *parent, int depth)
 {
 	struct xar *x = wk->x;
@@ -208,7 +232,7 @@ static int read_file(struct walk *wk, const xmlNode *n, const char *parent, int 
 	xmlFree(nm);
 	self = x->nfiles++;
 	if (data) {
-		const xmlNode *enc = child(data, "encoding"), *ck = child(data, "archived-checksum");
+		const xmlNode *enc = child(data, "encoding");
 		f->has_data = true;
 		/* <length> is the bytes in the heap (archived, compressed),
 		 * <size> the file's extracted size: Distribution in a real
@@ -219,20 +243,8 @@ static int read_file(struct walk *wk, const xmlNode *n, const char *parent, int 
 			return ST_PARSE_MALFORMED;
 		}
 		attr_into(enc, "style", f->encoding, sizeof(f->encoding));
-		if (ck) {
-			xmlChar *t = xmlNodeGetContent(ck);
-			size_t tl = t ? strlen((const char *)t) : 0;
-			attr_into(ck, "style", f->cksum_style, sizeof(f->cksum_style));
-			for (size_t i = 0; t && i + 1 < tl + 1 && i / 2 < sizeof(f->cksum) && tl % 2 == 0; i += 2) {
-				int hi = hexval(t[i]), lo = hexval(t[i + 1]);
-				if (hi < 0 || lo < 0) {
-					f->cksum_len = 0;
-					break;
-				}
-				f->cksum[f->cksum_len++] = (uint8_t)(hi << 4 | lo);
-			}
-			xmlFree(t);
-		}
+		read_cksum(child(data, "archived-checksum"), f->cksum_style, f->cksum, &f->cksum_len);
+		read_cksum(child(data, "extracted-checksum"), f->xcksum_style, f->xcksum, &f->xcksum_len);
 	}
 	for (const xmlNode *c = n->children; c; c = c->next) {
 		if (named(c, "file")) {

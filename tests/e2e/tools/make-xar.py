@@ -56,15 +56,19 @@ def cms_sign(cert, key, chain, digest, tmp):
 
 
 GZIPPED = ("Distribution",)
+import bz2
 
 
 def build(out, files, signer=None, style="sha1", rsa=True, cms=True, rename=None,
-          flip_heap=None, flip_rsa=False, ticket=None):
+          flip_heap=None, flip_rsa=False, ticket=None, compress=None, bad_extracted=None):
     """files: list of (path, bytes). signer: (cert, key, chain) or None.
     Distribution is stored gzip-encoded as pkgbuild and productbuild store
     it (<length> the archived bytes, <size> the extracted ones). ticket:
     None, "own" (a notarization ticket naming the package's TOC checksum,
-    stapled after it) or "other" (naming other code only)."""
+    stapled after it) or "other" (naming other code only). compress: {path:
+    "gzip" or "bzip2"} for more files stored compressed; bad_extracted: a
+    path whose extracted checksum is given wrong (its decoded bytes differ
+    from what the table of contents says)."""
     h, alg = MD[style]
     dsize = h().digest_size
     tmp = tempfile.mkdtemp()
@@ -76,11 +80,14 @@ def build(out, files, signer=None, style="sha1", rsa=True, cms=True, rename=None
     heap = bytearray(b"\0" * (dsize + rsa_size + cms_size))
     # The files, stored as they are (Distribution zlib-compressed).
     entries = {}
+    how = dict((p, "gzip") for p in GZIPPED)
+    how.update(compress or {})
     for path, data in files:
-        if path in GZIPPED:
-            z = zlib.compress(data, 9)
-            entries[path] = (len(heap), len(z), h(z).hexdigest(), len(data), h(data).hexdigest(),
-                             "application/x-gzip")
+        if path in how:
+            z = zlib.compress(data, 9) if how[path] == "gzip" else bz2.compress(data)
+            xck = h(data + b"x").hexdigest() if path == bad_extracted else h(data).hexdigest()
+            entries[path] = (len(heap), len(z), h(z).hexdigest(), len(data), xck,
+                             "application/x-gzip" if how[path] == "gzip" else "application/x-bzip2")
             heap += z
         else:
             entries[path] = (len(heap), len(data), h(data).hexdigest(), len(data), h(data).hexdigest(),
@@ -234,6 +241,18 @@ def main():
     build(P("pkg-toc-modified.pkg"), files, inst, rename={"tool": "tooI"})
     build(P("pkg-rsa-byte.pkg"), files, inst, cms=False, flip_rsa=True)
     pbzx = cpio_pbzx([("./usr/local/bin/demo-tool", tool), ("./usr/local/share/demo.txt", b"demo\n")])
+    # The Mach-O tool stored compressed, as the xar tool stores files: it
+    # is decoded and verified as a member (gzip, bzip2); one whose
+    # extracted checksum disagrees with its decoded bytes; one compressed
+    # from a tampered copy of the tool (its code page hash fails).
+    build(P("pkg-tool-gzip.pkg"), files, inst, compress={"Resources/tool": "gzip"})
+    build(P("pkg-tool-bzip2.pkg"), files, inst, compress={"Resources/tool": "bzip2"})
+    build(P("pkg-tool-extracted-differs.pkg"), files, inst, compress={"Resources/tool": "gzip"},
+          bad_extracted="Resources/tool")
+    bad = bytearray(tool)
+    bad[len(bad) // 3] ^= 0x01
+    build(P("pkg-tool-gzip-tampered.pkg"), [(n, bytes(bad) if n == "Resources/tool" else d) for n, d in files],
+          inst, compress={"Resources/tool": "gzip"})
     build(P("pkg-ticket.pkg"), files, inst, ticket="own")
     build(P("pkg-ticket-other.pkg"), files, inst, ticket="other")
     build(P("pkg-pbzx.pkg"), [(n, pbzx if n == "demo.pkg/Payload" else d) for n, d in files], inst)
