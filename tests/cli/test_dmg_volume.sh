@@ -52,4 +52,21 @@ check "verify X.dmg//disk//PATH reports that file alone, its verdict the exit st
 "$st" verify "${common[@]}" "$mfix/dmg/dmg-volume.dmg//disk//Tools/none" >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "dmg-volume.dmg//disk//Tools/none: no such file inside the container" "$tmp/err"
 check "a path inside that names no file: an error (exit 2)" $?
+# An APFS volume in a disk image (mkapfs, which cannot put files in it: no
+# Linux tool writes APFS files): the disk is opened through TSK's APFS
+# pool, no volume left unread.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+mkapfs=$(command -v mkapfs || echo /usr/sbin/mkapfs)
+truncate -s 600M "$tmp/apfs.vol" && "$mkapfs" -L Data "$tmp/apfs.vol" >/dev/null 2>&1 &&
+	python3 "$top/tests/e2e/tools/make-dmg.py" "$pki" "$tmp/apfs-dmg" "$tmp/apfs.vol" >/dev/null 2>&1
+"$st" scan --all --format ndjson "${common[@]}" "$tmp/apfs-dmg/dmg-volume.dmg" >"$tmp/apfs" 2>/dev/null
+rc=$?
+python3 - "$tmp/apfs" "$tmp/apfs-dmg/dmg-volume.dmg//disk" <<'PY'
+import json, sys
+recs = {json.loads(l)["file"]["path"]: json.loads(l)["sigtrace"] for l in open(sys.argv[1])}
+d = recs.get(sys.argv[2])
+sys.exit(not (d and d["format"] == "image" and not d.get("reasons") and d["parts"][0]["properties"]["image.files"] == 0))
+PY
+[ $? -eq 0 ] && [ $rc -eq 0 ]
+check "a disk image holding an APFS container: its volume read through the APFS pool, nothing left unread" $?
 finish
