@@ -65,23 +65,6 @@ static int cab_digest(void *arg, int nid, uint8_t *out, unsigned *outlen, st_rea
 	return ST_OK;
 }
 
-/* The length of the DER SEQUENCE at the start of s, or 0. */
-static size_t der_length(st_span s)
-{
-	size_t n, len = 0;
-
-	if (s.len < 2 || s.data[0] != 0x30)
-		return 0;
-	if (s.data[1] < 0x80)
-		return (size_t)s.data[1] + 2;
-	n = s.data[1] & 0x7f;
-	if (n == 0 || n > 4 || s.len < 2 + n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		len = len << 8 | s.data[2 + i];
-	return len + 2 + n;
-}
-
 static int cab_verify(struct st_walk *w, struct st_input *in, struct st_part *part)
 {
 	struct cab_subject cs = { .in = in };
@@ -146,7 +129,7 @@ static int cab_verify(struct st_walk *w, struct st_input *in, struct st_part *pa
 	/* osslsigncode and signtool pad the PKCS#7 with zeros to 8 bytes
 	 * inside the recorded size: padding, not content. */
 	{
-		size_t der = der_length(sig);
+		size_t der = st_der_sequence_length(sig, NULL);
 		bool zeros = der > 0 && der <= sig.len && sig.len - der < 8;
 		for (size_t i = der; zeros && i < sig.len; i++)
 			zeros = sig.data[i] == 0;

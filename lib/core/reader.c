@@ -84,3 +84,24 @@ ST_READER_FN(st_read_u64le, uint64_t, 8, load_le)
 ST_READER_FN(st_read_u16be, uint16_t, 2, load_be)
 ST_READER_FN(st_read_u32be, uint32_t, 4, load_be)
 ST_READER_FN(st_read_u64be, uint64_t, 8, load_be)
+
+size_t st_der_sequence_length(st_span s, size_t *header)
+{
+	size_t n, len = 0;
+
+	if (s.len < 2 || s.data[0] != 0x30)
+		return 0;
+	if (s.data[1] < 0x80) {
+		if (header)
+			*header = 2;
+		return (size_t)s.data[1] + 2;
+	}
+	n = s.data[1] & 0x7f;
+	if (n == 0 || n > 4 || s.len < 2 + n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		len = len << 8 | s.data[2 + i];
+	if (header)
+		*header = 2 + n;
+	return len + 2 + n;
+}

@@ -72,6 +72,11 @@ bool st_read_u32be(st_span s, uint64_t off, uint32_t *v);
 bool st_read_u64be(st_span s, uint64_t off, uint64_t *v);
 
 /* Copies len bytes at off into dst. */
+/* The total length (header included) of the DER SEQUENCE at the start of
+ * s and, when header is not NULL, its header's length; 0 when s does not
+ * start with one whose length field reads (the length is not checked
+ * against s). */
+size_t st_der_sequence_length(st_span s, size_t *header);
 bool st_read_bytes(st_span s, uint64_t off, void *dst, size_t len);
 
 #endif

@@ -73,28 +73,6 @@ const char *macho_ticket_state_name(enum macho_ticket_state s)
 	return "malformed";
 }
 
-/* The length of the DER element at p (at most n bytes), or 0. */
-static size_t der_length(const uint8_t *p, size_t n)
-{
-	size_t len, head;
-
-	if (n < 2)
-		return 0;
-	if (p[1] < 0x80) {
-		len = p[1];
-		head = 2;
-	} else if (p[1] == 0x81 && n >= 3) {
-		len = p[2];
-		head = 3;
-	} else if (p[1] == 0x82 && n >= 4) {
-		len = (size_t)p[2] << 8 | p[3];
-		head = 4;
-	} else {
-		return 0;
-	}
-	return len <= n - head ? head + len : 0;
-}
-
 static void say(struct macho_ticket *t, enum macho_ticket_state s, const char *why)
 {
 	t->state = s;
@@ -108,7 +86,7 @@ int macho_ticket_check(const st_context *ctx, st_span tk, const struct macho_tic
 	uint16_t body_ver, hash_len;
 	uint64_t when, signed_len;
 	const uint8_t *chain, *body, *sig;
-	size_t sig_len, seq_len;
+	size_t sig_len, seq_len, seq_head = 0;
 	STACK_OF(X509) *certs = NULL;
 	EVP_MD_CTX *md = NULL;
 	st_reasons rs = { 0 };
@@ -126,8 +104,8 @@ int macho_ticket_check(const st_context *ctx, st_span tk, const struct macho_tic
 	chain = tk.data + TICKET_HEADER;
 	body = chain + chain_len;
 	sig = tk.data + signed_len;
-	sig_len = der_length(sig, tk.len - (size_t)signed_len);
-	if (memcmp(body, "g8tk", 4) != 0 || sig_len == 0)
+	sig_len = st_der_sequence_length(st_span_make(sig, tk.len - (size_t)signed_len), NULL);
+	if (memcmp(body, "g8tk", 4) != 0 || sig_len == 0 || sig_len > tk.len - signed_len)
 		return ST_OK;
 	{
 		st_span b = st_span_make(body, body_len);
@@ -140,13 +118,13 @@ int macho_ticket_check(const st_context *ctx, st_span tk, const struct macho_tic
 	out->nhashes = count;
 
 	/* The certificates: one SEQUENCE around them. */
-	seq_len = der_length(chain, chain_len);
-	if (chain_len < 2 || chain[0] != 0x30 || seq_len != chain_len)
+	seq_len = st_der_sequence_length(st_span_make(chain, chain_len), &seq_head);
+	if (seq_len != chain_len)
 		return ST_OK;
 	if (!(certs = sk_X509_new_null()))
 		return ST_ENOMEM;
 	{
-		const uint8_t *p = chain + (chain[1] < 0x80 ? 2 : chain[1] == 0x81 ? 3 : 4), *end = chain + chain_len;
+		const uint8_t *p = chain + seq_head, *end = chain + chain_len;
 		while (p < end && sk_X509_num(certs) < TICKET_CERTS) {
 			X509 *x = d2i_X509(NULL, &p, end - p);
 			if (!x || !sk_X509_push(certs, x)) {
