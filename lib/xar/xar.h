@@ -61,6 +61,11 @@ struct xar {
 	char toc_style[16];          /* <checksum style=...> */
 	uint64_t toc_cksum_off, toc_cksum_size;
 	bool has_toc_cksum;
+	/* The compressed TOC's digest under toc_style (toc_hash_len 0 when
+	 * the style is unknown): what the signatures and a stapled ticket
+	 * name the package by. */
+	uint8_t toc_hash[64];
+	unsigned toc_hash_len;
 	struct xar_sig rsa, cms;
 	struct xar_file *files;
 	size_t nfiles;

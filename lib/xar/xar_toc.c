@@ -356,6 +356,9 @@ int xar_read(struct st_input *in, struct xar *x, char *why, size_t whylen)
 		}
 	}
 	xmlFreeDoc(doc);
+	if (rc == ST_OK && xar_md(x->toc_style) && !EVP_Digest(t.data, t.len, x->toc_hash, &x->toc_hash_len,
+							       xar_md(x->toc_style), NULL))
+		rc = ST_ENOMEM;
 	return rc;
 }
 
