@@ -31,7 +31,7 @@ struct job {
 	bool held;                 /* size counts in the pool's in_flight */
 	const struct st_format *fmt;
 	const void *hint;
-	int depth;
+	int depth;                 /* of the container */
 	st_props props;
 	int rc;
 	struct job *next;   /* in the queue of jobs not started */
@@ -179,19 +179,17 @@ static int props_take(st_props *dst, st_props *src)
 
 static void run(struct st_member_pool *p, struct job *j)
 {
-	/* The member is a file of its own: fresh budgets, the depth of a
-	 * member of its container (st_walk_member). */
-	struct st_walk w = { .ctx = p->ctx, .depth = j->depth, .parts = 1, .path = p->path,
-			     .hint = j->fmt ? j->hint : NULL, .pooled = true };
+	/* A walk of this thread's own, at the container's depth; the member
+	 * is a file of its own (fresh budgets). */
+	struct st_walk w = { .ctx = p->ctx, .depth = j->depth, .parts = 1, .path = p->path, .pooled = true };
+	struct st_member m = { .format = j->fmt, .hint = j->hint, .own_file = true };
 	struct st_input in;
 
 	if (j->data)
 		st_input_init_mem(&in, j->data, j->size);
 	else
 		st_input_init_source(&in, j->src, 0, j->size);
-	in.sha256_done = !p->ctx->file_hash;
-	in.legacy_wanted = !in.sha256_done && p->ctx->legacy_hashes;
-	j->rc = st_driver_verify_input(&w, &in, j->part, j->fmt);
+	j->rc = st_driver_verify_member(&w, &in, j->part, &m);
 	st_input_clear(&in);
 	if (j->rc == ST_OK)
 		j->rc = props_take(&j->part->props, &j->props);
@@ -266,7 +264,7 @@ static int add(struct st_member_pool *p, struct st_walk *w, struct st_part *pare
 	j->size = m->size;
 	j->fmt = m->format;
 	j->hint = m->hint;
-	j->depth = w->depth + 1;
+	j->depth = w->depth;
 	if (props) {
 		j->props = *props;
 		memset(props, 0, sizeof(*props));

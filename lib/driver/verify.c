@@ -208,15 +208,40 @@ bool st_driver_within_limits(struct st_walk *w, struct st_part *parent, const ch
 	return true;
 }
 
-int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *parent,
-		   const struct st_member *m, struct st_part **child)
+int st_driver_verify_member(struct st_walk *w, struct st_input *cin, struct st_part *c,
+			    const struct st_member *m)
 {
-	const st_context *ctx = w->ctx;
-	struct st_input cin;
-	struct st_part *c;
 	const void *hint = w->hint;
 	size_t parts = w->parts;
 	uint64_t decoded = w->decoded;
+	int rc;
+
+	/* A constituent is judged with its container, which is hashed whole;
+	 * a member is a file of its own and gets its own hash. */
+	cin->sha256_done = m->constituent || !w->ctx->file_hash;
+	cin->legacy_wanted = !cin->sha256_done && w->ctx->legacy_hashes;
+	w->depth++;
+	w->hint = m->format ? m->hint : NULL;
+	if (m->own_file) {
+		/* A file of its own: its budgets start afresh. */
+		w->parts = 1;
+		w->decoded = 0;
+	}
+	rc = st_driver_verify_input(w, cin, c, m->format);
+	if (m->own_file) {
+		w->parts = parts;
+		w->decoded = decoded;
+	}
+	w->hint = hint;
+	w->depth--;
+	return rc;
+}
+
+int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *parent,
+		   const struct st_member *m, struct st_part **child)
+{
+	struct st_input cin;
+	struct st_part *c;
 	int rc;
 
 	*child = NULL;
@@ -241,25 +266,8 @@ int st_walk_member(struct st_walk *w, struct st_input *in, struct st_part *paren
 		return ST_ENOMEM;
 	c->has_range = m->data == NULL && m->src.read == NULL;
 	c->offset = c->has_range ? m->offset : 0;
-	/* A constituent is judged with its container, which is hashed whole;
-	 * a member is a file of its own and gets its own hash. */
-	cin.sha256_done = m->constituent || !ctx->file_hash;
-	cin.legacy_wanted = !cin.sha256_done && ctx->legacy_hashes;
 	w->parts++;
-	w->depth++;
-	w->hint = m->format ? m->hint : NULL;
-	if (m->own_file) {
-		/* A file of its own: its budgets start afresh. */
-		w->parts = 1;
-		w->decoded = 0;
-	}
-	rc = st_driver_verify_input(w, &cin, c, m->format);
-	if (m->own_file) {
-		w->parts = parts + 1;
-		w->decoded = decoded;
-	}
-	w->hint = hint;
-	w->depth--;
+	rc = st_driver_verify_member(w, &cin, c, m);
 	st_input_clear(&cin);
 	if (rc == ST_OK)
 		*child = c;
