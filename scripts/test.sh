@@ -142,6 +142,8 @@ for b in build build-asan; do
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/cli/test_dmg_volume.sh "$b/src/sigtrace" "$work/macho-fixtures" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
+	bash tests/cli/test_bundle_containers.sh "$b/src/sigtrace" "$work/macho-fixtures" "$work/pki" 2>/dev/null |
+		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	bash tests/telemetry/test_eslogger.sh "$b/src/sigtrace" "$work/macho-fixtures" "$work/pki" 2>/dev/null |
 		sed "s|^\(PASS\|FAIL\) |\1 [$b] |" | grep -E '^(PASS|FAIL)' >>"$log"
 	if [ -d "$evtx" ]; then

@@ -13,6 +13,8 @@
  *                      lib/cab's)
  *   archive_pbzx.c     the pbzx payloads of macOS packages, decoded chunk
  *                      by chunk for libarchive
+ *   archive_bundles.c  Apple bundles inside an archive: copied out and
+ *                      verified as bundles
  *
  * The decompressed bytes an archive may expand to are bounded
  * (docs/limits.md): a bomb costs the limit, not the disk.
@@ -52,6 +54,31 @@ bool archive_is_pbzx(st_span head);
  * the decoded chunk. */
 void archive_feed_pbzx(struct archive *a, struct archive_pbzx *p, struct st_input *in);
 void archive_pbzx_clear(struct archive_pbzx *p);
+
+/*
+ * Apple bundles inside an archive (archive_bundles.c): the entries under a
+ * directory a directory format may claim are copied out as the walk reads
+ * them, and verified as bundles once it has read the archive.
+ *
+ * archive_copy_entry looks at entry e (its header just read): *taken when
+ * it was copied (or skipped: a device inside a bundle) and is no member;
+ * *unreadable when its data was read in part and the copy was refused (the
+ * walk records it as a file that cannot be decoded). archive_copies_finish
+ * verifies each copy into a child of part (its files one by one when no
+ * format claims it or it was refused, with a reason) and clears cs.
+ */
+struct archive_copy;
+struct archive_copies {
+	struct archive_copy *v;
+	size_t n;
+	bool limited;   /* more bundles than ST_LIMIT_ARCHIVE_BUNDLES */
+	bool no_tmp;    /* no temporary directory could be made */
+};
+struct archive_entry;
+int archive_copy_entry(struct archive_copies *cs, struct archive *a, struct archive_entry *e, bool *taken,
+		       bool *unreadable);
+int archive_copies_finish(struct archive_copies *cs, struct st_walk *w, struct st_part *part);
+void archive_copies_clear(struct archive_copies *cs);
 
 /* Walks the archive `in` into part (ZIP files from lib/appx; every
  * archive from this format's verify) and finishes part. `kind` names it

@@ -360,6 +360,7 @@ int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
 	struct archive_entry *e;
 	struct names locked = { 0 };
 	struct retry retry = { 0 };
+	struct archive_copies copies = { 0 };
 	uint64_t entries = 0, encrypted = 0;
 	/* Decompressed bytes the walk may go through (read or skipped): a
 	 * bomb costs this much, no more. */
@@ -401,7 +402,7 @@ int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
 	part->format = "archive";
 	part->subformat = "archive";
 	while (opened && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		enum entry_end end;
+		enum entry_end end = ENTRY_DONE;
 
 		part->subformat = kind_name(archive_format(a));
 		if (++entries > ST_LIMIT_ARCHIVE_ENTRIES) {
@@ -417,13 +418,26 @@ int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
 			       (unsigned long long)ST_LIMIT_ARCHIVE_EXPANSION_MAX, name && *name ? name : "data");
 			break;
 		}
-		if (archive_entry_filetype(e) != AE_IFREG)
-			continue;
-		if (archive_entry_is_encrypted(e))
-			encrypted++;
-		rc = take_entry(&s, a, e, &end);
-		if (rc)
-			break;
+		{
+			/* An entry of an Apple bundle: copied out, verified
+			 * with its bundle once the archive is read. */
+			bool taken, unreadable;
+			if ((rc = archive_copy_entry(&copies, a, e, &taken, &unreadable)))
+				break;
+			if (taken && archive_entry_is_encrypted(e))
+				encrypted++;
+			if (unreadable)
+				end = archive_entry_is_encrypted(e) ? ENTRY_LOCKED : ENTRY_BROKEN;
+			else if (taken || archive_entry_filetype(e) != AE_IFREG)
+				continue;
+		}
+		if (end == ENTRY_DONE) {
+			if (archive_entry_is_encrypted(e))
+				encrypted++;
+			rc = take_entry(&s, a, e, &end);
+			if (rc)
+				break;
+		}
 		if (end == ENTRY_BROKEN || end == ENTRY_STOP) {
 			const char *name = archive_entry_pathname(e);
 			note(&s.broken, name && *name ? name : "data");
@@ -457,6 +471,8 @@ int archive_walk(struct st_walk *w, struct st_input *in, struct st_part *part)
 			note(&locked, at);
 		}
 	}
+	if (rc == ST_OK)
+		rc = archive_copies_finish(&copies, w, part);
 	if (rc == ST_OK && pbzx && pb.bad)
 		ST_ADD(&part->reasons, ST_R_MALFORMED_CONTAINER, ST_EFFECT_DEFAULT,
 		       "a chunk of the pbzx stream cannot be decoded (or is larger than %u bytes): the rest is not read",
@@ -495,6 +511,7 @@ done:
 		archive_pbzx_clear(&pb);
 	free(s.head);
 	free(retry.at);
+	archive_copies_clear(&copies);
 	if (rc == ST_OK) {
 		/* An archive is no code: it is a record only for what it holds
 		 * (docs/archives.md). */

@@ -58,6 +58,34 @@ static bool bundle_probe_directory(int fd, const char *name)
 	return bundle_probe(fd, name, &shape);
 }
 
+static const char *kind_of(const char *ext);
+
+/* Inside a disk image or an archive, before the directory is copied out to
+ * be probed: one of Apple's bundle extensions, or an extension of letters
+ * and digits (not the dotted names of Windows' component store, thousands
+ * of directories each) and an entry of one of bundle_probe's layouts (an
+ * archive shows the entry that follows the name in a path). */
+static bool bundle_probe_listing(const char *name, const char *const *names, size_t n)
+{
+	const char *dot = strrchr(name, '.');
+	bool info = false, sig = false;
+
+	if (!dot || dot == name || !dot[1])
+		return false;
+	if (strcmp(kind_of(dot + 1), "bundle") != 0 || strcmp(dot + 1, "bundle") == 0)
+		return true;
+	for (const char *p = dot + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			return false;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(names[i], "Contents") == 0 || strcmp(names[i], "Versions") == 0)
+			return true;
+		info = info || strcmp(names[i], "Info.plist") == 0;
+		sig = sig || strcmp(names[i], "_CodeSignature") == 0;
+	}
+	return info && sig;
+}
+
 /* The kind of bundle from its extension: app, framework, appex, ... */
 static const char *kind_of(const char *ext)
 {
@@ -258,5 +286,6 @@ const struct st_format st_format_bundle = {
 	.properties = bundle_properties,
 	.nproperties = BP_COUNT,
 	.probe_directory = bundle_probe_directory,
+	.probe_listing = bundle_probe_listing,
 	.verify_directory = bundle_verify_directory,
 };

@@ -109,6 +109,11 @@ struct st_format {
 	 * NULL for formats of files. */
 	bool (*probe_directory)(int dirfd, const char *name);
 	int (*verify_directory)(struct st_walk *w, int dirfd, struct st_part *part);
+	/* For a directory inside a container, before it is copied out to be
+	 * probed (st_stage): whether the directory `name`, whose first n
+	 * entries are `names`, may be one. Cheap, and false for the many
+	 * directories of a disk image that cannot be. */
+	bool (*probe_listing)(const char *name, const char *const *names, size_t n);
 };
 
 /* Leaves a part the format's probe took as a non-executable: its content
@@ -169,6 +174,50 @@ int st_walk_file(struct st_walk *w, struct st_part *parent, int dirfd, const cha
  * *child as for st_walk_member). */
 int st_walk_directory(struct st_walk *w, struct st_part *parent, int dirfd, const char *relpath,
 		      const char *name, const struct st_format *fmt, struct st_part **child);
+
+/*
+ * Directory trees inside a container (a bundle inside a disk image or a
+ * DMG's volume), copied into a private temporary directory so that a
+ * directory format verifies them as it verifies one on disk
+ * (driver/staged_tree.c). The container first asks
+ * st_directory_candidate whether any directory format may claim the
+ * directory from its name and listing; then st_stage_new, st_stage_dir,
+ * st_stage_file and st_stage_link under the descriptors st_stage_root and
+ * st_stage_dir give (names are single components, made under their parent
+ * with O_EXCL, never through a path); then st_stage_verify probes the copy
+ * of the top directory `top` and, when a directory format claims it,
+ * verifies it into a non-constituent child `name` of parent (a file of its
+ * own for the per-file limits; *child NULL when none claims it: the
+ * container then walks those files itself); st_stage_free removes the copy.
+ *
+ * st_stage_dir/file/link return ST_OK, ST_ENOMEM, or ST_STAGE_REFUSED when
+ * the tree cannot be copied (a name no directory can hold, a limit, a
+ * read or write that fails): st_stage_why says why (and *limited whether
+ * a limit refused it), and the container
+ * reports it and walks the files itself. st_stage_new returns ST_EIO
+ * (errno set) when no temporary directory can be made.
+ */
+#define ST_STAGE_REFUSED 1
+struct st_stage;
+const struct st_format *st_directory_candidate(const char *name, const char *const *names, size_t n);
+int st_stage_new(struct st_stage **out);
+int st_stage_root(const struct st_stage *s);
+int st_stage_dir(struct st_stage *s, int dirfd, const char *name, int *fd);
+int st_stage_file(struct st_stage *s, int dirfd, const char *name, uint64_t size,
+		  int (*read)(void *arg, uint64_t off, void *buf, size_t len), void *arg);
+int st_stage_link(struct st_stage *s, int dirfd, const char *name, const char *target);
+/* The directory `rel` ("a/b/c", made where missing; an archive names its
+ * files by path) under the copy's root, open in *fd. */
+int st_stage_dirs(struct st_stage *s, const char *rel, int *fd);
+/* For a copy no directory format claims, or one refused half-way: its
+ * files under `top` that a format claims, verified one by one as members
+ * of parent named `name/...`. */
+int st_stage_walk_files(struct st_walk *w, struct st_part *parent, struct st_stage *s, const char *top,
+			const char *name);
+const char *st_stage_why(const struct st_stage *s, bool *limited);
+int st_stage_verify(struct st_walk *w, struct st_part *parent, struct st_stage *s, const char *top,
+		    const char *name, struct st_part **child);
+void st_stage_free(struct st_stage *s);
 
 /*
  * Members verified on other threads (st_context_set_member_threads), for a

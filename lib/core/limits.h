@@ -157,6 +157,12 @@
 #define ST_LIMIT_BUNDLE_RULE_LEN 256
 #define ST_LIMIT_BUNDLE_FILES 1000000
 #define ST_LIMIT_BUNDLE_DEPTH 64
+/* A bundle inside a disk image is copied out to be verified
+ * (driver/staged_tree.c): its bytes at most (the largest apps hold a few
+ * GiB), its entries at most ST_LIMIT_BUNDLE_FILES, its depth at most
+ * ST_LIMIT_BUNDLE_DEPTH. Past them the bundle's files are verified one by
+ * one and the image says so. */
+#define ST_LIMIT_STAGE_BYTES (16ULL << 30)
 
 /* xar archives (lib/xar): the table of contents, compressed and inflated;
  * files it lists and their nesting; certificates per signature. */
@@ -173,6 +179,9 @@
 #define ST_LIMIT_ARCHIVE_EXPANSION_MIN (1ULL << 30)
 #define ST_LIMIT_ARCHIVE_EXPANSION_MAX (64ULL << 30)
 #define ST_LIMIT_ARCHIVE_PASSWORDS 16
+/* Bundles one archive may hold copied out at once (archive_bundles.c);
+ * the files of the rest are verified one by one. */
+#define ST_LIMIT_ARCHIVE_BUNDLES 64
 
 /* Disk images (lib/image): files and streams walked in one image; data
  * streams looked at per file (NTFS alternate data streams). */

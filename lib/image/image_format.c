@@ -28,6 +28,7 @@
 #include "core/format.h"
 #include "core/limits.h"
 #include "core/result.h"
+#include "image/image.h"
 
 enum {
 	IP_TYPE, IP_VOLUME_SYSTEM, IP_PARTITIONS, IP_FILES, IP_INODE, IP_PARTITION, IP_FS,
@@ -252,14 +253,9 @@ static TSK_IMG_INFO *qcow_open(const char *path, const char **why)
 }
 
 /* A member's bytes: a file's default data or one of its attributes. */
-struct src {
-	TSK_FS_FILE *file;
-	const TSK_FS_ATTR *attr;   /* NULL: the default data */
-};
-
-static int src_read(void *arg, uint64_t off, void *buf, size_t len)
+int image_src_read(void *arg, uint64_t off, void *buf, size_t len)
 {
-	struct src *s = arg;
+	struct image_src *s = arg;
 	size_t done = 0;
 
 	while (done < len) {
@@ -410,6 +406,9 @@ struct walk {
 	const TSK_IMG_INFO *img;
 	int rc;                  /* ST_ENOMEM / ST_EIO stop the walk */
 	bool limited;
+	/* The path (inside the file system, with '/') of the bundle the walk
+	 * is in, verified as a whole: its files are the bundle's. */
+	char bundle[2048];
 };
 
 struct zone {
@@ -485,7 +484,7 @@ static int member(struct walk *wk, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, cons
 {
 	uint8_t head[ST_PROBE_LEN];
 	size_t n = size < sizeof(head) ? (size_t)size : sizeof(head);
-	struct src s = { f, attr };
+	struct image_src s = { f, attr };
 	const struct st_format *fmt;
 	struct st_part *c = NULL;
 	int rc;
@@ -495,8 +494,8 @@ static int member(struct walk *wk, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, cons
 		return 1;
 	}
 	if (size && st_walk_wants(wk->w, name))
-		st_walk_found(wk->w, wk->part, name, size, src_read, &s);
-	if (size == 0 || src_read(&s, 0, head, n) != ST_OK)
+		st_walk_found(wk->w, wk->part, name, size, image_src_read, &s);
+	if (size == 0 || image_src_read(&s, 0, head, n) != ST_OK)
 		return ST_OK;   /* unreadable content (sparse, damaged runs): nothing to verify */
 	fmt = st_format_identify(wk->w->ctx, st_span_make(head, n), size);
 	if (!fmt)
@@ -531,7 +530,7 @@ static int member(struct walk *wk, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, cons
 
 		if (!buf)
 			return ST_ENOMEM;
-		if (src_read(&s, 0, buf, (size_t)size) != ST_OK) {
+		if (image_src_read(&s, 0, buf, (size_t)size) != ST_OK) {
 			st_member_pool_release(wk->pool, buf);
 			return st_reasons_add(&wk->part->reasons, ST_R_MALFORMED_CONTAINER,
 					      ST_EFFECT_DEFAULT, "'%s' cannot be read whole from the image",
@@ -546,7 +545,7 @@ static int member(struct walk *wk, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, cons
 	}
 	{
 		struct st_member m = { .kind = "member", .name = name, .format = fmt, .size = size,
-				       .src = { .read = src_read, .arg = &s }, .own_file = true };
+				       .src = { .read = image_src_read, .arg = &s }, .own_file = true };
 		size_t had = wk->part->nchildren;
 		rc = st_walk_member(wk->w, NULL, wk->part, &m, &c);
 		if (rc == ST_EIO) {
@@ -568,6 +567,28 @@ static int member(struct walk *wk, TSK_FS_FILE *f, const TSK_FS_ATTR *attr, cons
 	return rc;
 }
 
+/* A directory a directory format claims (an Apple bundle): verified
+ * whole, its files then left to it. */
+static int on_directory(struct walk *wk, TSK_FS_FILE *f, const char *path)
+{
+	char name[2048];
+	struct st_part *c = NULL;
+	int rc;
+
+	if (snprintf(name, sizeof(name), "%s%s%s", wk->prefix, path, f->name->name) >= (int)sizeof(name) ||
+	    snprintf(wk->bundle, sizeof(wk->bundle), "%s%s/", path, f->name->name) >= (int)sizeof(wk->bundle)) {
+		*wk->bundle = '\0';
+		return ST_OK;
+	}
+	rc = image_directory(wk->w, wk->part, f, name, &c);
+	if (rc == ST_OK && c) {
+		wk->members++;
+		return set_file_props(wk, &c->props, f, NULL);
+	}
+	*wk->bundle = '\0';
+	return rc;
+}
+
 static TSK_WALK_RET_ENUM on_file(TSK_FS_FILE *f, const char *path, void *arg)
 {
 	struct walk *wk = arg;
@@ -575,6 +596,23 @@ static TSK_WALK_RET_ENUM on_file(TSK_FS_FILE *f, const char *path, void *arg)
 	char name[2048];
 	int nattr, rc = ST_OK;
 
+	if (*wk->bundle) {
+		/* TSK walks depth first, a directory before its entries. A
+		 * deleted entry (--deleted) is none of the bundle's: the walk
+		 * reports it as it reports any. */
+		if (strncmp(path, wk->bundle, strlen(wk->bundle)) != 0)
+			*wk->bundle = '\0';
+		else if (!f->name || (f->name->flags & TSK_FS_NAME_FLAG_ALLOC))
+			return TSK_WALK_CONT;
+	}
+	if (f->meta && f->name && f->name->name && f->meta->type == TSK_FS_META_TYPE_DIR &&
+	    (f->meta->flags & TSK_FS_META_FLAG_ALLOC) && (f->name->flags & TSK_FS_NAME_FLAG_ALLOC) &&
+	    strcmp(f->name->name, ".") != 0 && strcmp(f->name->name, "..") != 0)
+		rc = on_directory(wk, f, path);
+	if (rc) {
+		wk->rc = rc;
+		return TSK_WALK_STOP;
+	}
 	if (!f->meta || !f->name || f->meta->type != TSK_FS_META_TYPE_REG ||
 	    (!(f->meta->flags & TSK_FS_META_FLAG_ALLOC) && !wk->w->ctx->deleted_files) ||
 	    !f->name->name ||
@@ -621,6 +659,7 @@ static TSK_WALK_RET_ENUM on_file(TSK_FS_FILE *f, const char *path, void *arg)
 static int walk_fs(struct walk *wk, TSK_FS_INFO *fs)
 {
 	wk->fs_name = tsk_fs_type_toname(fs->ftype);
+	*wk->bundle = '\0';
 	tsk_error_reset();
 	if (tsk_fs_dir_walk(fs, fs->root_inum,
 			    TSK_FS_DIR_WALK_FLAG_RECURSE | TSK_FS_DIR_WALK_FLAG_ALLOC |
