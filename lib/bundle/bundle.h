@@ -10,6 +10,8 @@
  *                         omit/optional/nested, and the exclusions
  *   bundle_seal.c         the bundle's files against the seal: modified,
  *                         missing, added (unsealed), symbolic links
+ *   bundle_detached.c     signatures kept in _CodeSignature/ files (a
+ *                         bundle without a main executable)
  *   bundle_nested.c       nested code: verified as parts, against the
  *                         requirement the seal records for it
  *   bundle_requirement.c  requirement strings in their common forms
@@ -127,6 +129,16 @@ int bundle_check_seal(struct st_walk *w, struct st_part *part, struct bundle *b,
  * become child parts, nothing is judged against a seal. */
 int bundle_list_code(struct st_walk *w, struct st_part *part, struct bundle *b,
 		     struct bundle_seal_stats *stats);
+
+/* bundle_detached.c */
+/* The signature codesign keeps in _CodeSignature/ (CodeDirectory,
+ * CodeRequirements, CodeRequirements-N, CodeSignature) over the bundle's
+ * code: the main executable open in exe_fd (exe_size bytes), or Info.plist
+ * when exe_fd is -1. Verified into a new signature of part, special slots
+ * from ext; *found false when there is no CodeDirectory file. ST_OK or
+ * ST_ENOMEM. */
+int bundle_check_detached(struct st_walk *w, struct st_part *part, const struct bundle *b, int exe_fd,
+			  uint64_t exe_size, const struct st_external_slots *ext, bool *found);
 
 /* bundle_nested.c */
 /* Verifies nested code at rel (a bundle directory when is_dir, else a

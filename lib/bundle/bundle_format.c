@@ -46,7 +46,7 @@ static const st_property_decl bundle_properties[BP_COUNT] = {
 			      "the stapled ticket: bound (Apple's, naming the main executable's CDHash), other_code, bad_signature, untrusted or malformed (docs/bundles.md)" },
 	[BP_DETACHED] = { "bundle.detached_signature", ST_PROPERTY_BOOL, ST_SCOPE_PART,
 			  "detached signature", NULL, 0, NULL,
-			  "a detached signature in _CodeSignature/CodeDirectory and CodeSignature (bundles without an executable, old kexts); sigtrace does not verify such signatures yet (the bundle is reported unsigned)" },
+			  "the signature is detached in _CodeSignature/ (CodeDirectory, CodeSignature): verified as the bundle's own when it has no main executable; beside an unsigned executable (old kexts) not verified yet" },
 };
 
 static const char *const shapes[] = { "deep", "framework", "shallow" };
@@ -141,8 +141,8 @@ static int check_identifier(struct st_part *part, const struct bundle *b, const 
 		return ST_OK;
 	if (b->identifier && s && strcmp(s, b->identifier) != 0)
 		ST_ADD(&part->reasons, ST_R_METADATA_MISMATCH, ST_VERDICT_VALID,
-		       "Info.plist names the bundle '%.120s' but its executable is signed as '%.120s'",
-		       b->identifier, s);
+		       "Info.plist names the bundle '%.120s' but its %s '%.120s'", b->identifier,
+		       exe == part ? "signature names it" : "executable is signed as", s);
 	return ST_OK;
 enomem:
 	return ST_ENOMEM;
@@ -161,7 +161,11 @@ static int check_designated(struct st_part *part, const struct st_part *exe)
 	const st_property *team = sig ? st_signature_property_find(sig, "macho.team_id") : NULL;
 	const st_property *cd = sig ? st_signature_property_find(sig, "macho.cdhash") : NULL;
 
-	if (!dr || !st_property_string(dr) || exe->verdict == ST_VERDICT_INVALID || exe->verdict == ST_VERDICT_MALFORMED)
+	/* The bundle's own (detached) signature is not finished yet: its
+	 * reasons say how it stands. */
+	st_verdict v = !sig ? ST_VERDICT_UNSIGNED : exe == part ? st_reasons_worst(&sig->reasons) : exe->verdict;
+
+	if (!dr || !st_property_string(dr) || v == ST_VERDICT_INVALID || v == ST_VERDICT_MALFORMED)
 		return ST_OK;
 	if (bundle_requirement_eval(st_property_string(dr), sig, id ? st_property_string(id) : NULL,
 				    team ? st_property_string(team) : NULL, cd ? st_property_string(cd) : NULL) ==
@@ -197,6 +201,7 @@ static int bundle_verify_directory(struct st_walk *w, int fd, struct st_part *pa
 	struct bundle b;
 	struct bundle_seal_stats stats = { 0 };
 	struct st_part *exe = NULL;
+	const struct st_part *signer = NULL;   /* the part whose signature is the bundle's */
 	struct st_external_slots ext;
 	enum bundle_shape shape = BUNDLE_DEEP;
 	char name[256] = "", exe_name[900];
@@ -241,8 +246,27 @@ static int bundle_verify_directory(struct st_walk *w, int fd, struct st_part *pa
 			       exe_name);
 	}
 	if (exe && st_part_primary_signature(exe)) {
+		signer = exe;
+	} else if (!b.has_exe && b.detached) {
+		/* No main executable: the signature codesign detached into
+		 * _CodeSignature/, over Info.plist (bundle_detached.c). */
+		bool found;
+		memset(&ext, 0, sizeof(ext));
+		ext.info_plist = (struct st_external_file){ true, b.info != NULL, b.info_path,
+							   st_span_make(b.info, b.info_len),
+							   ST_R_RESOURCE_MODIFIED };
+		ext.resources = (struct st_external_file){ true, b.seal != NULL,
+							  "_CodeSignature/CodeResources",
+							  st_span_make(b.seal, b.seal_len),
+							  ST_R_RESOURCE_MODIFIED };
+		if ((rc = bundle_check_detached(w, part, &b, -1, 0, &ext, &found)))
+			goto done;
+		if (found)
+			signer = part;
+	}
+	if (signer) {
 		part->signed_structure = true;
-		if ((rc = check_identifier(part, &b, exe)) || (rc = check_designated(part, exe)))
+		if ((rc = check_identifier(part, &b, signer)) || (rc = check_designated(part, signer)))
 			goto done;
 		/* Without a seal, the check of slot 3 has said whether the
 		 * signature expects one. */
@@ -267,7 +291,8 @@ static int bundle_verify_directory(struct st_walk *w, int fd, struct st_part *pa
 		       "the bundle carries a seal (_CodeSignature/CodeResources) but its main executable %s is not signed: the signed executable was replaced or its signature stripped",
 		       b.has_exe ? exe_name : "(none)");
 	}
-	if ((rc = set_props(part, &b, exe, &stats)) || (b.ticket && (rc = check_ticket(w, part, &b, exe))))
+	if ((rc = set_props(part, &b, signer, &stats)) ||
+	    (b.ticket && (rc = check_ticket(w, part, &b, signer))))
 		goto done;
 finish:
 	st_part_finish(part);

@@ -333,6 +333,13 @@ int bundle_open(struct bundle *b, int fd, enum bundle_shape shape, st_reasons *r
 		return rc;
 	b->ticket = shape == BUNDLE_DEEP && is_reg(b->root_fd, "CodeResources");
 	b->detached = is_reg(b->root_fd, "_CodeSignature/CodeDirectory");
+	if (b->has_exe && b->detached && faccessat(b->root_fd, b->exe_rel, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+	    errno == ENOENT)
+		/* codesign signs a bundle whose CFBundleExecutable names no
+		 * file as one without an executable, its signature detached
+		 * (dwt 19.3.3's dwt_19.3.2.0306.bundle names
+		 * "${EXECUTABLE_NAME}", a build variable left unexpanded). */
+		b->has_exe = false;
 	return ST_OK;
 enomem:
 	return ST_ENOMEM;

@@ -19,10 +19,10 @@ mkdir -p "$TMPDIR"
 PATH=$PATH:/usr/sbin:/sbin
 
 # Every bundle fixture (sealed, WindTail, modified, removed, added,
-# nested foreign, symlink out, ...) and a bare Mach-O,
+# nested foreign, symlink out, detached signatures, ...) and a bare Mach-O,
 # in one tree.
 mkdir -p "$tmp/tree"
-cp -a "$mfix"/bundles/*.app "$tmp/tree/"
+cp -a "$mfix"/bundles/*.app "$mfix"/bundles/*.bundle "$tmp/tree/"
 cp "$mfix/macho-devid.arm64" "$tmp/tree/"
 "$st" scan --format ndjson "${common[@]}" "$tmp/tree" >"$tmp/folder.json" 2>/dev/null
 

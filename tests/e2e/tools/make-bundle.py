@@ -152,6 +152,41 @@ def seal(root, exe_rel, nested_idents):
         plistlib.dump({"files": files, "files2": files2, "rules": RULES, "rules2": RULES2}, f)
 
 
+def detached_signature(root, pki, ident, plist_path, code_path=None, tmp=None):
+    """Writes root/_CodeSignature/{CodeDirectory,CodeRequirements,CodeSignature}
+    as codesign does for a bundle without a main executable: a SHA-256
+    CodeDirectory (version 0x20200, team SIGTRACE42, page size 0: one code
+    slot over the code, here Info.plist), special slots 1 (Info.plist), 2
+    (the requirements blob, an empty set) and 3 (CodeResources), and the
+    raw CMS signature (no blob wrapper) over the CodeDirectory."""
+    code = open(code_path or plist_path, "rb").read()
+    sig = os.path.join(root, "_CodeSignature")
+    reqs = struct.pack(">III", 0xFADE0C01, 12, 0)
+    specials = {1: hashlib.sha256(open(plist_path, "rb").read()).digest(),
+                2: hashlib.sha256(reqs).digest(),
+                3: hashlib.sha256(open(os.path.join(sig, "CodeResources"), "rb").read()).digest()}
+    hs, nspecial, hdr = 32, 3, 52
+    ident_b, team_b = ident.encode() + b"\0", TEAM.encode() + b"\0"
+    hash_off = hdr + len(ident_b) + len(team_b) + nspecial * hs
+    total = hash_off + hs
+    cd = struct.pack(">IIIIIIIIIBBBBIII", 0xFADE0C02, total, 0x20200, 0, hash_off, hdr, nspecial, 1,
+                     len(code), hs, 2, 0, 0, 0, 0, hdr + len(ident_b))
+    assert len(cd) == hdr
+    cd += ident_b + team_b + b"".join(specials[i] for i in range(nspecial, 0, -1))
+    cd += hashlib.sha256(code).digest()
+    open(os.path.join(sig, "CodeDirectory"), "wb").write(cd)
+    open(os.path.join(sig, "CodeRequirements"), "wb").write(reqs)
+    cdp = os.path.join(tmp, "cd")
+    open(cdp, "wb").write(cd)
+    cms = subprocess.run(["openssl", "cms", "-sign", "-binary", "-in", cdp,
+                          "-signer", os.path.join(pki, "apple-devid.pem"),
+                          "-inkey", os.path.join(pki, "apple-devid.key"),
+                          "-certfile", os.path.join(pki, "apple-devid-ca.pem"),
+                          "-outform", "DER", "-md", "sha256", "-noattr"],
+                         check=True, capture_output=True).stdout
+    open(os.path.join(sig, "CodeSignature"), "wb").write(cms)
+
+
 class Maker:
     def __init__(self, signer, pki, macho, other):
         self.signer, self.pki, self.macho, self.other = signer, pki, macho, other
@@ -223,6 +258,30 @@ class Maker:
                       requirement_team=requirement_team)
         else:
             self.framework(os.path.join(c, "Frameworks"), sign=False)
+
+
+    def resource_bundle(self, path, exe=None):
+        """A bundle without a main executable (resources and a plug-in
+        descriptor only), its signature detached into _CodeSignature/;
+        exe: a CFBundleExecutable that names no file."""
+        c = os.path.join(path, "Contents")
+        os.makedirs(os.path.join(c, "Resources"))
+        ident = "org.sigtrace.e2e.resources"
+        with open(os.path.join(c, "Info.plist"), "wb") as f:
+            info = {"CFBundleIdentifier": ident, "CFBundlePackageType": "BNDL",
+                    "CFBundleShortVersionString": "1.0", "CFBundleVersion": "1"}
+            if exe:
+                info["CFBundleExecutable"] = exe
+            plistlib.dump(info, f)
+        with open(os.path.join(c, "Resources", "module.plist"), "w") as f:
+            f.write("<plist><dict/></plist>\n")
+        with open(os.path.join(c, "Resources", "MainMenu.nib"), "wb") as f:
+            f.write(b"NIBArchive" + bytes(range(64)))
+        seal(c, None, {})
+        tmp = path + ".tmp"
+        os.makedirs(tmp)
+        detached_signature(c, self.pki, ident, os.path.join(c, "Info.plist"), tmp=tmp)
+        shutil.rmtree(tmp)
 
 
 def main():
@@ -300,6 +359,27 @@ def main():
     open(os.path.join(c, "CodeResources"), "wb").write(ticket.ticket(pki, other))
     c = copy("bundle-ticket-forged.app")
     open(os.path.join(c, "CodeResources"), "wb").write(ticket.ticket(pki, [own], tamper="signature"))
+    # Bundles without a main executable, their signature detached into
+    # _CodeSignature/ (codesign's way; a real one: dwt 19.3.3's
+    # dwt_19.3.2.0306.bundle, whose CFBundleExecutable names no file).
+    m.resource_bundle(P("bundle-detached.bundle"))
+    m.resource_bundle(P("bundle-detached-noexe.bundle"), exe="${EXECUTABLE_NAME}")
+    def copy_res(name):
+        shutil.copytree(P("bundle-detached.bundle"), P(name), symlinks=True)
+        return os.path.join(P(name), "Contents")
+    c = copy_res("bundle-detached-infoplist.bundle")
+    with open(os.path.join(c, "Info.plist"), "ab") as f:
+        f.write(b"\n")
+    c = copy_res("bundle-detached-resource.bundle")
+    with open(os.path.join(c, "Resources", "module.plist"), "a") as f:
+        f.write("x")
+    c = copy_res("bundle-detached-nocms.bundle")
+    os.remove(os.path.join(c, "_CodeSignature", "CodeSignature"))
+    c = copy_res("bundle-detached-cd.bundle")
+    cd = os.path.join(c, "_CodeSignature", "CodeDirectory")
+    data = bytearray(open(cd, "rb").read())
+    data[60] ^= 0x01   # the identifier: the CMS no longer signs this CodeDirectory
+    open(cd, "wb").write(bytes(data))
 
 
 if __name__ == "__main__":
