@@ -175,7 +175,8 @@ int archive_copy_entry(struct archive_copies *cs, struct archive *a, struct arch
 		goto out;
 	/* rel: the entry's path from the copy's top (its component k on). */
 	*taken = true;
-	switch (archive_entry_filetype(e)) {
+	/* A tar hard link's type may be left unset: it is the file's. */
+	switch (archive_entry_hardlink(e) ? AE_IFREG : archive_entry_filetype(e)) {
 	case AE_IFDIR:
 		if ((rc = join(c, k, n, &rel)) == ST_OK)
 			rc = st_stage_dirs(cp->stage, rel, &fd);
@@ -188,7 +189,28 @@ int archive_copy_entry(struct archive_copies *cs, struct archive *a, struct arch
 		}
 		if ((rc = join(c, k, n - 1, &rel)) != ST_OK || (rc = st_stage_dirs(cp->stage, rel, &fd)) != ST_OK)
 			break;
-		if (archive_entry_filetype(e) == AE_IFLNK) {
+		if (archive_entry_hardlink(e) && archive_entry_size_is_set(e) && archive_entry_size(e) == 0) {
+			/* tar stores a hard link's data once: the link names
+			 * the file copied before (one outside this bundle's
+			 * copy refuses it: "" names nothing). */
+			char *tpath = strdup(archive_entry_hardlink(e)), *t[MAX_COMPONENTS], *trel = NULL;
+			size_t tn;
+			if (!tpath) {
+				rc = ST_ENOMEM;
+				break;
+			}
+			tn = split(tpath, t);
+			if (tn > k + 1) {
+				char *troot = NULL;
+				if ((rc = join(t, 0, k + 1, &troot)) == ST_OK && strcmp(troot, cp->root) == 0)
+					rc = join(t, k, tn, &trel);
+				free(troot);
+			}
+			if (rc == ST_OK)
+				rc = st_stage_hardlink(cp->stage, trel ? trel : "", fd, c[n - 1]);
+			free(trel);
+			free(tpath);
+		} else if (!archive_entry_hardlink(e) && archive_entry_filetype(e) == AE_IFLNK) {
 			const char *target = archive_entry_symlink(e);
 			rc = st_stage_link(cp->stage, fd, c[n - 1], target ? target : "");
 		} else if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0) {

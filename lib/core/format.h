@@ -209,6 +209,10 @@ int st_stage_link(struct st_stage *s, int dirfd, const char *name, const char *t
 /* The directory `rel` ("a/b/c", made where missing; an archive names its
  * files by path) under the copy's root, open in *fd. */
 int st_stage_dirs(struct st_stage *s, const char *rel, int *fd);
+/* A hard link `name` under dirfd to the file `target` (a path from the
+ * copy's root, "X.app/Contents/a") copied before: an archive's hard link
+ * entry carries no data of its own. */
+int st_stage_hardlink(struct st_stage *s, const char *target, int dirfd, const char *name);
 /* For a copy no directory format claims, or one refused half-way: its
  * files under `top` that a format claims, verified one by one as members
  * of parent named `name/...`. */

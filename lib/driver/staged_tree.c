@@ -127,7 +127,9 @@ int st_stage_dir(struct st_stage *s, int dirfd, const char *name, int *fd)
 	return ST_OK;
 }
 
-int st_stage_dirs(struct st_stage *s, const char *rel, int *fd)
+/* The folder `rel` under the copy's root, open in *fd; made where
+ * missing when `make`. */
+static int open_dirs(struct st_stage *s, const char *rel, bool make, int *fd)
 {
 	char part[256];
 	int at = dup(s->fd);
@@ -154,7 +156,7 @@ int st_stage_dirs(struct st_stage *s, const char *rel, int *fd)
 			return rc;
 		}
 		next = openat(at, part, O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW);
-		if (next < 0 && errno == ENOENT) {
+		if (next < 0 && errno == ENOENT && make) {
 			rc = st_stage_dir(s, at, part, &next);
 			if (rc) {
 				close(at);
@@ -171,6 +173,11 @@ int st_stage_dirs(struct st_stage *s, const char *rel, int *fd)
 	}
 	*fd = at;
 	return ST_OK;
+}
+
+int st_stage_dirs(struct st_stage *s, const char *rel, int *fd)
+{
+	return open_dirs(s, rel, true, fd);
 }
 
 int st_stage_file(struct st_stage *s, int dirfd, const char *name, uint64_t size,
@@ -230,6 +237,31 @@ int st_stage_link(struct st_stage *s, int dirfd, const char *name, const char *t
 	if (!*target || symlinkat(target, dirfd, name) != 0)
 		return refuse(s, "link '%s' cannot be made: %s", name, *target ? strerror(errno) : "no target");
 	return ST_OK;
+}
+
+int st_stage_hardlink(struct st_stage *s, const char *target, int dirfd, const char *name)
+{
+	const char *slash = strrchr(target, '/');
+	char *dir;
+	int at, rc;
+
+	if ((rc = entry(s, name)))
+		return rc;
+	if (!slash)
+		return refuse(s, "hard link '%s': its target is outside the copy", name);
+	if (!(dir = strndup(target, (size_t)(slash - target))))
+		return ST_ENOMEM;
+	/* The target's folder reached as any other (no link followed on the
+	 * way, nothing made: it must be there), then the link made from
+	 * its last component, which linkat does not follow either. */
+	rc = open_dirs(s, dir, false, &at);
+	free(dir);
+	if (rc)
+		return rc;
+	if ((rc = entry_name_ok(s, slash + 1)) == ST_OK && linkat(at, slash + 1, dirfd, name, 0) != 0)
+		rc = refuse(s, "hard link '%s' to '%.200s' cannot be made: %s", name, target, strerror(errno));
+	close(at);
+	return rc;
 }
 
 int st_stage_verify(struct st_walk *w, struct st_part *parent, struct st_stage *s, const char *top,

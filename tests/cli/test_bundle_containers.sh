@@ -110,6 +110,28 @@ check "bundles in a tar.gz (./ paths): every record as in the folder" $?
 [ -z "$(ls -A "$TMPDIR")" ]
 check "no copy is left under TMPDIR after the archives" $?
 
+# A hard link in a bundle: tar keeps its data once, the second name a
+# link to the first; the copy links it again (the same verdict as the
+# folder: the added name unsealed, the sealed one intact).
+mkdir -p "$tmp/hl"
+cp -a "$tmp/tree/bundle-devid.app" "$tmp/hl/"
+ln "$tmp/hl/bundle-devid.app/Contents/Resources/icon.icns" "$tmp/hl/bundle-devid.app/Contents/Resources/icon2.icns"
+(cd "$tmp/hl" && tar cf "$tmp/hl.tar" bundle-devid.app)
+"$st" scan --format ndjson "${common[@]}" "$tmp/hl" >"$tmp/hl-folder.json" 2>/dev/null
+"$st" scan --format ndjson "${common[@]}" "$tmp/hl.tar" >"$tmp/hl-tar.json" 2>/dev/null
+python3 - "$tmp/hl-folder.json" "$tmp/hl/bundle-devid.app" "$tmp/hl-tar.json" "$tmp/hl.tar//bundle-devid.app" <<'PY'
+import json, sys
+def rec(path, name):
+    for l in open(path):
+        r = json.loads(l)
+        if r["file"]["path"] == name:
+            s = r["sigtrace"]
+            return s["verdict"], sorted((x["code"], x["detail"]) for x in s.get("reasons", []))
+a, b = rec(sys.argv[1], sys.argv[2]), rec(sys.argv[3], sys.argv[4])
+sys.exit(0 if a and a == b and a[0] == "invalid" and [c for c, _ in a[1]] == ["unsealed_resource"] else 1)
+PY
+check "a hard link inside a bundle in a tar: linked again in the copy, the folder's verdict and reasons" $?
+
 # A folder named like a bundle without a bundle's layout: nothing claims
 # the copy, its executables are still verified, one by one (an empty
 # folder in it once passed NULL to qsort: UBSan in the ASan stage).

@@ -101,6 +101,9 @@ int main(void)
 	CHECK(empty_dir(outside), "nothing written through the link");
 	CHECK(lstat(outside, &st) == 0 && S_ISDIR(st.st_mode), "the link's target untouched");
 	CHECK(st_stage_dirs(s, "A.app/../x", &b) == ST_STAGE_REFUSED, "a path climbing up refused");
+	CHECK(st_stage_hardlink(s, "A.app/Contents/passwd", a, "h") == ST_STAGE_REFUSED,
+	      "a hard link whose target lies through a link refused");
+	CHECK(st_stage_hardlink(s, "", a, "h2") == ST_STAGE_REFUSED, "a hard link to nothing refused");
 	close(a);
 	st_stage_free(s);
 
@@ -108,6 +111,9 @@ int main(void)
 	CHECK(st_stage_new(&s) == ST_OK, "a third copy");
 	CHECK(st_stage_dirs(s, "X.app/Contents/MacOS", &a) == ST_OK && a >= 0, "folders made along a path");
 	CHECK(st_stage_file(s, a, "x", 3, bytes_read, "abc") == ST_OK, "a file in the deepest");
+	CHECK(st_stage_hardlink(s, "X.app/Contents/MacOS/x", a, "x2") == ST_OK &&
+		      fstatat(a, "x2", &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_nlink == 2 && st.st_size == 3,
+	      "a hard link to a file copied before");
 	close(a);
 	CHECK(st_stage_dirs(s, "X.app/Contents", &a) == ST_OK && a >= 0 &&
 		      fstatat(a, "MacOS/x", &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_size == 3,
@@ -117,6 +123,9 @@ int main(void)
 	      "a failing read refuses the copy");
 	st_stage_why(s, &limited);
 	CHECK(!limited, "a failing read is no limit");
+	CHECK(st_stage_hardlink(s, "X.app/Contents/MacOS/none", a, "x3") == ST_STAGE_REFUSED,
+	      "a hard link to a file not copied refused");
+
 	close(a);
 	st_stage_free(s);
 	CHECK(st_stage_new(&s) == ST_OK, "a fourth copy");
