@@ -223,18 +223,17 @@ static int bundle_verify_directory(struct st_walk *w, int fd, struct st_part *pa
 		part->signed_structure = true;
 		goto finish;
 	}
+	/* What the signature binds from outside its code: Info.plist (slot
+	 * 1) and the seal (slot 3), as read here. */
+	memset(&ext, 0, sizeof(ext));
+	ext.info_plist = (struct st_external_file){ true, b.info != NULL, b.info_path,
+						   st_span_make(b.info, b.info_len), ST_R_RESOURCE_MODIFIED };
+	ext.resources = (struct st_external_file){ true, b.seal != NULL, "_CodeSignature/CodeResources",
+						  st_span_make(b.seal, b.seal_len), ST_R_RESOURCE_MODIFIED };
 	if (b.has_exe) {
 		struct st_member m = { .kind = "member", .constituent = true };
 		snprintf(exe_name, sizeof(exe_name), "%s%s%s", b.root, *b.root ? "/" : "", b.exe_rel);
 		m.name = exe_name;
-		memset(&ext, 0, sizeof(ext));
-		ext.info_plist = (struct st_external_file){ true, b.info != NULL, b.info_path,
-							   st_span_make(b.info, b.info_len),
-							   ST_R_RESOURCE_MODIFIED };
-		ext.resources = (struct st_external_file){ true, b.seal != NULL,
-							  "_CodeSignature/CodeResources",
-							  st_span_make(b.seal, b.seal_len),
-							  ST_R_RESOURCE_MODIFIED };
 		w->external = &ext;
 		rc = st_walk_file(w, part, b.root_fd, b.exe_rel, &m, &exe);
 		w->external = NULL;
@@ -251,14 +250,6 @@ static int bundle_verify_directory(struct st_walk *w, int fd, struct st_part *pa
 		/* No main executable: the signature codesign detached into
 		 * _CodeSignature/, over Info.plist (bundle_detached.c). */
 		bool found;
-		memset(&ext, 0, sizeof(ext));
-		ext.info_plist = (struct st_external_file){ true, b.info != NULL, b.info_path,
-							   st_span_make(b.info, b.info_len),
-							   ST_R_RESOURCE_MODIFIED };
-		ext.resources = (struct st_external_file){ true, b.seal != NULL,
-							  "_CodeSignature/CodeResources",
-							  st_span_make(b.seal, b.seal_len),
-							  ST_R_RESOURCE_MODIFIED };
 		if ((rc = bundle_check_detached(w, part, &b, -1, 0, &ext, &found)))
 			goto done;
 		if (found)

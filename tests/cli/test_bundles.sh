@@ -89,8 +89,10 @@ if [ -f "$fix/../pkg/pkg-devid-installer.pkg" ]; then
 	# demo.pkg/Bom/PackageInfo/Payload).
 	grep -q '^valid .*pkg-devid-installer.pkg//demo.pkg/Payload//\./usr/local/bin/demo-tool$' "$tmp/pkg.txt"
 	check "the Payload's cpio archive is opened; the Mach-O inside named by its TOC path" $?
-	"$st" verify --format ndjson "${common[@]}" "$fix/../pkg/pkg-devid-installer.pkg" 2>/dev/null |
-		grep -q '"xar.scripts":"demo.pkg/Scripts"'
+	# (Into a file first: grep -q leaving early would cut the output of
+	# the package's second record, and pipefail would count the SIGPIPE.)
+	"$st" verify --format ndjson "${common[@]}" "$fix/../pkg/pkg-devid-installer.pkg" >"$tmp/scripts.json" 2>/dev/null
+	grep -q '"xar.scripts":"demo.pkg/Scripts"' "$tmp/scripts.json"
 	check "a package that runs install scripts lists its Scripts archives (xar.scripts)" $?
 	# A modern payload: pbzx (chunked xz, one chunk stored as it is).
 	"$st" scan "${common[@]}" "$fix/../pkg/pkg-pbzx.pkg" >"$tmp/pbzx.txt" 2>/dev/null

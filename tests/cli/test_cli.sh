@@ -35,17 +35,22 @@ check "an unparsable --at is a usage error (64)" $((rc != 64))
 "$st" verify --trust "$tmp" "$fix/sha256.dll" >/dev/null 2>&1; rc=$?
 check "--trust with no certificate is a usage error (64)" $((rc != 64))
 
+# Reports go to a file before grep -q reads them: a grep that stops at
+# its first match would cut sigtrace's output, and pipefail would count
+# the SIGPIPE as a failure (a flake under load).
 # Trust anchors from a directory and in DER form.
 mkdir "$tmp/anchors"
 openssl x509 -in "$pki/root.pem" -outform DER -out "$tmp/anchors/root.der"
 "$st" verify --format ndjson --no-default-trust --trust "$tmp/anchors" --at 2025-06-01 \
-	"$fix/sha256.dll" | grep -q '"verdict":"valid"'
+	"$fix/sha256.dll" >"$tmp/der.json"
+grep -q '"verdict":"valid"' "$tmp/der.json"
 check "DER anchor loaded from a --trust directory" $?
-"$st" verify --format ndjson --no-default-trust --at 2025-06-01 "$fix/sha256.dll" |
-	grep -q '"verdict":"untrusted"'
+"$st" verify --format ndjson --no-default-trust --at 2025-06-01 "$fix/sha256.dll" >"$tmp/noanchor.json"
+grep -q '"verdict":"untrusted"' "$tmp/noanchor.json"
 check "without the anchor the same file is untrusted" $?
 "$st" verify --format ndjson --no-default-trust --trust "$pki/root.pem" --at @1748736000 \
-	"$fix/sha256.dll" | grep -q '"verdict":"valid"'
+	"$fix/sha256.dll" >"$tmp/epoch.json"
+grep -q '"verdict":"valid"' "$tmp/epoch.json"
 check "--at accepts @EPOCH" $?
 
 # scan: directories recursively, only executables, one record each.
@@ -90,7 +95,8 @@ check "NDJSON records carry the ECS fields and the threat mapping" $?
 
 "$st" scan "${common[@]}" "$tmp/tree/readme.txt" >"$tmp/out"; rc=$?
 [ $rc -eq 0 ] && [ ! -s "$tmp/out" ]; check "scan of a non-executable prints nothing and exits 0" $?
-"$st" verify "${common[@]}" "$tmp/tree/readme.txt" | head -1 | grep -q ": not_executable$"
+"$st" verify "${common[@]}" "$tmp/tree/readme.txt" >"$tmp/readme.out"
+head -1 "$tmp/readme.out" | grep -q ": not_executable$"
 check "verify of a non-executable says not_executable" $?
 
 # One process verifying many files (chain results cached across files, one
@@ -222,8 +228,8 @@ python3 "$tools/trust-files.py" sst "$tmp/anchors.sst" "$pki/root.pem" "$pki/int
 	--trust "$tmp/anchors.sst" --at 2025-06-01 "$fix/sha256.dll" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc -eq 0 ] && grep -q '"verdict":"valid"' "$tmp/out" && [ ! -s "$tmp/err" ]
 check "an anchor given again (and in a .sst) is not an error" $?
-"$st" verify --format ndjson --no-default-trust --trust "$tmp/anchors.sst" --at 2025-06-01 "$fix/sha256.dll" |
-	grep -q '"verdict":"valid"'
+"$st" verify --format ndjson --no-default-trust --trust "$tmp/anchors.sst" --at 2025-06-01 "$fix/sha256.dll" >"$tmp/sst.json"
+grep -q '"verdict":"valid"' "$tmp/sst.json"
 check "a Windows serialized store (.sst) gives anchors" $?
 # A root list whose signer chain ends at no root given before it, or whose
 # signer lacks the root-list EKU: refused with the reason, exit 64.
@@ -251,7 +257,8 @@ head -c 100 "$fix/dbx-inter.esl" >"$tmp/cut.esl"
 "$st" verify "${common[@]}" --dbx "$tmp/cut.esl" "$fix/efi-app.efi" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 64 ] && grep -q "malformed" "$tmp/err"
 check "--dbx with a cut signature list is a usage error (64)" $?
-"$st" trust --no-default-trust --dbx "$fix/dbx-efi-app.esl" --dbx "$fix/dbx-inter.esl" | grep -q "dbx entries in use (built in and --dbx): 2"
+"$st" trust --no-default-trust --dbx "$fix/dbx-efi-app.esl" --dbx "$fix/dbx-inter.esl" >"$tmp/dbx.txt"
+grep -q "dbx entries in use (built in and --dbx): 2" "$tmp/dbx.txt"
 check "sigtrace trust counts the dbx entries" $?
 # The built-in store: its snapshot, its anchors, one in full, NDJSON.
 "$st" trust >"$tmp/out"
